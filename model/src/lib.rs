@@ -1,0 +1,1 @@
+//! The Arm SMMUv3 (with Secure state) emulator model.
