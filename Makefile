@@ -1,0 +1,27 @@
+# twinreg: the commands a developer and CI use. `make test` is the README's test
+# command and what .ci/run calls.
+CARGO ?= cargo
+
+.PHONY: test tools check lint fmt generate bench soak
+
+## Install the external tools (apt: verilator iverilog yosys; .venv: systemrdl-compiler, PeakRDL), then run every test.
+test: tools
+	$(CARGO) test --workspace --all-targets
+	$(CARGO) test --workspace --doc
+
+## Install the external tools only.
+tools:
+	./.ci/install-tools
+
+## Formatting, lints and docs as CI checks them.
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
+
+fmt:
+	$(CARGO) fmt --all
+
+## The main job on the built-in default definition.
+generate:
+	$(CARGO) run --release -- generate

@@ -1,0 +1,87 @@
+//! Test helpers shared by twinreg's crates.
+//!
+//! Tests that need an external tool (iverilog, Verilator, yosys, a C compiler, the
+//! Python venv with `systemrdl-compiler`) ask for it here. When the tool is missing
+//! the test prints a visible `SKIP` line and returns early - unless
+//! `TWINREG_REQUIRE_TOOLS=1` is set (as `.ci/run` does), in which case it fails.
+
+#![warn(missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Environment variable that turns a missing tool from a SKIP into a failure.
+pub const REQUIRE_TOOLS: &str = "TWINREG_REQUIRE_TOOLS";
+
+/// Environment variable naming the Python interpreter of the venv.
+pub const PYTHON: &str = "TWINREG_PYTHON";
+
+/// The workspace root (the directory holding the top `Cargo.toml`).
+pub fn workspace_root() -> PathBuf {
+    // This crate lives at <root>/verif/testkit.
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("testkit sits two levels below the workspace root")
+        .to_path_buf()
+}
+
+/// Whether missing tools must fail the test run.
+pub fn tools_required() -> bool {
+    std::env::var(REQUIRE_TOOLS).is_ok_and(|v| v == "1")
+}
+
+/// Reports a missing tool: panics if tools are required, otherwise prints `SKIP`.
+pub fn missing(test: &str, what: &str) {
+    let msg = format!(
+        "{what} not found (run `make tools`, or see README); {REQUIRE_TOOLS}=1 makes this fatal"
+    );
+    if tools_required() {
+        panic!("FAIL {test}: {msg}");
+    }
+    // Printed to stderr too so it shows without --nocapture under nextest and libtest.
+    println!("SKIP {test}: {msg}");
+    eprintln!("SKIP {test}: {msg}");
+}
+
+/// Finds `program` on `PATH` (it must run with `version_arg` and exit 0).
+///
+/// Returns `None` after reporting a SKIP when it is missing and tools are optional.
+pub fn tool(test: &str, program: &str, version_arg: &str) -> Option<PathBuf> {
+    let ok = Command::new(program)
+        .arg(version_arg)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        Some(PathBuf::from(program))
+    } else {
+        missing(test, program);
+        None
+    }
+}
+
+/// The Python interpreter of twinreg's venv, checked to import every module in
+/// `modules`. Looks at `$TWINREG_PYTHON`, then `<workspace>/.venv/bin/python`.
+pub fn python(test: &str, modules: &[&str]) -> Option<PathBuf> {
+    let candidate = std::env::var_os(PYTHON)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".venv/bin/python"));
+    let script = modules
+        .iter()
+        .map(|m| format!("import {m}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let ok = Command::new(&candidate)
+        .args(["-c", &script])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        Some(candidate)
+    } else {
+        missing(
+            test,
+            &format!("python with {} ({})", modules.join(", "), candidate.display()),
+        );
+        None
+    }
+}
