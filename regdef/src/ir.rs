@@ -149,10 +149,10 @@ pub struct Register {
     pub array_index: Vec<u64>,
     /// Present fields, sorted by `lsb`. Bits not covered are RES0 (RAZ/WI).
     pub fields: Vec<Field>,
-    /// The register exists only while this implementation-defined field is non-zero
-    /// (`present_when` UDP, e.g. the Secure bank and `S_IDR1.SECURE_IMPL`); otherwise
-    /// the whole register is RAZ/WI.
-    pub present_when: Option<FieldRef>,
+    /// The register exists only while every one of these implementation-defined
+    /// fields is non-zero (`present_when` UDPs of the register and all its ancestors,
+    /// e.g. the Secure bank and `S_IDR1.SECURE_IMPL`); otherwise it is RAZ/WI.
+    pub present_when: Vec<FieldRef>,
     /// Index of the field whose handshake admits writes (`update_handshake` UDP,
     /// GBPA.Update): a write is taken only while the field reads 0 and the written
     /// value sets it; the field then reads 1 until the update completes.
@@ -211,8 +211,9 @@ pub struct Field {
     /// Conditions under which a software write reaches the field; all must hold
     /// (`write_guard` UDP expanded with ACK mirrors, `swwe`/`swwel` references).
     pub guard: Vec<GuardTerm>,
-    /// The value is implementation defined and may be overridden per instance
-    /// (`impl_defined` UDP): a constructor argument in Rust, a Verilog parameter.
+    /// The reset value is implementation defined and may be overridden per instance
+    /// (`impl_defined` UDP): a constructor argument in Rust, a Verilog parameter. For
+    /// a constant field (`sw = r`, `hw = na`) that is the value itself.
     pub impl_defined: bool,
     /// For a field of an ACK register: the control field it acknowledges.
     pub acknowledges: Option<FieldRef>,
