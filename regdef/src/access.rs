@@ -192,9 +192,10 @@ pub enum Completion {
 #[serde(rename_all = "snake_case")]
 pub enum WriteGate {
     /// The register exists only while its `present_when` field is non-zero
-    /// (IHI0070 6.3.35: every SMMU_S_* register is RES0 when SECURE_IMPL is 0).
+    /// (IHI0070 6.3.52-6.3.82: each SMMU_S_* register "is present only when
+    /// SMMU_S_IDR1.SECURE_IMPL == 1", otherwise RES0).
     Absent,
-    /// A Non-secure access to a Secure register is RAZ/WI (IHI0070 6.2).
+    /// A Non-secure access to a Secure register is RAZ/WI (IHI0070 3.10, 6.2).
     SecurityState,
     /// The write is taken only while the update field reads 0 and only if it writes
     /// the update field to 1 (IHI0070 6.3.14, SMMU_GBPA; the only behaviour from

@@ -39,7 +39,7 @@ impl SecSid {
 
     /// Whether an access made in state `self` may reach a register owned by `bank`.
     ///
-    /// IHI0070 6.2: a Secure access reaches both banks; a Non-secure access to a
+    /// IHI0070 3.10: a Secure access reaches both banks; a Non-secure access to a
     /// Secure register is RAZ/WI.
     pub const fn may_access(self, bank: SecSid) -> bool {
         matches!(
