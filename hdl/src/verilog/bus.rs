@@ -1,0 +1,413 @@
+//! The internal request/response interface, the APB4 and AXI4-Lite adapters onto it,
+//! and the top-level wrapper that joins an adapter to the register core.
+//!
+//! # The internal interface
+//!
+//! | Signal | Dir (core) | Width | Meaning |
+//! |---|---|---|---|
+//! | `req_valid`  | in  | 1  | A request this cycle; at most one per cycle |
+//! | `req_write`  | in  | 1  | 1 write, 0 read |
+//! | `req_addr`   | in  | AW | Byte address; bits `[1:0]` are ignored (word access) |
+//! | `req_wdata`  | in  | 32 | Write data |
+//! | `req_wstrb`  | in  | 4  | Byte enables of a write (ignored for reads) |
+//! | `req_secure` | in  | 1  | 1 Secure access, 0 Non-secure (IHI0070 3.10) |
+//! | `rsp_rdata`  | out | 32 | Read data, combinational in the request cycle; 0 when no read |
+//!
+//! A request is complete in its own cycle: the core returns read data
+//! combinationally, and the write and any read side effect (`rclr`, `rset`) take
+//! effect at the clock edge that ends the request cycle. Every access completes
+//! without error: the SMMU's undefined, absent and Secure-only-from-Non-secure
+//! locations are RAZ/WI (IHI0070 6.2; Arm recommends not aborting), so there is no
+//! error response to carry.
+
+use super::ast::{
+    concat, id, index, lit, reduce_xor, ternary, Instance, Item, Module, Param, Port, Stmt,
+};
+use super::Clocking;
+
+/// Internal interface signal names.
+pub mod sig {
+    /// A request this cycle.
+    pub const REQ_VALID: &str = "req_valid";
+    /// 1 write, 0 read.
+    pub const REQ_WRITE: &str = "req_write";
+    /// Byte address.
+    pub const REQ_ADDR: &str = "req_addr";
+    /// Write data.
+    pub const REQ_WDATA: &str = "req_wdata";
+    /// Write byte enables.
+    pub const REQ_WSTRB: &str = "req_wstrb";
+    /// Secure access.
+    pub const REQ_SECURE: &str = "req_secure";
+    /// Read data.
+    pub const RSP_RDATA: &str = "rsp_rdata";
+}
+
+/// Data bus width of every adapter and of the core.
+pub const DATA_WIDTH: u32 = 32;
+
+/// The internal-interface ports as the register core declares them.
+pub fn core_ports(addr_width: u32) -> Vec<Port> {
+    vec![
+        Port::input(sig::REQ_VALID, 1).with_comment("Internal request interface (see README)."),
+        Port::input(sig::REQ_WRITE, 1),
+        Port::input(sig::REQ_ADDR, addr_width),
+        Port::input(sig::REQ_WDATA, DATA_WIDTH),
+        Port::input(sig::REQ_WSTRB, DATA_WIDTH / 8),
+        Port::input(sig::REQ_SECURE, 1),
+        Port::output(sig::RSP_RDATA, DATA_WIDTH),
+    ]
+}
+
+/// The internal-interface ports as an adapter declares them (directions flipped).
+fn adapter_ports(addr_width: u32) -> Vec<Port> {
+    vec![
+        Port::output(sig::REQ_VALID, 1).with_comment("Internal request interface."),
+        Port::output(sig::REQ_WRITE, 1),
+        Port::output(sig::REQ_ADDR, addr_width),
+        Port::output(sig::REQ_WDATA, DATA_WIDTH),
+        Port::output(sig::REQ_WSTRB, DATA_WIDTH / 8),
+        Port::output(sig::REQ_SECURE, 1),
+        Port::input(sig::RSP_RDATA, DATA_WIDTH),
+    ]
+}
+
+fn is_internal(name: &str) -> bool {
+    name.starts_with("req_") || name.starts_with("rsp_")
+}
+
+/// The APB4 slave adapter (AMBA APB Protocol Specification, issue C and later).
+///
+/// Zero wait states: `pready` is tied to 1, so every access phase is exactly one
+/// request cycle, and `prdata` is the core's combinational read data. `pprot[1]` = 0
+/// is a Secure access. `pstrb` is honoured on writes. `pslverr` is tied to 0: every
+/// location is RAZ/WI rather than an error (IHI0070 6.2). The adapter is purely
+/// combinational, so it needs no clock.
+pub fn apb4_slave(name: &str, addr_width: u32) -> Module {
+    let mut ports = vec![
+        Port::input("psel", 1).with_comment("APB4 completer."),
+        Port::input("penable", 1),
+        Port::input("pwrite", 1),
+        Port::input("paddr", addr_width),
+        Port::input("pwdata", DATA_WIDTH),
+        Port::input("pstrb", DATA_WIDTH / 8),
+        Port::input("pprot", 3),
+        Port::output("prdata", DATA_WIDTH),
+        Port::output("pready", 1),
+        Port::output("pslverr", 1),
+    ];
+    ports.extend(adapter_ports(addr_width));
+    let items = vec![
+        Item::comment("The access phase is the request: one cycle, as PREADY is always 1."),
+        Item::assign(id(sig::REQ_VALID), id("psel") & id("penable")),
+        Item::assign(id(sig::REQ_WRITE), id("pwrite")),
+        Item::assign(id(sig::REQ_ADDR), id("paddr")),
+        Item::assign(id(sig::REQ_WDATA), id("pwdata")),
+        Item::assign(id(sig::REQ_WSTRB), id("pstrb")),
+        Item::comment("PPROT[1] is 0 for a Secure access (AMBA APB4 protection; IHI0070 3.10)."),
+        Item::assign(id(sig::REQ_SECURE), !index("pprot", 1)),
+        Item::assign(id("prdata"), id(sig::RSP_RDATA)),
+        Item::assign(id("pready"), lit(1, 1)),
+        Item::comment("RAZ/WI everywhere (IHI0070 6.2): no access is an error."),
+        Item::assign(id("pslverr"), lit(1, 0)),
+        Item::comment("PPROT[0] (privileged) and PPROT[2] (instruction) do not affect access."),
+        Item::wire("unused_pprot", 1),
+        Item::assign(
+            id("unused_pprot"),
+            reduce_xor(concat(vec![index("pprot", 2), index("pprot", 0)])),
+        ),
+    ];
+    Module {
+        name: name.to_string(),
+        header: vec![
+            "APB4 completer onto the internal request interface.".into(),
+            "Zero wait states; PPROT[1]=0 is Secure; PSTRB honoured; PSLVERR tied low.".into(),
+        ],
+        params: Vec::new(),
+        ports,
+        items,
+    }
+}
+
+/// The AXI4-Lite slave adapter (AMBA AXI and ACE Protocol Specification, B1).
+///
+/// * Each of AW, W and AR is captured in a one-entry buffer; AW and W are accepted
+///   independently, in either order or in the same cycle.
+/// * One outstanding transaction per direction: `awready`/`wready` are low while a
+///   write is buffered or its B response waits, `arready` while a read is buffered
+///   or its R response waits.
+/// * A write is issued to the core when both AW and W are buffered, a read when AR
+///   is. When both are ready in the same cycle the one that did not go last wins
+///   (round robin), so neither direction starves.
+/// * Responses are registered and held until `bready`/`rready`: the read data is
+///   captured in the cycle the core is read, so a read side effect happens exactly
+///   once however long R is back-pressured.
+/// * Every output is driven from a flip-flop or from flip-flops only (no
+///   combinational path from an input to an output, as the AXI specification asks).
+/// * `axprot[1]` = 0 is a Secure access; BRESP/RRESP are always OKAY (RAZ/WI).
+pub fn axi4lite_slave(name: &str, addr_width: u32, clocking: Clocking) -> Module {
+    let mut ports = clocking.ports();
+    ports.extend([
+        Port::input("awvalid", 1).with_comment("AXI4-Lite slave: write address."),
+        Port::output("awready", 1),
+        Port::input("awaddr", addr_width),
+        Port::input("awprot", 3),
+        Port::input("wvalid", 1).with_comment("Write data."),
+        Port::output("wready", 1),
+        Port::input("wdata", DATA_WIDTH),
+        Port::input("wstrb", DATA_WIDTH / 8),
+        Port::output("bvalid", 1).with_comment("Write response."),
+        Port::input("bready", 1),
+        Port::output("bresp", 2),
+        Port::input("arvalid", 1).with_comment("Read address."),
+        Port::output("arready", 1),
+        Port::input("araddr", addr_width),
+        Port::input("arprot", 3),
+        Port::output("rvalid", 1).with_comment("Read data."),
+        Port::input("rready", 1),
+        Port::output("rdata", DATA_WIDTH),
+        Port::output("rresp", 2),
+    ]);
+    ports.extend(adapter_ports(addr_width));
+
+    let nb = |n: &str, e| Stmt::nonblocking(id(n), e);
+    let mut items = vec![
+        Item::reg("aw_full_q", 1),
+        Item::reg("aw_addr_q", addr_width),
+        Item::reg("aw_secure_q", 1),
+        Item::reg("w_full_q", 1),
+        Item::reg("w_data_q", DATA_WIDTH),
+        Item::reg("w_strb_q", DATA_WIDTH / 8),
+        Item::reg("ar_full_q", 1),
+        Item::reg("ar_addr_q", addr_width),
+        Item::reg("ar_secure_q", 1),
+        Item::reg("bvalid_q", 1),
+        Item::reg("rvalid_q", 1),
+        Item::reg("rdata_q", DATA_WIDTH),
+        Item::reg("last_write_q", 1),
+        Item::wire("grant_write", 1),
+        Item::wire("grant_read", 1),
+        Item::Blank,
+        Item::comment("One outstanding transaction per direction: a channel is ready only"),
+        Item::comment("while its buffer is empty and no response of its direction waits."),
+        Item::assign(id("awready"), !id("aw_full_q") & !id("bvalid_q")),
+        Item::assign(id("wready"), !id("w_full_q") & !id("bvalid_q")),
+        Item::assign(id("arready"), !id("ar_full_q") & !id("rvalid_q")),
+        Item::Blank,
+        Item::comment("Arbitration: a complete write (AW and W buffered) and a buffered read"),
+        Item::comment("share the core; when both wait, the direction not granted last wins."),
+        Item::assign(
+            id("grant_write"),
+            id("aw_full_q") & id("w_full_q") & (!id("ar_full_q") | !id("last_write_q")),
+        ),
+        Item::assign(id("grant_read"), id("ar_full_q") & !id("grant_write")),
+        Item::assign(id(sig::REQ_VALID), id("grant_write") | id("grant_read")),
+        Item::assign(id(sig::REQ_WRITE), id("grant_write")),
+        Item::assign(
+            id(sig::REQ_ADDR),
+            ternary(id("grant_write"), id("aw_addr_q"), id("ar_addr_q")),
+        ),
+        Item::assign(id(sig::REQ_WDATA), id("w_data_q")),
+        Item::assign(id(sig::REQ_WSTRB), id("w_strb_q")),
+        Item::assign(
+            id(sig::REQ_SECURE),
+            ternary(id("grant_write"), id("aw_secure_q"), id("ar_secure_q")),
+        ),
+        Item::Blank,
+        Item::assign(id("bvalid"), id("bvalid_q")),
+        Item::assign(id("bresp"), lit(2, 0)),
+        Item::assign(id("rvalid"), id("rvalid_q")),
+        Item::assign(id("rdata"), id("rdata_q")),
+        Item::assign(id("rresp"), lit(2, 0)),
+        Item::comment("AxPROT[0] (privileged) and AxPROT[2] (instruction) do not affect access."),
+        Item::wire("unused_axprot", 1),
+        Item::assign(
+            id("unused_axprot"),
+            reduce_xor(concat(vec![
+                index("awprot", 2),
+                index("awprot", 0),
+                index("arprot", 2),
+                index("arprot", 0),
+            ])),
+        ),
+        Item::Blank,
+        Item::comment("Write address buffer. AxPROT[1] = 0 is Secure (IHI0070 3.10)."),
+    ];
+    items.push(clocking.ff(
+        &[
+            ("aw_full_q", lit(1, 0)),
+            ("aw_addr_q", lit(addr_width, 0)),
+            ("aw_secure_q", lit(1, 0)),
+        ],
+        vec![Stmt::if_else(
+            id("awvalid") & id("awready"),
+            vec![
+                nb("aw_full_q", lit(1, 1)),
+                nb("aw_addr_q", id("awaddr")),
+                nb("aw_secure_q", !index("awprot", 1)),
+            ],
+            vec![Stmt::if_else(
+                id("grant_write"),
+                vec![nb("aw_full_q", lit(1, 0))],
+                vec![],
+            )],
+        )],
+    ));
+    items.push(Item::comment("Write data buffer."));
+    items.push(clocking.ff(
+        &[
+            ("w_full_q", lit(1, 0)),
+            ("w_data_q", lit(DATA_WIDTH, 0)),
+            ("w_strb_q", lit(DATA_WIDTH / 8, 0)),
+        ],
+        vec![Stmt::if_else(
+            id("wvalid") & id("wready"),
+            vec![
+                nb("w_full_q", lit(1, 1)),
+                nb("w_data_q", id("wdata")),
+                nb("w_strb_q", id("wstrb")),
+            ],
+            vec![Stmt::if_else(
+                id("grant_write"),
+                vec![nb("w_full_q", lit(1, 0))],
+                vec![],
+            )],
+        )],
+    ));
+    items.push(Item::comment("Write response: held until BREADY."));
+    items.push(clocking.ff(
+        &[("bvalid_q", lit(1, 0))],
+        vec![Stmt::if_else(
+            id("grant_write"),
+            vec![nb("bvalid_q", lit(1, 1))],
+            vec![Stmt::if_else(
+                id("bready"),
+                vec![nb("bvalid_q", lit(1, 0))],
+                vec![],
+            )],
+        )],
+    ));
+    items.push(Item::comment("Read address buffer."));
+    items.push(clocking.ff(
+        &[
+            ("ar_full_q", lit(1, 0)),
+            ("ar_addr_q", lit(addr_width, 0)),
+            ("ar_secure_q", lit(1, 0)),
+        ],
+        vec![Stmt::if_else(
+            id("arvalid") & id("arready"),
+            vec![
+                nb("ar_full_q", lit(1, 1)),
+                nb("ar_addr_q", id("araddr")),
+                nb("ar_secure_q", !index("arprot", 1)),
+            ],
+            vec![Stmt::if_else(
+                id("grant_read"),
+                vec![nb("ar_full_q", lit(1, 0))],
+                vec![],
+            )],
+        )],
+    ));
+    items.push(Item::comment(
+        "Read response: the data is captured when the core is read, then held until RREADY.",
+    ));
+    items.push(clocking.ff(
+        &[("rvalid_q", lit(1, 0)), ("rdata_q", lit(DATA_WIDTH, 0))],
+        vec![Stmt::if_else(
+            id("grant_read"),
+            vec![nb("rvalid_q", lit(1, 1)), nb("rdata_q", id(sig::RSP_RDATA))],
+            vec![Stmt::if_else(
+                id("rready"),
+                vec![nb("rvalid_q", lit(1, 0))],
+                vec![],
+            )],
+        )],
+    ));
+    items.push(Item::comment(
+        "Round-robin state: the direction granted last.",
+    ));
+    items.push(clocking.ff(
+        &[("last_write_q", lit(1, 0))],
+        vec![Stmt::if_else(
+            id(sig::REQ_VALID),
+            vec![nb("last_write_q", id("grant_write"))],
+            vec![],
+        )],
+    ));
+
+    Module {
+        name: name.to_string(),
+        header: vec![
+            "AXI4-Lite slave onto the internal request interface.".into(),
+            "One outstanding transaction per direction; AW and W in any order;".into(),
+            "responses held until ready; round-robin read/write arbitration;".into(),
+            "AxPROT[1]=0 is Secure; BRESP/RRESP always OKAY.".into(),
+        ],
+        params: Vec::new(),
+        ports,
+        items,
+    }
+}
+
+/// The top level: `adapter` and `core` joined by the internal interface.
+///
+/// Its ports are the clock and reset, the adapter's bus ports and every core port
+/// outside the internal interface (the register fields' hardware ports), in that
+/// order; the core's parameters are passed through.
+pub fn top(name: &str, adapter: &Module, core: &Module, clocking: Clocking) -> Module {
+    let clock_names: Vec<String> = clocking.ports().into_iter().map(|p| p.name).collect();
+    let mut ports = clocking.ports();
+    ports.extend(
+        adapter
+            .ports
+            .iter()
+            .filter(|p| !is_internal(&p.name) && !clock_names.contains(&p.name))
+            .cloned(),
+    );
+    ports.extend(
+        core.ports
+            .iter()
+            .filter(|p| !is_internal(&p.name) && !clock_names.contains(&p.name))
+            .cloned(),
+    );
+    let params: Vec<Param> = core.params.clone();
+
+    let mut items = vec![Item::comment("Internal request interface.")];
+    for p in core.ports.iter().filter(|p| is_internal(&p.name)) {
+        items.push(Item::wire(p.name.clone(), p.width));
+    }
+    items.push(Item::Blank);
+    let by_name = |m: &Module| -> Vec<(String, super::ast::Expr)> {
+        m.ports
+            .iter()
+            .map(|p| (p.name.clone(), id(p.name.clone())))
+            .collect()
+    };
+    items.push(Item::Instance(Instance {
+        module: adapter.name.clone(),
+        name: "u_bus".into(),
+        params: Vec::new(),
+        conns: by_name(adapter),
+    }));
+    items.push(Item::Blank);
+    items.push(Item::Instance(Instance {
+        module: core.name.clone(),
+        name: "u_regs".into(),
+        params: core
+            .params
+            .iter()
+            .map(|p| (p.name.clone(), id(p.name.clone())))
+            .collect(),
+        conns: by_name(core),
+    }));
+    Module {
+        name: name.to_string(),
+        header: vec![format!(
+            "Top level: `{}` (bus adapter) driving `{}` (register core).",
+            adapter.name, core.name
+        )],
+        params,
+        ports,
+        items,
+    }
+}

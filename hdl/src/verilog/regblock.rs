@@ -1,0 +1,1172 @@
+//! The register core: [`RegisterMap`] -> one [`Module`] behind the internal request
+//! interface ([`super::bus`]).
+//!
+//! Every access behaviour is one of the IR's units ([`regdef::access`]), and each unit
+//! has exactly one emitter here:
+//!
+//! | IR unit | Emitter (private) | RTL |
+//! |---|---|---|
+//! | [`WriteGate::Absent`] | `Gen::gate_absent` | `present_<reg>`: every `present_when` field non-zero |
+//! | [`WriteGate::SecurityState`] | `Gen::gate_security` | `req_secure` |
+//! | [`WriteGate::UpdateHandshake`] | `Gen::gate_update` | update field reads 0 and the write sets it |
+//! | [`GuardTerm`] | `Gen::guard` | one tested field (the ACK bit is its own term) |
+//! | [`ReadRule`] | `Gen::read_data`, `Gen::unit_sw_read` | read mux; `rclr`/`rset` side effect |
+//! | [`WriteRule`] | [`write_rule_value`] | the stored value after a write |
+//! | [`NextValue`] | `Gen::emit_field`, one arm per unit | one branch of the field's priority chain |
+//!
+//! A field's next value is an `if / else if` chain in [`Field::next_value`] order; the
+//! flop takes it at every clock edge. See `hdl/README.md` for naming and timing.
+
+use std::collections::BTreeSet;
+
+use regdef::access::{Completion, HwEnable, NextValue, ReadRule, WriteGate, WriteRule};
+use regdef::ir::{Field, FieldRef, GuardTerm, RegId, Register, RegisterMap, SecSid};
+
+use super::ast::{
+    any, concat, eq, id, index, lit, ones, reduce_or, reduce_xor, repeat, slice, ternary, CaseArm,
+    Expr, Item, Module, Param, Port, Stmt,
+};
+use super::bus::{core_ports, sig, DATA_WIDTH};
+use super::{Clocking, GenerateError};
+
+/// Address bits the core decodes: enough for the last byte of the last register
+/// (at least 3, so that the word address `req_addr[AW-1:2]` has a bit).
+pub fn addr_width(map: &RegisterMap) -> u32 {
+    let end = map
+        .registers
+        .iter()
+        .map(|r| r.address.saturating_add(r.size_bytes()))
+        .max()
+        .unwrap_or(0);
+    // Bits needed to address byte `end - 1`.
+    let bits = 64 - end.saturating_sub(1).leading_zeros();
+    bits.max(3)
+}
+
+/// The flat name of a register: its path below the top `addrmap`, with `.` and array
+/// brackets turned into `_` (`smmuv3.ns.cr0` -> `ns_cr0`, `top.arr[2]` -> `arr_2`).
+pub fn register_name(map: &RegisterMap, reg: &Register) -> String {
+    let path = reg
+        .path
+        .strip_prefix(&map.top)
+        .and_then(|p| p.strip_prefix('.'))
+        .unwrap_or(&reg.path);
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        let c = if c.is_ascii_alphanumeric() || c == '_' {
+            c
+        } else {
+            '_'
+        };
+        if !(c == '_' && out.ends_with('_')) {
+            out.push(c);
+        }
+    }
+    out.trim_end_matches('_').to_string()
+}
+
+/// The flat name of a field: `<register name>_<field>` (`ns_cr0_smmuen`).
+pub fn field_name(map: &RegisterMap, f: FieldRef) -> String {
+    format!(
+        "{}_{}",
+        register_name(map, map.reg(f.reg)),
+        map.field(f).name
+    )
+}
+
+/// How a field's value exists in hardware.
+#[derive(Clone, Debug, PartialEq)]
+enum Storage {
+    /// Nothing changes it: a literal or an implementation-defined parameter.
+    Constant,
+    /// Hardware drives it every cycle and nothing else has priority: the input itself.
+    Wire,
+    /// A flip-flop `<f>_q` with next value `<f>_d`.
+    Flop,
+}
+
+/// A [`NextValue`] unit as realised under the chosen [`Completion`].
+#[derive(Copy, Clone, Debug, PartialEq)]
+enum Unit {
+    SwWrite,
+    SwRead,
+    HwWrite(HwEnable),
+    HwSet,
+    HwClr,
+    /// [`NextValue::AckMirror`] with immediate completion: follow the control field.
+    Mirror(FieldRef),
+    PulseEnd,
+}
+
+/// The plan for one field.
+struct Plan {
+    name: String,
+    storage: Storage,
+    units: Vec<(NextValue, Unit)>,
+    /// [`NextValue::UpdateComplete`] with immediate completion: the update completes
+    /// in the cycle the write is taken, so the field is cleared after the chain.
+    complete_now: bool,
+}
+
+/// One 32-bit word of a register.
+#[derive(Copy, Clone, Debug)]
+struct Slice {
+    /// Index within the register (0 low word).
+    index: u32,
+    /// Word address (`byte address >> 2`).
+    word: u64,
+}
+
+/// Builds the register core module `name` for `map`.
+pub fn build(
+    map: &RegisterMap,
+    name: &str,
+    clocking: Clocking,
+    completion: Completion,
+) -> Result<Module, GenerateError> {
+    let mut g = Gen {
+        map,
+        clocking,
+        completion,
+        aw: addr_width(map),
+        plans: Vec::new(),
+        params: Vec::new(),
+        ports: Vec::new(),
+        items: Vec::new(),
+        referenced: BTreeSet::new(),
+    };
+    g.plan()?;
+    g.emit()?;
+    let mut ports = clocking.ports();
+    ports.extend(core_ports(g.aw));
+    ports.extend(g.ports);
+    let mut m = Module {
+        name: name.to_string(),
+        header: vec![
+            format!(
+                "Register core of `{}`{}.",
+                map.top,
+                map.name
+                    .as_ref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default()
+            ),
+            format!(
+                "Completion of ACK mirrors and update handshakes: {}.",
+                match completion {
+                    Completion::Immediate => "immediate (in the cycle the write is taken)",
+                    Completion::Handshake => "handshake (through hardware inputs)",
+                }
+            ),
+        ],
+        params: g.params,
+        ports,
+        items: g.items,
+    };
+    m.prune_unread_wires();
+    m.hoist_forward_declarations();
+    Ok(m)
+}
+
+struct Gen<'a> {
+    map: &'a RegisterMap,
+    clocking: Clocking,
+    completion: Completion,
+    aw: u32,
+    /// Per register, per field.
+    plans: Vec<Vec<Plan>>,
+    params: Vec<Param>,
+    ports: Vec<Port>,
+    items: Vec<Item>,
+    /// Fields another rule reads (guards, `present_when`, ACK mirrors).
+    referenced: BTreeSet<FieldRef>,
+}
+
+fn unsupported(path: String, what: impl Into<String>) -> GenerateError {
+    GenerateError::Unsupported {
+        path,
+        what: what.into(),
+    }
+}
+
+impl<'a> Gen<'a> {
+    fn reg(&self, id: RegId) -> &'a Register {
+        self.map.reg(id)
+    }
+
+    fn field(&self, fr: FieldRef) -> &'a Field {
+        self.map.field(fr)
+    }
+
+    fn plan_of(&self, fr: FieldRef) -> &Plan {
+        &self.plans[fr.reg.0][fr.field]
+    }
+
+    fn rname(&self, id: RegId) -> String {
+        register_name(self.map, self.reg(id))
+    }
+
+    // ---------------------------------------------------------------- planning
+
+    fn plan(&mut self) -> Result<(), GenerateError> {
+        for (rid, reg) in self.map.iter() {
+            self.check_register(reg)?;
+            let mut plans = Vec::new();
+            for (i, f) in reg.fields.iter().enumerate() {
+                let fr = FieldRef { reg: rid, field: i };
+                plans.push(self.plan_field(fr, reg, f)?);
+                for t in &f.guard {
+                    self.referenced.insert(t.field);
+                }
+            }
+            self.referenced.extend(reg.present_when.iter().copied());
+            self.plans.push(plans);
+        }
+        for (rid, reg) in self.map.iter() {
+            for (i, f) in reg.fields.iter().enumerate() {
+                let fr = FieldRef { reg: rid, field: i };
+                for (_, u) in &self.plans[rid.0][i].units {
+                    if let Unit::Mirror(c) = u {
+                        self.referenced.insert(*c);
+                        if self.field(*c).width() != f.width() {
+                            return Err(unsupported(
+                                self.map.field_path(fr),
+                                "ACK field and its control field differ in width",
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_register(&self, reg: &Register) -> Result<(), GenerateError> {
+        if !matches!(reg.width, 8 | 16 | 32 | 64) {
+            return Err(unsupported(
+                reg.path.clone(),
+                format!("register width {} (8, 16, 32 or 64 expected)", reg.width),
+            ));
+        }
+        let lane = (reg.address % 4) as u32;
+        if (reg.width >= 32 && lane != 0) || lane * 8 + reg.width.min(32) > DATA_WIDTH {
+            return Err(unsupported(
+                reg.path.clone(),
+                format!(
+                    "register at {:#x} is not aligned to its width on a 32-bit bus",
+                    reg.address
+                ),
+            ));
+        }
+        if reg
+            .fields
+            .iter()
+            .any(|f| f.msb >= reg.width || f.lsb > f.msb)
+        {
+            return Err(unsupported(reg.path.clone(), "field outside the register"));
+        }
+        Ok(())
+    }
+
+    fn plan_field(&self, fr: FieldRef, reg: &Register, f: &Field) -> Result<Plan, GenerateError> {
+        let path = || format!("{}.{}", reg.path, f.name);
+        if f.sw.write_once() {
+            return Err(unsupported(
+                path(),
+                "write-once access (rw1/w1) has no unit in regdef::access",
+            ));
+        }
+        let mut units = Vec::new();
+        let mut complete_now = false;
+        let hw_write = |enable: HwEnable| {
+            if enable == HwEnable::None {
+                Err(unsupported(path(), "hardware write without an enable kind"))
+            } else {
+                Ok(Unit::HwWrite(enable))
+            }
+        };
+        for &nv in &f.next_value {
+            let unit = match nv {
+                NextValue::SwWrite if f.write_rule == WriteRule::Ignore => continue,
+                NextValue::SwWrite => Unit::SwWrite,
+                NextValue::SwRead if !f.read_rule.has_side_effect() => continue,
+                NextValue::SwRead => Unit::SwRead,
+                NextValue::HwWrite => hw_write(f.hw_enable)?,
+                NextValue::HwSet => Unit::HwSet,
+                NextValue::HwClr => Unit::HwClr,
+                NextValue::AckMirror => match self.completion {
+                    Completion::Immediate => Unit::Mirror(f.acknowledges.ok_or_else(|| {
+                        unsupported(path(), "ACK mirror without the field it acknowledges")
+                    })?),
+                    // IHI0070 6.3.10: hardware sets the ACK when the update completes.
+                    Completion::Handshake => hw_write(f.hw_enable)?,
+                },
+                NextValue::UpdateComplete => match self.completion {
+                    Completion::Immediate => {
+                        complete_now = true;
+                        continue;
+                    }
+                    // IHI0070 6.3.14: hardware clears Update when the update completes.
+                    Completion::Handshake => Unit::HwClr,
+                },
+                NextValue::PulseEnd => Unit::PulseEnd,
+            };
+            units.push((nv, unit));
+        }
+        let storage = match units.first() {
+            None if !complete_now => Storage::Constant,
+            Some((_, Unit::HwWrite(HwEnable::Continuous))) => Storage::Wire,
+            _ => Storage::Flop,
+        };
+        Ok(Plan {
+            name: field_name(self.map, fr),
+            storage,
+            units,
+            complete_now,
+        })
+    }
+
+    // ---------------------------------------------------------------- values
+
+    /// The expression for a field's current value.
+    fn value(&self, fr: FieldRef) -> Expr {
+        let p = self.plan_of(fr);
+        match p.storage {
+            Storage::Constant => self.constant(fr),
+            Storage::Wire => id(format!("{}_in", p.name)),
+            Storage::Flop => id(format!("{}_q", p.name)),
+        }
+    }
+
+    /// The value a field will hold after this cycle's edge.
+    fn next(&self, fr: FieldRef) -> Expr {
+        let p = self.plan_of(fr);
+        match p.storage {
+            Storage::Flop => id(format!("{}_d", p.name)),
+            _ => self.value(fr),
+        }
+    }
+
+    fn reset_literal(&self, f: &Field) -> Expr {
+        lit(f.width(), f.reset.unwrap_or(0) & f.value_mask())
+    }
+
+    /// A constant field's value: its parameter if implementation defined.
+    fn constant(&self, fr: FieldRef) -> Expr {
+        let f = self.field(fr);
+        if f.impl_defined {
+            id(self.plan_of(fr).name.to_uppercase())
+        } else {
+            self.reset_literal(f)
+        }
+    }
+
+    /// A flop's reset value: its parameter if implementation defined.
+    fn reset_value(&self, fr: FieldRef) -> Expr {
+        let f = self.field(fr);
+        if f.impl_defined {
+            id(format!("{}_RESET", self.plan_of(fr).name.to_uppercase()))
+        } else {
+            self.reset_literal(f)
+        }
+    }
+
+    // ---------------------------------------------------------------- layout
+
+    fn slices(&self, reg: &Register) -> Vec<Slice> {
+        (0..reg.width.div_ceil(DATA_WIDTH))
+            .map(|i| Slice {
+                index: i,
+                word: (reg.address >> 2) + u64::from(i),
+            })
+            .collect()
+    }
+
+    fn slice_suffix(reg: &Register, s: u32) -> &'static str {
+        match (reg.width > DATA_WIDTH, s) {
+            (false, _) => "",
+            (true, 0) => "_lo",
+            (true, _) => "_hi",
+        }
+    }
+
+    /// Bus bit of register bit `pos`, and the slice it is in.
+    fn bus_bit(&self, reg: &Register, pos: u32) -> (u32, u32) {
+        let s = pos / DATA_WIDTH;
+        let lane = if reg.width < DATA_WIDTH {
+            (reg.address % 4) as u32 * 8
+        } else {
+            0
+        };
+        (s, pos % DATA_WIDTH + lane)
+    }
+
+    /// Runs of a field's bits that share a slice and, if `by_lane`, a byte lane:
+    /// `(field lsb, field msb, slice, bus lsb)`, least significant first.
+    fn segments(&self, reg: &Register, f: &Field, by_lane: bool) -> Vec<(u32, u32, u32, u32)> {
+        let mut segs: Vec<(u32, u32, u32, u32)> = Vec::new();
+        for pos in f.lsb..=f.msb {
+            let (s, bus) = self.bus_bit(reg, pos);
+            let bit = pos - f.lsb;
+            match segs.last_mut() {
+                Some(last)
+                    if last.2 == s && (!by_lane || last.3 / 8 == bus / 8) && last.1 + 1 == bit =>
+                {
+                    last.1 = bit;
+                }
+                _ => segs.push((bit, bit, s, bus)),
+            }
+        }
+        segs
+    }
+
+    // ---------------------------------------------------------------- emission
+
+    fn emit(&mut self) -> Result<(), GenerateError> {
+        self.emit_params();
+        let aw = self.aw;
+        self.items.push(Item::comment(
+            "Word address of the request; bits [1:0] select a byte and are ignored.",
+        ));
+        self.items.push(Item::wire("req_word", aw - 2));
+        self.items.push(Item::assign(
+            id("req_word"),
+            slice(sig::REQ_ADDR, aw - 1, 2),
+        ));
+        self.items.push(Item::wire("req_rd", 1));
+        self.items.push(Item::wire("req_wr", 1));
+        self.items.push(Item::assign(
+            id("req_rd"),
+            id(sig::REQ_VALID) & !id(sig::REQ_WRITE),
+        ));
+        self.items.push(Item::assign(
+            id("req_wr"),
+            id(sig::REQ_VALID) & id(sig::REQ_WRITE),
+        ));
+        for (rid, _) in self.map.iter() {
+            self.emit_register(rid)?;
+        }
+        self.emit_read_mux();
+        self.emit_unused();
+        Ok(())
+    }
+
+    fn emit_params(&mut self) {
+        for fr in self.map.impl_defined_fields() {
+            let f = self.field(fr);
+            let p = self.plan_of(fr);
+            let (name, comment) = match p.storage {
+                Storage::Constant => {
+                    let used = f.read_rule != ReadRule::Zero
+                        || f.hw.can_read()
+                        || self.referenced.contains(&fr);
+                    if !used {
+                        continue;
+                    }
+                    (p.name.to_uppercase(), "value (implementation defined)")
+                }
+                Storage::Flop => (
+                    format!("{}_RESET", p.name.to_uppercase()),
+                    "reset value (implementation defined)",
+                ),
+                // Hardware drives it: there is nothing to parameterise.
+                Storage::Wire => continue,
+            };
+            self.params.push(Param {
+                name,
+                width: f.width(),
+                value: self.reset_literal(f),
+                comment: Some(format!("{}: {comment}", self.map.field_path(fr))),
+            });
+        }
+    }
+
+    fn emit_register(&mut self, rid: RegId) -> Result<(), GenerateError> {
+        let reg = self.reg(rid);
+        let r = self.rname(rid);
+        self.items.push(Item::Blank);
+        self.items.push(Item::Comment(vec![
+            "-".repeat(76),
+            format!(
+                "{} @ 0x{:04X}, {} bits, {} bank{}",
+                reg.path,
+                reg.address,
+                reg.width,
+                reg.security,
+                reg.display_name
+                    .as_ref()
+                    .map(|n| format!(": {n}"))
+                    .unwrap_or_default()
+            ),
+            "-".repeat(76),
+        ]));
+
+        // Storage first: gates, read data and other registers' rules may read it.
+        for i in 0..reg.fields.len() {
+            let fr = FieldRef { reg: rid, field: i };
+            let p = self.plan_of(fr);
+            if p.storage == Storage::Flop {
+                let w = reg.fields[i].width();
+                let n = p.name.clone();
+                self.items.push(Item::reg(format!("{n}_q"), w));
+                self.items.push(Item::reg(format!("{n}_d"), w));
+            }
+        }
+
+        // Register-level gates, each from its own emitter, in IR priority order
+        // (an AND: the first that rejects, rejects).
+        let mut read_ok = Vec::new();
+        let mut write_ok_extra = Vec::new();
+        for gate in &reg.write_gates {
+            match gate {
+                WriteGate::Absent => read_ok.push(self.gate_absent(rid)),
+                WriteGate::SecurityState => read_ok.push(self.gate_security(reg)),
+                WriteGate::UpdateHandshake => write_ok_extra.push(*gate),
+            }
+        }
+        let ok = if read_ok.is_empty() {
+            lit(1, 1)
+        } else {
+            self.items.push(Item::wire(format!("ok_{r}"), 1));
+            self.items.push(Item::assign(
+                id(format!("ok_{r}")),
+                super::ast::all(read_ok),
+            ));
+            id(format!("ok_{r}"))
+        };
+        for s in self.slices(reg) {
+            let sfx = Self::slice_suffix(reg, s.index);
+            let hit = format!("hit_{r}{sfx}");
+            self.items.push(Item::wire(hit.clone(), 1));
+            self.items.push(Item::assign(
+                id(hit.clone()),
+                eq(id("req_word"), lit(self.aw - 2, s.word)),
+            ));
+            let mut wr = id("req_wr") & id(hit.clone()) & ok.clone();
+            for gate in &write_ok_extra {
+                if *gate == WriteGate::UpdateHandshake {
+                    wr = wr & self.gate_update(rid, s.index)?;
+                }
+            }
+            self.items.push(Item::wire(format!("wr_{r}{sfx}"), 1));
+            self.items
+                .push(Item::assign(id(format!("wr_{r}{sfx}")), wr));
+            self.items.push(Item::wire(format!("rd_{r}{sfx}"), 1));
+            self.items.push(Item::assign(
+                id(format!("rd_{r}{sfx}")),
+                id("req_rd") & id(hit) & ok.clone(),
+            ));
+            if let Some(data) = self.read_data(rid, s) {
+                let n = format!("rdata_{r}{sfx}");
+                self.items.push(Item::wire(n.clone(), DATA_WIDTH));
+                self.items.push(Item::assign(id(n), data));
+            }
+        }
+
+        let mut first_port = true;
+        let mut flops = Vec::new();
+        for i in 0..reg.fields.len() {
+            let fr = FieldRef { reg: rid, field: i };
+            self.emit_field(fr, &mut first_port)?;
+            if self.plan_of(fr).storage == Storage::Flop {
+                flops.push(fr);
+            }
+        }
+        if !flops.is_empty() {
+            let names: Vec<(String, Expr, String)> = flops
+                .iter()
+                .map(|&fr| {
+                    let n = &self.plan_of(fr).name;
+                    (format!("{n}_q"), self.reset_value(fr), format!("{n}_d"))
+                })
+                .collect();
+            let resets: Vec<(&str, Expr)> = names
+                .iter()
+                .map(|(q, v, _)| (q.as_str(), v.clone()))
+                .collect();
+            let run = names
+                .iter()
+                .map(|(q, _, d)| Stmt::nonblocking(id(q.clone()), id(d.clone())))
+                .collect();
+            self.items
+                .push(Item::comment(format!("Storage of {}.", reg.path)));
+            self.items.push(self.clocking.ff(&resets, run));
+        }
+        Ok(())
+    }
+
+    fn emit_field(&mut self, fr: FieldRef, first_port: &mut bool) -> Result<(), GenerateError> {
+        let reg = self.reg(fr.reg);
+        let f = self.field(fr);
+        let p = self.plan_of(fr);
+        let n = p.name.clone();
+        let w = f.width();
+        let storage = p.storage.clone();
+        let units = p.units.clone();
+        let complete_now = p.complete_now;
+        let range = if w == 1 {
+            format!("[{}]", f.lsb)
+        } else {
+            format!("[{}:{}]", f.msb, f.lsb)
+        };
+        let summary = format!(
+            "{}.{} {range} {}: {}",
+            reg.path,
+            f.name,
+            f.write_rule.short_name(f.read_rule),
+            f.write_rule.describe()
+        );
+
+        // Hardware ports.
+        let mut ports = Vec::new();
+        if f.hw.can_read() && storage != Storage::Wire {
+            ports.push(Port::output(n.clone(), w));
+            self.items.push(Item::assign(id(n.clone()), self.value(fr)));
+        }
+        for (_, u) in &units {
+            match u {
+                Unit::HwWrite(HwEnable::We) => {
+                    ports.push(Port::input(format!("{n}_next"), w));
+                    ports.push(Port::input(format!("{n}_we"), 1));
+                }
+                Unit::HwWrite(HwEnable::Wel) => {
+                    ports.push(Port::input(format!("{n}_next"), w));
+                    ports.push(Port::input(format!("{n}_wel"), 1));
+                }
+                Unit::HwWrite(_) => ports.push(Port::input(format!("{n}_in"), w)),
+                Unit::HwSet => ports.push(Port::input(format!("{n}_hwset"), 1)),
+                Unit::HwClr => ports.push(Port::input(format!("{n}_hwclr"), 1)),
+                _ => {}
+            }
+        }
+        if f.swmod {
+            ports.push(Port::output(format!("{n}_swmod"), 1));
+        }
+        if f.swacc {
+            ports.push(Port::output(format!("{n}_swacc"), 1));
+        }
+        if let Some(first) = ports.first_mut() {
+            let mut c = String::new();
+            if *first_port {
+                c.push_str(&format!(
+                    "{} @ 0x{:04X} ({} bank)\n",
+                    reg.path, reg.address, reg.security
+                ));
+                *first_port = false;
+            }
+            c.push_str(&format!(
+                "  {}.{} {range}",
+                reg.path.rsplit('.').next().unwrap_or(""),
+                f.name
+            ));
+            first.comment = Some(c);
+        }
+        self.ports.extend(ports);
+
+        // Software strobes used by the chain and by swmod/swacc.
+        let sw_we = units
+            .iter()
+            .any(|(_, u)| *u == Unit::SwWrite)
+            .then(|| self.sw_write_enable(fr));
+        let sw_re = self.sw_read_enable(fr);
+        if f.swmod {
+            let mut srcs = Vec::new();
+            if let Some((we, _)) = &sw_we {
+                srcs.push(we.clone());
+            }
+            if units.iter().any(|(_, u)| *u == Unit::SwRead) {
+                srcs.push(sw_re.0.clone());
+            }
+            self.items.push(Item::assign(
+                id(format!("{n}_swmod")),
+                any(srcs).unwrap_or(lit(1, 0)),
+            ));
+        }
+        if f.swacc {
+            self.items
+                .push(Item::assign(id(format!("{n}_swacc")), sw_re.0.clone()));
+        }
+
+        if storage != Storage::Flop {
+            return Ok(());
+        }
+
+        // The priority chain, one emitter per unit, in `next_value` order.
+        let q = id(format!("{n}_q"));
+        let d = format!("{n}_d");
+        let mut branches: Vec<(Option<Expr>, Expr, String)> = Vec::new();
+        for (nv, u) in &units {
+            let (cond, value, what) = match u {
+                Unit::SwWrite => {
+                    let (we, value) = sw_we.clone().ok_or_else(|| {
+                        unsupported(self.map.field_path(fr), "internal: no write enable")
+                    })?;
+                    (
+                        Some(we),
+                        value,
+                        format!("software write: {}", f.write_rule.describe()),
+                    )
+                }
+                Unit::SwRead => {
+                    let (re, value) = self.unit_sw_read(fr, &sw_re, &q);
+                    (
+                        Some(re),
+                        value,
+                        format!("software read: {}", f.read_rule.describe()),
+                    )
+                }
+                Unit::HwWrite(e) => {
+                    let (c, v) = Self::unit_hw_write(&n, *e);
+                    (c, v, "hardware write".to_string())
+                }
+                Unit::HwSet => (
+                    Some(id(format!("{n}_hwset"))),
+                    ones(w),
+                    "hardware set".to_string(),
+                ),
+                Unit::HwClr => (
+                    Some(id(format!("{n}_hwclr"))),
+                    lit(w, 0),
+                    match nv {
+                        NextValue::UpdateComplete => {
+                            "update complete (handshake): hardware clears it".to_string()
+                        }
+                        _ => "hardware clear".to_string(),
+                    },
+                ),
+                Unit::Mirror(c) => (
+                    None,
+                    self.next(*c),
+                    format!(
+                        "ACK mirror (immediate): follows {} in the same cycle",
+                        self.map.field_path(*c)
+                    ),
+                ),
+                Unit::PulseEnd => (None, lit(w, 0), "single pulse: back to 0".to_string()),
+            };
+            let unconditional = cond.is_none();
+            branches.push((cond, value, format!("{nv:?}: {what}")));
+            if unconditional {
+                break;
+            }
+        }
+        let mut body = vec![Stmt::Comment(summary)];
+        let ends_unconditional = matches!(branches.last(), Some((None, ..)));
+        if !ends_unconditional {
+            body.push(Stmt::blocking(id(d.clone()), q.clone()));
+        }
+        let mut chain: Vec<Stmt> = Vec::new();
+        for (cond, value, what) in branches.into_iter().rev() {
+            let stmts = vec![Stmt::Comment(what), Stmt::blocking(id(d.clone()), value)];
+            chain = match cond {
+                None => stmts,
+                Some(c) => vec![Stmt::if_else(c, stmts, chain)],
+            };
+        }
+        body.extend(chain);
+        if complete_now {
+            body.push(Stmt::Comment(
+                "UpdateComplete (immediate): the update completes in the cycle the write is \
+                 taken, so the field never reads 1"
+                    .into(),
+            ));
+            body.push(Stmt::blocking(id(d), lit(w, 0)));
+        }
+        self.items.push(Item::comb(body));
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- gates
+
+    /// [`WriteGate::Absent`]: the register exists only while every `present_when`
+    /// field is non-zero (IHI0070 6.3.52-6.3.82 for the Secure bank).
+    fn gate_absent(&mut self, rid: RegId) -> Expr {
+        let reg = self.reg(rid);
+        let n = format!("present_{}", self.rname(rid));
+        let terms: Vec<Expr> = reg
+            .present_when
+            .iter()
+            .map(|&t| {
+                let v = self.value(t);
+                if self.field(t).width() == 1 {
+                    v
+                } else {
+                    reduce_or(v)
+                }
+            })
+            .collect();
+        self.items.push(Item::wire(n.clone(), 1));
+        self.items
+            .push(Item::assign(id(n.clone()), super::ast::all(terms)));
+        id(n)
+    }
+
+    /// [`WriteGate::SecurityState`]: only a Secure access reaches a Secure register
+    /// (IHI0070 3.10, 6.2; [`SecSid::may_access`]).
+    fn gate_security(&self, reg: &Register) -> Expr {
+        debug_assert!(!SecSid::NonSecure.may_access(reg.security));
+        id(sig::REQ_SECURE)
+    }
+
+    /// [`WriteGate::UpdateHandshake`]: the write is taken only while the update field
+    /// reads 0 and only if it writes the field to 1 (IHI0070 6.3.14).
+    fn gate_update(&self, rid: RegId, slice_index: u32) -> Result<Expr, GenerateError> {
+        let reg = self.reg(rid);
+        let ui = reg.update_field.ok_or_else(|| {
+            unsupported(reg.path.clone(), "update handshake without an update field")
+        })?;
+        let fr = FieldRef {
+            reg: rid,
+            field: ui,
+        };
+        let f = self.field(fr);
+        if f.width() != 1 {
+            return Err(unsupported(
+                self.map.field_path(fr),
+                "update field wider than 1 bit",
+            ));
+        }
+        let (s, bus) = self.bus_bit(reg, f.lsb);
+        if s != slice_index {
+            // A write to the other half cannot set Update, so it is never taken.
+            return Ok(lit(1, 0));
+        }
+        Ok(!self.value(fr) & index(sig::REQ_WSTRB, bus / 8) & index(sig::REQ_WDATA, bus))
+    }
+
+    /// One [`GuardTerm`]: `when_set = false` needs the field to read 0 (SMMU guards,
+    /// `swwel`), `true` non-zero (`swwe`). The IR lists the ACK bit as its own term.
+    fn guard(&self, t: &GuardTerm) -> Expr {
+        let v = self.value(t.field);
+        let w = self.field(t.field).width();
+        match (t.when_set, w) {
+            (true, 1) => v,
+            (false, 1) => !v,
+            (true, _) => reduce_or(v),
+            (false, _) => eq(v, lit(w, 0)),
+        }
+    }
+
+    // ---------------------------------------------------------------- software side
+
+    /// The write enable of a field (`<f>_sw_we`, after every gate and guard) and the
+    /// value a write stores ([`write_rule_value`] merged under the byte strobes).
+    fn sw_write_enable(&mut self, fr: FieldRef) -> (Expr, Expr) {
+        let reg = self.reg(fr.reg);
+        let f = self.field(fr);
+        let n = self.plan_of(fr).name.clone();
+        let r = self.rname(fr.reg);
+        let w = f.width();
+        let segs = self.segments(reg, f, true);
+        let enable = |s: u32, bus: u32| {
+            id(format!("wr_{r}{}", Self::slice_suffix(reg, s))) & index(sig::REQ_WSTRB, bus / 8)
+        };
+        // Write data: the bus bits of each slice the field occupies, MSB first.
+        let data_segs = self.segments(reg, f, false);
+        let data = concat(
+            data_segs
+                .iter()
+                .rev()
+                .map(|&(lo, hi, _, bus)| slice(sig::REQ_WDATA, bus + hi - lo, bus))
+                .collect(),
+        );
+        let data = if data_segs.len() > 1 {
+            let dn = format!("{n}_wdata");
+            self.items.push(Item::wire(dn.clone(), w));
+            self.items.push(Item::assign(id(dn.clone()), data));
+            id(dn)
+        } else {
+            data
+        };
+        let q = id(format!("{n}_q"));
+        let new = write_rule_value(f.write_rule, &q, &data, w);
+        let guard = super::ast::all(f.guard.iter().map(|t| self.guard(t)));
+        let we_name = format!("{n}_sw_we");
+        self.items.push(Item::wire(we_name.clone(), 1));
+        let value = if let [(_, _, s, bus)] = segs.as_slice() {
+            self.items
+                .push(Item::assign(id(we_name.clone()), enable(*s, *bus) & guard));
+            new
+        } else {
+            // Byte strobes cover the field only in part: merge bit by bit
+            // (WriteRule::apply under the mask of written bytes).
+            let mn = format!("{n}_wmask");
+            self.items.push(Item::wire(mn.clone(), w));
+            self.items.push(Item::assign(
+                id(mn.clone()),
+                concat(
+                    segs.iter()
+                        .rev()
+                        .map(|&(lo, hi, s, bus)| repeat(hi - lo + 1, enable(s, bus)))
+                        .collect(),
+                ),
+            ));
+            self.items.push(Item::assign(
+                id(we_name.clone()),
+                reduce_or(id(mn.clone())) & guard,
+            ));
+            (q.clone() & !id(mn.clone())) | (new & id(mn))
+        };
+        (id(we_name), value)
+    }
+
+    /// The read strobe of a field: any read taken of a slice it occupies, and, for a
+    /// field across both halves of a 64-bit register, the per-bit mask of the read half.
+    fn sw_read_enable(&self, fr: FieldRef) -> (Expr, Option<Expr>) {
+        let reg = self.reg(fr.reg);
+        let f = self.field(fr);
+        let r = self.rname(fr.reg);
+        let segs = self.segments(reg, f, false);
+        let rd = |s: u32| id(format!("rd_{r}{}", Self::slice_suffix(reg, s)));
+        let strobe = any(segs.iter().map(|&(_, _, s, _)| rd(s))).unwrap_or(lit(1, 0));
+        let mask = (segs.len() > 1).then(|| {
+            concat(
+                segs.iter()
+                    .rev()
+                    .map(|&(lo, hi, s, _)| repeat(hi - lo + 1, rd(s)))
+                    .collect(),
+            )
+        });
+        (strobe, mask)
+    }
+
+    /// [`NextValue::SwRead`]: `rclr` / `rset` ([`ReadRule::after_read`]) on the bits
+    /// of the slice that was read.
+    fn unit_sw_read(&self, fr: FieldRef, re: &(Expr, Option<Expr>), q: &Expr) -> (Expr, Expr) {
+        let f = self.field(fr);
+        let w = f.width();
+        let after = match f.read_rule {
+            ReadRule::ValueThenClear => lit(w, 0),
+            ReadRule::ValueThenSet => ones(w),
+            ReadRule::Zero | ReadRule::Value => q.clone(),
+        };
+        let value = match &re.1 {
+            None => after,
+            Some(mask) => (q.clone() & !mask.clone()) | (after & mask.clone()),
+        };
+        (re.0.clone(), value)
+    }
+
+    /// [`NextValue::HwWrite`]: `we`, `wel` or every cycle.
+    fn unit_hw_write(n: &str, enable: HwEnable) -> (Option<Expr>, Expr) {
+        match enable {
+            HwEnable::We => (Some(id(format!("{n}_we"))), id(format!("{n}_next"))),
+            HwEnable::Wel => (Some(!id(format!("{n}_wel"))), id(format!("{n}_next"))),
+            HwEnable::Continuous | HwEnable::None => (None, id(format!("{n}_in"))),
+        }
+    }
+
+    /// [`ReadRule`]: the 32 bits a read of slice `s` returns, before the register's
+    /// read gates; RES0 bits and unreadable fields are 0. `None` if nothing is readable.
+    fn read_data(&self, rid: RegId, s: Slice) -> Option<Expr> {
+        let reg = self.reg(rid);
+        // (bus lsb, bus msb, expr) pieces.
+        let mut pieces: Vec<(u32, u32, Expr)> = Vec::new();
+        for (i, f) in reg.fields.iter().enumerate() {
+            if f.read_rule == ReadRule::Zero {
+                continue;
+            }
+            let fr = FieldRef { reg: rid, field: i };
+            for (lo, hi, sl, bus) in self.segments(reg, f, false) {
+                if sl != s.index {
+                    continue;
+                }
+                let v = self.value(fr);
+                let part = if lo == 0 && hi == f.width() - 1 {
+                    v
+                } else {
+                    match v {
+                        Expr::Ident(name) => slice(name, hi, lo),
+                        // Literals are sliced by value.
+                        Expr::Literal { value, .. } => lit(
+                            hi - lo + 1,
+                            (value >> lo) & regdef::access::ones(hi - lo + 1),
+                        ),
+                        other => other,
+                    }
+                };
+                pieces.push((bus, bus + hi - lo, part));
+            }
+        }
+        if pieces.is_empty() {
+            return None;
+        }
+        pieces.sort_by_key(|p| p.0);
+        let mut parts = Vec::new();
+        let mut next = 0;
+        for (lo, hi, e) in pieces {
+            if lo > next {
+                parts.push(lit(lo - next, 0));
+            }
+            parts.push(e);
+            next = hi + 1;
+        }
+        if next < DATA_WIDTH {
+            parts.push(lit(DATA_WIDTH - next, 0));
+        }
+        parts.reverse();
+        Some(concat(parts))
+    }
+
+    /// The read multiplexer: one `case` arm per word; undefined words read 0.
+    fn emit_read_mux(&mut self) {
+        let mut arms: Vec<(u64, Vec<Expr>, Vec<String>)> = Vec::new();
+        for (rid, reg) in self.map.iter() {
+            let r = self.rname(rid);
+            let gated = reg.write_gates.iter().any(|g| g.gates_reads());
+            for s in self.slices(reg) {
+                if self.read_data(rid, s).is_none() {
+                    continue;
+                }
+                let sfx = Self::slice_suffix(reg, s.index);
+                let data = id(format!("rdata_{r}{sfx}"));
+                let e = if gated {
+                    ternary(id(format!("ok_{r}")), data, lit(DATA_WIDTH, 0))
+                } else {
+                    data
+                };
+                let label = format!("{} 0x{:04X}", reg.path, s.word * 4);
+                match arms.iter_mut().find(|a| a.0 == s.word) {
+                    Some(a) => {
+                        a.1.push(e);
+                        a.2.push(label);
+                    }
+                    None => arms.push((s.word, vec![e], vec![label])),
+                }
+            }
+        }
+        arms.sort_by_key(|a| a.0);
+        self.items.push(Item::Blank);
+        self.items.push(Item::Comment(vec![
+            "-".repeat(76),
+            "Read data: one arm per word; RES0 bits, undefined addresses, absent".into(),
+            "registers and Non-secure reads of Secure registers read 0.".into(),
+            "-".repeat(76),
+        ]));
+        self.items.push(Item::reg("rdata_mux", DATA_WIDTH));
+        let case = Stmt::Case {
+            sel: id("req_word"),
+            arms: arms
+                .into_iter()
+                .map(|(word, es, labels)| CaseArm {
+                    labels: vec![lit(self.aw - 2, word)],
+                    body: vec![Stmt::blocking(
+                        id("rdata_mux"),
+                        any(es).unwrap_or(lit(DATA_WIDTH, 0)),
+                    )],
+                    comment: Some(labels.join(", ")),
+                })
+                .collect(),
+            default: vec![Stmt::blocking(id("rdata_mux"), lit(DATA_WIDTH, 0))],
+        };
+        self.items.push(Item::comb(vec![case]));
+        self.items.push(Item::assign(
+            id(sig::RSP_RDATA),
+            ternary(id("req_rd"), id("rdata_mux"), lit(DATA_WIDTH, 0)),
+        ));
+    }
+
+    /// Request bits no rule needs (the byte offset, write data of RES0 bits, the
+    /// security of a map without Secure registers) go to one `unused_*` sink, the
+    /// Verilator convention for "deliberately not read".
+    fn emit_unused(&mut self) {
+        let mut parts = vec![
+            slice(sig::REQ_ADDR, 1, 0),
+            id(sig::REQ_WDATA),
+            id(sig::REQ_WSTRB),
+            id(sig::REQ_SECURE),
+        ];
+        if self
+            .plans
+            .iter()
+            .flatten()
+            .all(|p| p.storage != Storage::Flop)
+        {
+            parts.push(id(Clocking::CLOCK));
+            parts.push(id(self.clocking.reset_name()));
+        }
+        self.items.push(Item::wire("unused_req", 1));
+        self.items
+            .push(Item::assign(id("unused_req"), reduce_xor(concat(parts))));
+    }
+}
+
+/// [`WriteRule`]: the field's value after a write of `data` over `old`
+/// (the RTL twin of [`WriteRule::apply`]; byte strobes are applied by the caller).
+pub fn write_rule_value(rule: WriteRule, old: &Expr, data: &Expr, width: u32) -> Expr {
+    let (q, d) = (old.clone(), data.clone());
+    match rule {
+        WriteRule::Ignore => q,
+        WriteRule::Store => d,
+        WriteRule::SetOnes => q | d,
+        WriteRule::ClearOnes => q & !d,
+        WriteRule::ToggleOnes => q ^ d,
+        WriteRule::SetZeros => q | !d,
+        WriteRule::ClearZeros => q & d,
+        WriteRule::ToggleZeros => q ^ !d,
+        WriteRule::ClearAll => lit(width, 0),
+        WriteRule::SetAll => ones(width),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verilog::{generate, VerilogOptions};
+
+    fn map(src: &str) -> RegisterMap {
+        regdef::compile_source("test.rdl", src).unwrap_or_else(|d| panic!("{d:?}"))
+    }
+
+    #[test]
+    fn names_flatten_the_path_below_the_top() {
+        let m = map(
+            "addrmap top { regfile { reg { field {} f[0:0]; } q[2] @ 0x0 += 4; } rf @ 0x10; };",
+        );
+        let names: Vec<String> = m.registers.iter().map(|r| register_name(&m, r)).collect();
+        assert_eq!(names, ["rf_q_0", "rf_q_1"]);
+        assert_eq!(
+            field_name(
+                &m,
+                FieldRef {
+                    reg: RegId(1),
+                    field: 0
+                }
+            ),
+            "rf_q_1_f"
+        );
+        // The last byte is 0x17: five address bits.
+        assert_eq!(addr_width(&m), 5);
+    }
+
+    #[test]
+    fn write_once_is_reported_not_generated() {
+        let m = map("addrmap top { reg { field { sw = rw1; hw = r; } f[0:0] = 0; } q @ 0x0; };");
+        let err = generate(&m, &VerilogOptions::default()).unwrap_err();
+        assert!(
+            matches!(&err, GenerateError::Unsupported { path, what }
+                if path == "top.q.f" && what.contains("write-once")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn flattened_name_clashes_are_reported() {
+        // `a_b.c` and `a.b_c` both flatten to `a_b_c`.
+        let m = map("addrmap top {
+                reg { field { sw = rw; hw = r; } c[0:0] = 0; } a_b @ 0x0;
+                regfile { reg { field { sw = rw; hw = r; } c[0:0] = 0; } b @ 0x0; } a @ 0x10;
+                reg { field { sw = rw; hw = r; } x[0:0] = 0; } b_c @ 0x20;
+            };");
+        let err = generate(&m, &VerilogOptions::default()).unwrap_err();
+        let GenerateError::Check(errors) = err else {
+            panic!("expected a check error, got {err}");
+        };
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.message.contains("`a_b_c` is declared twice")),
+            "{errors:?}"
+        );
+    }
+}

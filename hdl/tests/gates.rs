@@ -1,0 +1,221 @@
+//! Tool gates on the generated RTL, for every bus and reset style:
+//! `verilator --lint-only -Wall` prints nothing, yosys synthesises it with no latch
+//! and a clean `check`, and iverilog compiles it.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use hdl::verilog::{generate, Bus, GeneratedFile, ResetStyle, VerilogOptions};
+use regdef::access::Completion;
+use regdef::ir::RegisterMap;
+
+const RESETS: [ResetStyle; 2] = [ResetStyle::SyncHigh, ResetStyle::AsyncLow];
+
+struct Tools {
+    verilator: PathBuf,
+    yosys: PathBuf,
+    iverilog: PathBuf,
+}
+
+fn tools(test: &str) -> Option<Tools> {
+    Some(Tools {
+        verilator: testkit::tool(test, "verilator", "--version")?,
+        yosys: testkit::tool(test, "yosys", "-V")?,
+        iverilog: testkit::tool(test, "iverilog", "-V")?,
+    })
+}
+
+fn write_files(dir: &Path, files: &[GeneratedFile]) -> Vec<PathBuf> {
+    files
+        .iter()
+        .map(|f| {
+            let p = dir.join(&f.name);
+            std::fs::write(&p, &f.contents).expect("write");
+            p
+        })
+        .collect()
+}
+
+fn output(cmd: &mut Command) -> (bool, String) {
+    let out = cmd.output().expect("run tool");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// Files of one top level: the core, the adapter and the top.
+fn files_of(paths: &[PathBuf], map: &RegisterMap, bus: Bus) -> Vec<PathBuf> {
+    let names = [
+        format!("{}_regs.v", map.top),
+        format!("{}_{}_slave.v", map.top, bus.suffix()),
+        format!("{}_{}.v", map.top, bus.suffix()),
+    ];
+    paths
+        .iter()
+        .filter(|p| names.iter().any(|n| p.ends_with(n)))
+        .cloned()
+        .collect()
+}
+
+fn verilator_lint(t: &Tools, files: &[PathBuf], top: &str) {
+    let (ok, text) = output(
+        Command::new(&t.verilator)
+            .args(["--lint-only", "-Wall", "--top-module", top])
+            .args(files),
+    );
+    assert!(
+        ok && text.trim().is_empty(),
+        "verilator -Wall on {top} is not silent:\n{text}"
+    );
+}
+
+fn iverilog_compile(t: &Tools, dir: &Path, files: &[PathBuf], top: &str) {
+    let (ok, text) = output(
+        Command::new(&t.iverilog)
+            .args(["-g2005", "-Wall", "-s", top, "-o"])
+            .arg(dir.join(format!("{top}.vvp")))
+            .args(files),
+    );
+    assert!(
+        ok && text.trim().is_empty(),
+        "iverilog on {top} failed or warned:\n{text}"
+    );
+}
+
+/// Synthesises `top`; fails on any latch and on `check` problems. Returns the
+/// `stat` report.
+fn yosys_synth(t: &Tools, dir: &Path, files: &[PathBuf], top: &str) -> String {
+    let stat = dir.join(format!("{top}.stat"));
+    let reads: Vec<String> = files
+        .iter()
+        .map(|f| format!("read_verilog {};", f.display()))
+        .collect();
+    let script = format!(
+        "{} synth -top {top}; check -assert; \
+         select -assert-none t:$dlatch t:$adlatch t:$dlatchsr t:$_DLATCH_* t:$_DLATCHSR_*; \
+         tee -q -o {} stat",
+        reads.join(" "),
+        stat.display()
+    );
+    let (ok, text) = output(Command::new(&t.yosys).args(["-q", "-p", &script]));
+    assert!(ok, "yosys on {top} failed:\n{text}");
+    std::fs::read_to_string(&stat).expect("yosys stat report")
+}
+
+/// `(cells, flip-flops)` of the top level from a yosys `stat` report.
+fn cells_and_ffs(stat: &str) -> (u64, u64) {
+    // The design hierarchy total is the last "Number of cells" block.
+    let block = stat.rsplit("design hierarchy").next().unwrap_or(stat);
+    let mut cells = 0;
+    let mut ffs = 0;
+    for line in block.lines() {
+        let l = line.trim();
+        if let Some(n) = l.strip_prefix("Number of cells:") {
+            cells = n.trim().parse().unwrap_or(0);
+        } else if l.starts_with("$_") && l.contains("DFF") {
+            ffs += l
+                .split_whitespace()
+                .last()
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+    }
+    (cells, ffs)
+}
+
+fn gate(test: &str, map: &RegisterMap, completion: Completion, synth: bool) {
+    let Some(t) = tools(test) else { return };
+    for reset in RESETS {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let opts = VerilogOptions {
+            buses: Bus::ALL.to_vec(),
+            reset,
+            completion,
+        };
+        let files = generate(map, &opts).unwrap_or_else(|e| panic!("{e}"));
+        let paths = write_files(dir.path(), &files);
+        for bus in Bus::ALL {
+            let top = format!("{}_{}", map.top, bus.suffix());
+            let mine = files_of(&paths, map, bus);
+            verilator_lint(&t, &mine, &top);
+            iverilog_compile(&t, dir.path(), &mine, &top);
+            if synth {
+                let stat = yosys_synth(&t, dir.path(), &mine, &top);
+                let (cells, ffs) = cells_and_ffs(&stat);
+                println!("{test}: {top} {reset:?} {completion:?}: {cells} cells, {ffs} flip-flops");
+                assert!(ffs > 0 && cells > ffs, "implausible stat:\n{stat}");
+            }
+        }
+    }
+}
+
+#[test]
+fn smmuv3_gates() {
+    gate(
+        "smmuv3_gates",
+        &common::smmuv3(),
+        Completion::Immediate,
+        true,
+    );
+}
+
+#[test]
+fn smmuv3_handshake_gates() {
+    gate(
+        "smmuv3_handshake_gates",
+        &common::smmuv3(),
+        Completion::Handshake,
+        false,
+    );
+}
+
+#[test]
+fn rules_gates() {
+    gate(
+        "rules_gates",
+        &common::test_map("rules.rdl"),
+        Completion::Immediate,
+        true,
+    );
+}
+
+#[test]
+fn banks_gates() {
+    for completion in [Completion::Immediate, Completion::Handshake] {
+        gate(
+            "banks_gates",
+            &common::test_map("banks.rdl"),
+            completion,
+            true,
+        );
+    }
+}
+
+/// The latch gate itself: a module with a latch must fail it.
+#[test]
+fn yosys_gate_rejects_latches() {
+    let Some(t) = tools("yosys_gate_rejects_latches") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let p = dir.path().join("latch.v");
+    std::fs::write(
+        &p,
+        "module latch(input wire en, input wire d, output reg q);\n  always @* if (en) q = d;\nendmodule\n",
+    )
+    .expect("write");
+    let script = format!(
+        "read_verilog {}; synth -top latch; check -assert; \
+         select -assert-none t:$dlatch t:$adlatch t:$dlatchsr t:$_DLATCH_* t:$_DLATCHSR_*",
+        p.display()
+    );
+    let (ok, _) = output(Command::new(&t.yosys).args(["-q", "-p", &script]));
+    assert!(!ok, "the latch gate let a latch through");
+}
