@@ -1,0 +1,880 @@
+//! The translation pipeline (IHI0070 3.3): bank enable and GBPA, StreamID check,
+//! STE, SubstreamID and CD, IOTLB, stage 1 and stage 2 walks, and the event of a
+//! terminated transaction.
+
+use regdef::SecSid;
+use thiserror::Error;
+
+use crate::config::{ConfigError, SmmuConfig};
+use crate::config_cache::{ConfigCache, ConfigKey, StreamContext, TranslationContext};
+use crate::context_descriptor::{
+    fetch_cd, select_cd, CdChoice, CdLookupError, ContextDescriptor, Stage1Config,
+};
+use crate::event::{Event, EventDetail, EventType, FaultClass};
+use crate::memory::{GuestMemory, Pas};
+use crate::registers::BankRegisters;
+use crate::stream_table::{
+    fetch_ste, Stage1Source, Stage2Config, SteLookupError, StreamAttributes, StreamConfig,
+};
+use crate::tlb::{Iotlb, Stages, TlbEntry, TlbTag};
+use crate::walk::{
+    walk_stage1, walk_stage2, Access, AccessKind, Granule, PagePermissions, Permissions,
+    Stage1Walk, WalkFault, WalkFaultKind,
+};
+
+/// One transaction (or translation request) presented to the SMMU.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TranslationRequest {
+    /// StreamID.
+    pub stream_id: u32,
+    /// SubstreamID (PASID), if the transaction carries one (SSV = 1).
+    pub substream_id: Option<u32>,
+    /// The stream's Security state: a per-stream system property supplied by the
+    /// embedder (like QEMU's PCI `sec-sid`), not derived from the address.
+    pub sec_sid: SecSid,
+    /// Input address (IOVA).
+    pub iova: u64,
+    /// Access size in bytes (at least 1).
+    pub size: u64,
+    /// Read, write or instruction fetch.
+    pub access: AccessKind,
+    /// Privileged (PnU = 1).
+    pub privileged: bool,
+    /// The incoming NS attribute of a Secure stream, used when no translation stage
+    /// decides the output space (bypass with NSCFG = "use incoming"). Ignored for
+    /// Non-secure streams, which are always Non-secure.
+    pub ns: bool,
+}
+
+impl TranslationRequest {
+    /// An unprivileged, 1-byte access without SubstreamID. A Secure stream's
+    /// incoming NS attribute defaults to Secure.
+    pub const fn new(sec_sid: SecSid, stream_id: u32, iova: u64, access: AccessKind) -> Self {
+        TranslationRequest {
+            stream_id,
+            substream_id: None,
+            sec_sid,
+            iova,
+            size: 1,
+            access,
+            privileged: false,
+            ns: matches!(sec_sid, SecSid::NonSecure),
+        }
+    }
+
+    /// With a SubstreamID.
+    pub const fn with_substream(mut self, substream_id: u32) -> Self {
+        self.substream_id = Some(substream_id);
+        self
+    }
+
+    /// With an access size.
+    pub const fn with_size(mut self, size: u64) -> Self {
+        self.size = size;
+        self
+    }
+
+    /// Privileged.
+    pub const fn privileged(mut self) -> Self {
+        self.privileged = true;
+        self
+    }
+}
+
+/// A request the model cannot present to this SMMU (an embedder error, not an
+/// architected event).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Error)]
+pub enum RequestError {
+    /// A Secure stream on an SMMU without Secure state (S_IDR1.SECURE_IMPL == 0):
+    /// every stream of such an SMMU is Non-secure (IHI0070 3.10.1).
+    #[error("Secure stream on an SMMU without Secure state")]
+    SecureStateNotImplemented,
+    /// A SubstreamID wider than the 20-bit architected maximum.
+    #[error("SubstreamID {0:#x} exceeds 20 bits")]
+    SubstreamIdTooWide(u32),
+    /// A zero-byte access.
+    #[error("zero-sized access")]
+    ZeroSize,
+}
+
+/// A successful translation.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Translation {
+    /// The output address of `iova`.
+    pub output_addr: u64,
+    /// Its physical address space.
+    pub pas: Pas,
+    /// What the mapping permits at the request's (post-override) privilege.
+    pub permissions: PagePermissions,
+    /// Size of the page or block `iova` lies in (the smaller of the stages' sizes).
+    pub page_size: u64,
+    /// Bytes of the access covered by this translation, from `iova` to at most the
+    /// end of the page: an access crossing it continues at the next page.
+    pub len: u64,
+}
+
+/// A transaction that passes untranslated.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Bypass {
+    /// The output address (the input address).
+    pub output_addr: u64,
+    /// Its physical address space.
+    pub pas: Pas,
+    /// Attribute overrides (from SMMU_(S_)GBPA when the bank is disabled, else from
+    /// the STE).
+    pub attributes: StreamAttributes,
+    /// Bytes of the access (all of it).
+    pub len: u64,
+}
+
+/// The outcome of one transaction.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// Translated.
+    Translated(Translation),
+    /// Bypassed: GBPA bypass with the bank disabled, STE.Config 0b100, or stage 1
+    /// bypassed by S1DSS with stage 2 off.
+    Bypass(Bypass),
+    /// Terminated with an abort and no event: STE.Config 0b000 or GBPA.ABORT.
+    Abort,
+    /// Terminated with an abort; `Event::record` says whether it is recorded.
+    Fault(Event),
+    /// A stage 1 fault under CD.A == 0 (only when IDR0.TERM_MODEL == 0): the
+    /// transaction completes as RAZ/WI (reads return zero, writes are ignored).
+    FaultRazWi(Event),
+}
+
+/// Counters of cache behaviour.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TranslatorStats {
+    /// Configuration cache hits.
+    pub config_hits: u64,
+    /// Configuration cache misses (STE/CD fetched).
+    pub config_misses: u64,
+    /// IOTLB hits.
+    pub tlb_hits: u64,
+    /// IOTLB misses (tables walked).
+    pub tlb_misses: u64,
+}
+
+/// The translation engine of one SMMU: configuration, caches and the pipeline.
+#[derive(Clone, Debug)]
+pub struct Translator {
+    config: SmmuConfig,
+    config_cache: ConfigCache,
+    tlb: Iotlb,
+    stats: TranslatorStats,
+}
+
+/// Why a transaction ends without a translation or bypass.
+enum Stop {
+    Event(Event),
+    RazWi(Event),
+}
+
+impl From<Stop> for Outcome {
+    fn from(stop: Stop) -> Outcome {
+        match stop {
+            Stop::Event(e) => Outcome::Fault(e),
+            Stop::RazWi(e) => Outcome::FaultRazWi(e),
+        }
+    }
+}
+
+/// The pieces of a request an event needs.
+#[derive(Copy, Clone)]
+struct EventSource {
+    sec_sid: SecSid,
+    stream_id: u32,
+    substream_id: Option<u32>,
+    iova: u64,
+}
+
+impl EventSource {
+    /// An event with the stream identification (configuration events carry
+    /// nothing else).
+    fn event(&self, event_type: EventType) -> Event {
+        Event::new(event_type, self.sec_sid, self.stream_id, self.substream_id)
+    }
+
+    fn fault(&self, fault: &WalkFault, access: Access, record: bool) -> Event {
+        let event_type = match fault.kind {
+            WalkFaultKind::Translation => EventType::Translation,
+            WalkFaultKind::AddressSize => EventType::AddressSize,
+            WalkFaultKind::AccessFlag => EventType::AccessFlag,
+            WalkFaultKind::Permission => EventType::Permission,
+            WalkFaultKind::ExternalAbort => EventType::WalkExternalAbort,
+        };
+        Event {
+            rnw: access.rnw(),
+            ind: access.ind(),
+            pnu: access.privileged,
+            input_addr: self.iova,
+            stage2: fault.stage2,
+            class: fault.class,
+            ipa: fault.ipa,
+            fetch_addr: fault.fetch_addr,
+            nsipa: fault.nsipa,
+            // TTRnW qualifies stage 2 permission faults on stage 1 table accesses,
+            // which are always reads here (no HTTU updates).
+            ttrnw: fault.class == FaultClass::TranslationTable
+                && fault.kind == WalkFaultKind::Permission,
+            // F_WALK_EABT is always recorded (IHI0070 5.5, behaviour.md 3.6).
+            record: record || fault.kind == WalkFaultKind::ExternalAbort,
+            ..self.event(event_type)
+        }
+    }
+}
+
+/// Stage 2 translation of a structure or table address; returns (PA, PAS).
+fn stage2_resolve<M: GuestMemory + ?Sized>(
+    mem: &M,
+    s2: &Stage2Config,
+    ipa: u64,
+    ipa_ns: bool,
+    class: FaultClass,
+) -> Result<(u64, Pas), WalkFault> {
+    let leaf = walk_stage2(
+        mem,
+        s2.table(ipa_ns),
+        &s2.params,
+        ipa,
+        Access::WALK_READ,
+        class,
+    )?;
+    let offset = ipa & ((1u64 << leaf.block_shift) - 1);
+    Ok((leaf.output | offset, Pas::from_ns(leaf.ns)))
+}
+
+/// Canonical stage 1 input used for IOTLB indexing: with TBI the top byte is
+/// replaced by the sign extension of bit 55 (IHI0070 3.4.1: TBI ignores `[63:56]`).
+const fn canonical_va(va: u64, tbi: bool) -> u64 {
+    if tbi {
+        (((va << 8) as i64) >> 8) as u64
+    } else {
+        va
+    }
+}
+
+impl Translator {
+    /// A translator for a validated configuration, with empty caches.
+    pub fn new(config: SmmuConfig) -> Result<Translator, ConfigError> {
+        config.validate()?;
+        Ok(Translator {
+            config_cache: ConfigCache::new(config.config_cache_capacity),
+            tlb: Iotlb::new(config.tlb_capacity),
+            config,
+            stats: TranslatorStats::default(),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SmmuConfig {
+        &self.config
+    }
+
+    /// Cache counters.
+    pub fn stats(&self) -> TranslatorStats {
+        self.stats
+    }
+
+    /// The configuration cache.
+    pub fn config_cache(&self) -> &ConfigCache {
+        &self.config_cache
+    }
+
+    /// The configuration cache, for CMD_CFGI_* invalidation.
+    pub fn config_cache_mut(&mut self) -> &mut ConfigCache {
+        &mut self.config_cache
+    }
+
+    /// The IOTLB.
+    pub fn tlb(&self) -> &Iotlb {
+        &self.tlb
+    }
+
+    /// The IOTLB, for CMD_TLBI_* invalidation.
+    pub fn tlb_mut(&mut self) -> &mut Iotlb {
+        &mut self.tlb
+    }
+
+    /// Invalidates every cache of every Security state (SMMU_S_INIT.INV_ALL).
+    pub fn invalidate_all(&mut self) {
+        self.config_cache.invalidate_all();
+        self.tlb.invalidate_all();
+    }
+
+    /// Translates one transaction.
+    ///
+    /// `banks` holds the register values of the Non-secure and the Secure bank, in
+    /// [`SecSid::index`] order; the Secure bank is only read for Secure streams.
+    pub fn translate<M: GuestMemory + ?Sized>(
+        &mut self,
+        mem: &M,
+        banks: &[BankRegisters; 2],
+        request: &TranslationRequest,
+    ) -> Result<Outcome, RequestError> {
+        if request.sec_sid == SecSid::Secure && !self.config.secure_impl {
+            return Err(RequestError::SecureStateNotImplemented);
+        }
+        if let Some(ssid) = request.substream_id {
+            if ssid >> 20 != 0 {
+                return Err(RequestError::SubstreamIdTooWide(ssid));
+            }
+        }
+        if request.size == 0 {
+            return Err(RequestError::ZeroSize);
+        }
+        let bank = &banks[request.sec_sid.index()];
+        if !bank.smmuen {
+            return Ok(Self::global_bypass(bank, request));
+        }
+        let key = ConfigKey {
+            sec_sid: request.sec_sid,
+            stream_id: request.stream_id,
+            substream_id: request.substream_id,
+        };
+        let index = match self.config_cache.find(&key) {
+            Some(index) => {
+                self.stats.config_hits += 1;
+                index
+            }
+            None => {
+                self.stats.config_misses += 1;
+                match self.resolve_stream(mem, bank, request) {
+                    Ok(context) => self.config_cache.insert_slot(key, context),
+                    Err(stop) => return Ok(stop.into()),
+                }
+            }
+        };
+        // Split borrows: the cached context is used in place, never copied.
+        let Translator {
+            config,
+            config_cache,
+            tlb,
+            stats,
+        } = self;
+        let Some(context) = config_cache.slot(index) else {
+            return Ok(Outcome::Abort);
+        };
+        let outcome = match context {
+            StreamContext::Abort => Outcome::Abort,
+            StreamContext::Bypass(attributes) => Self::stream_bypass(config, attributes, request),
+            StreamContext::Translate(t) => {
+                match Self::translate_address(config, tlb, stats, mem, bank, t, request) {
+                    Ok(translation) => Outcome::Translated(translation),
+                    Err(stop) => stop.into(),
+                }
+            }
+        };
+        Ok(outcome)
+    }
+
+    /// SMMUEN == 0: abort or bypass with SMMU_(S_)GBPA (IHI0070 3.11, 6.3.14,
+    /// behaviour.md 6.8). No event is generated while the bank is disabled.
+    fn global_bypass(bank: &BankRegisters, request: &TranslationRequest) -> Outcome {
+        let gbpa = bank.gbpa;
+        if gbpa.abort() {
+            return Outcome::Abort;
+        }
+        let pas = match request.sec_sid {
+            SecSid::NonSecure => Pas::NonSecure,
+            // S_GBPA.NSCFG: 0b10 Secure, 0b11 Non-secure, else the incoming NS.
+            SecSid::Secure => match gbpa.nscfg() {
+                0b10 => Pas::Secure,
+                0b11 => Pas::NonSecure,
+                _ => Pas::from_ns(request.ns),
+            },
+        };
+        Outcome::Bypass(Bypass {
+            output_addr: request.iova,
+            pas,
+            attributes: StreamAttributes {
+                shcfg: gbpa.shcfg(),
+                mtcfg: gbpa.mtcfg(),
+                mem_attr: gbpa.mem_attr(),
+                alloccfg: gbpa.alloccfg(),
+                privcfg: gbpa.privcfg(),
+                instcfg: gbpa.instcfg(),
+                nscfg: if request.sec_sid == SecSid::Secure {
+                    gbpa.nscfg()
+                } else {
+                    0
+                },
+            },
+            len: request.size,
+        })
+    }
+
+    /// STE bypass (Config 0b100, or no stage enabled after S1DSS).
+    fn stream_bypass(
+        config: &SmmuConfig,
+        attributes: &StreamAttributes,
+        request: &TranslationRequest,
+    ) -> Outcome {
+        if request.iova >> config.ias().bits() != 0 {
+            // Stage 1 bypass with an input beyond the IAS: stage 1 Address Size
+            // fault, CLASS = IN (IHI0070 3.4.1, 7.3.14). There is no CD, so CD.R
+            // cannot suppress it: recorded.
+            return Outcome::Fault(Self::bypass_address_size_event(request, attributes));
+        }
+        let pas = match request.sec_sid {
+            SecSid::NonSecure => Pas::NonSecure,
+            SecSid::Secure => Pas::from_ns(attributes.ns_after_bypass(request.ns)),
+        };
+        Outcome::Bypass(Bypass {
+            output_addr: request.iova,
+            pas,
+            attributes: *attributes,
+            len: request.size,
+        })
+    }
+
+    fn bypass_address_size_event(
+        request: &TranslationRequest,
+        attributes: &StreamAttributes,
+    ) -> Event {
+        let source = Self::event_source(request);
+        let fault = WalkFault {
+            kind: WalkFaultKind::AddressSize,
+            stage2: false,
+            class: FaultClass::Input,
+            ipa: 0,
+            nsipa: false,
+            fetch_addr: 0,
+            level: 0,
+        };
+        source.fault(&fault, Self::effective_access(attributes, request), true)
+    }
+
+    fn event_source(request: &TranslationRequest) -> EventSource {
+        EventSource {
+            sec_sid: request.sec_sid,
+            stream_id: request.stream_id,
+            substream_id: request.substream_id,
+            iova: request.iova,
+        }
+    }
+
+    /// The access after STE.PRIVCFG/INSTCFG (IHI0070 13.1.2; INSTCFG applies to
+    /// reads only).
+    fn effective_access(attributes: &StreamAttributes, request: &TranslationRequest) -> Access {
+        let privileged = match attributes.privcfg {
+            0b10 => false,
+            0b11 => true,
+            _ => request.privileged,
+        };
+        let kind = match (request.access, attributes.instcfg) {
+            (AccessKind::Write, _) => AccessKind::Write,
+            (_, 0b10) => AccessKind::Read,
+            (_, 0b11) => AccessKind::Execute,
+            (kind, _) => kind,
+        };
+        Access { kind, privileged }
+    }
+
+    /// Stream table, STE, SubstreamID and CD: everything the configuration cache
+    /// holds (IHI0070 3.3.2; event priority of behaviour.md 5.2).
+    fn resolve_stream<M: GuestMemory + ?Sized>(
+        &self,
+        mem: &M,
+        bank: &BankRegisters,
+        request: &TranslationRequest,
+    ) -> Result<StreamContext, Stop> {
+        let config = &self.config;
+        let state = request.sec_sid;
+        let source = Self::event_source(request);
+        let (ste, _) =
+            fetch_ste(mem, config, bank, state, request.stream_id).map_err(|e| match e {
+                SteLookupError::BadStreamId => Stop::Event(Event {
+                    // C_BAD_STREAMID is recorded only with CR2.RECINVSID (IHI0070
+                    // 7.3.3); QEMU always records it (behaviour.md 8.2 #2).
+                    record: bank.recinvsid(),
+                    ..source.event(EventType::BadStreamId)
+                }),
+                SteLookupError::FetchAbort { fetch_addr } => Stop::Event(Event {
+                    fetch_addr,
+                    ..source.event(EventType::SteFetch)
+                }),
+            })?;
+        let ste_config = ste.decode(state, config, bank.e2h()).map_err(|rule| {
+            Stop::Event(Event {
+                detail: EventDetail::Ste(rule),
+                ..source.event(EventType::BadSte)
+            })
+        })?;
+        let t = match ste_config {
+            StreamConfig::Abort => return Ok(StreamContext::Abort),
+            StreamConfig::Bypass(attributes) => {
+                if request.substream_id.is_some() {
+                    return Err(Self::bad_substream(&source));
+                }
+                return Ok(StreamContext::Bypass(attributes));
+            }
+            StreamConfig::Translate(t) => t,
+        };
+        let Some(s1) = t.stage1 else {
+            // Stage 1 disabled: a SubstreamID is an error (IHI0070 7.3.9).
+            if request.substream_id.is_some() {
+                return Err(Self::bad_substream(&source));
+            }
+            return Ok(StreamContext::Translate(TranslationContext {
+                attributes: t.attributes,
+                world: t.world,
+                vmid: t.vmid,
+                stage1: None,
+                stage2: t.stage2,
+                cd_index: None,
+            }));
+        };
+        let index = match select_cd(&s1, request.substream_id) {
+            Ok(CdChoice::Index(index)) => index,
+            Ok(CdChoice::BypassStage1) => {
+                if t.stage2.is_none() {
+                    return Ok(StreamContext::Bypass(t.attributes));
+                }
+                return Ok(StreamContext::Translate(TranslationContext {
+                    attributes: t.attributes,
+                    world: t.world,
+                    vmid: t.vmid,
+                    stage1: None,
+                    stage2: t.stage2,
+                    cd_index: None,
+                }));
+            }
+            Err(e) => return Err(self.cd_error(e, &source, &t.attributes, request, &t.stage2)),
+        };
+        let cd = self
+            .fetch_cd(mem, &s1, index, &t.stage2, state)
+            .map_err(|e| self.cd_error(e, &source, &t.attributes, request, &t.stage2))?;
+        let stage1 = cd
+            .decode(config, t.world, state == SecSid::Secure)
+            .map_err(|rule| {
+                Stop::Event(Event {
+                    detail: EventDetail::Cd(rule),
+                    ..source.event(EventType::BadCd)
+                })
+            })?;
+        Ok(StreamContext::Translate(TranslationContext {
+            attributes: t.attributes,
+            world: t.world,
+            vmid: t.vmid,
+            stage1: Some(stage1),
+            stage2: t.stage2,
+            cd_index: Some(index),
+        }))
+    }
+
+    fn bad_substream(source: &EventSource) -> Stop {
+        Stop::Event(Event {
+            // C_BAD_SUBSTREAMID always carries a SubstreamID: 0 when the
+            // transaction had none (IHI0070 7.3.9).
+            substream_id: Some(source.substream_id.unwrap_or(0)),
+            input_addr: 0,
+            ..source.event(EventType::BadSubstreamId)
+        })
+    }
+
+    fn cd_error(
+        &self,
+        error: CdLookupError,
+        source: &EventSource,
+        attributes: &StreamAttributes,
+        request: &TranslationRequest,
+        stage2: &Option<Stage2Config>,
+    ) -> Stop {
+        match error {
+            CdLookupError::BadSubstreamId => Self::bad_substream(source),
+            CdLookupError::StreamDisabled => Stop::Event(Event {
+                ..source.event(EventType::StreamDisabled)
+            }),
+            CdLookupError::FetchAbort { fetch_addr } => Stop::Event(Event {
+                fetch_addr,
+                ..source.event(EventType::CdFetch)
+            }),
+            CdLookupError::Stage2(fault) => {
+                let record = stage2.as_ref().is_some_and(|s2| s2.record);
+                Stop::Event(source.fault(
+                    &fault,
+                    Self::effective_access(attributes, request),
+                    record,
+                ))
+            }
+        }
+    }
+
+    /// Fetches a CD, through stage 2 when enabled (IHI0070 3.3.2: S1ContextPtr and
+    /// L1CD.L2Ptr are IPAs then, translated with CLASS = CD).
+    fn fetch_cd<M: GuestMemory + ?Sized>(
+        &self,
+        mem: &M,
+        s1: &Stage1Source,
+        index: u32,
+        stage2: &Option<Stage2Config>,
+        state: SecSid,
+    ) -> Result<ContextDescriptor, CdLookupError> {
+        let oas = self.config.oas;
+        // A Secure stream's CDs are Secure (PA, or Secure IPA with Secure stage 2);
+        // a Non-secure stream's are Non-secure (IHI0070 3.10.2).
+        let ns = state == SecSid::NonSecure;
+        let result = match stage2 {
+            Some(s2) => fetch_cd(mem, s1, index, oas, self.config.ias().bits(), &mut |ipa| {
+                stage2_resolve(mem, s2, ipa, ns, FaultClass::Cd)
+            }),
+            None => fetch_cd(mem, s1, index, oas, oas.bits(), &mut |pa| {
+                Ok((pa, Pas::from_ns(ns)))
+            }),
+        };
+        result.map(|(cd, _)| cd)
+    }
+
+    /// IOTLB lookup, then the walks (IHI0070 3.3.4-3.3.5, nested order of
+    /// behaviour.md 3.5).
+    fn translate_address<M: GuestMemory + ?Sized>(
+        config: &SmmuConfig,
+        tlb: &mut Iotlb,
+        stats: &mut TranslatorStats,
+        mem: &M,
+        bank: &BankRegisters,
+        t: &TranslationContext,
+        request: &TranslationRequest,
+    ) -> Result<Translation, Stop> {
+        let access = Self::effective_access(&t.attributes, request);
+        let source = Self::event_source(request);
+        let secure = request.sec_sid == SecSid::Secure;
+        let ias = config.ias().bits();
+
+        // Range checks that precede any cache: stage 1 TTB selection, or the IAS
+        // check of a bypassed stage 1.
+        let (input, ttb) = match &t.stage1 {
+            Some(s1) => match s1.select_ttb(request.iova) {
+                Some(base) => (canonical_va(request.iova, base.tbi), Some((s1, *base))),
+                None => {
+                    let fault = WalkFault {
+                        kind: WalkFaultKind::Translation,
+                        stage2: false,
+                        class: FaultClass::Input,
+                        ipa: 0,
+                        nsipa: false,
+                        fetch_addr: 0,
+                        level: 0,
+                    };
+                    return Err(Self::stage1_stop(
+                        s1,
+                        source.fault(&fault, access, s1.record),
+                    ));
+                }
+            },
+            None => {
+                if request.iova >> ias != 0 {
+                    return Err(Stop::Event(Self::bypass_address_size_event(
+                        request,
+                        &t.attributes,
+                    )));
+                }
+                (request.iova, None)
+            }
+        };
+
+        let stages = match (t.stage1.is_some(), t.stage2.is_some()) {
+            (true, false) => Stages::Stage1,
+            (false, _) => Stages::Stage2,
+            (true, true) => Stages::Nested,
+        };
+        let tag = TlbTag {
+            sec_sid: request.sec_sid,
+            world: t.world,
+            stages,
+            vmid: t.vmid,
+        };
+        let asid = t
+            .stage1
+            .as_ref()
+            .filter(|_| t.world.has_asid())
+            .map(|s1| s1.asid);
+        let sif = secure && bank.sif;
+        if let Some(entry) = tlb.lookup(&tag, asid, input) {
+            let sif_violation =
+                sif && access.kind == AccessKind::Execute && entry.pas == Pas::NonSecure;
+            if entry.permissions.allows(access) && !sif_violation {
+                stats.tlb_hits += 1;
+                return Ok(Self::translation(entry, input, request, access));
+            }
+            // A denied access is re-walked so that the fault is reported exactly
+            // as a fresh walk reports it.
+        }
+        stats.tlb_misses += 1;
+
+        // Stage 1.
+        let (ipa, ipa_ns, s1_leaf) = match ttb {
+            Some((s1, base)) => {
+                let walk = Stage1Walk {
+                    ttb: base.ttb,
+                    geometry: base.geometry,
+                    start_ns: base.start_ns,
+                    secure_stream: secure,
+                    oa_bits: s1.oa_bits,
+                    hierarchical_disable: base.hierarchical_disable,
+                    affd: s1.affd,
+                    regime: s1.regime,
+                };
+                let leaf = match &t.stage2 {
+                    Some(s2) => walk_stage1(mem, &walk, input, access, &mut |ipa, ns| {
+                        stage2_resolve(mem, s2, ipa, ns, FaultClass::TranslationTable)
+                    }),
+                    None => walk_stage1(mem, &walk, input, access, &mut |pa, ns| {
+                        Ok((pa, Pas::from_ns(ns)))
+                    }),
+                };
+                let leaf = leaf.map_err(|fault| {
+                    let record = if fault.stage2 {
+                        t.stage2.as_ref().is_some_and(|s2| s2.record)
+                    } else {
+                        s1.record
+                    };
+                    let event = source.fault(&fault, access, record);
+                    if fault.stage2 {
+                        Stop::Event(event)
+                    } else {
+                        Self::stage1_stop(s1, event)
+                    }
+                })?;
+                let offset = input & ((1u64 << leaf.block_shift) - 1);
+                (leaf.output | offset, leaf.ns, Some((s1, leaf)))
+            }
+            None => {
+                let ns = !secure || t.attributes.ns_after_bypass(request.ns);
+                (request.iova, ns, None)
+            }
+        };
+
+        // Stage 2.
+        let (pa, pas, permissions, size_shift, ipa_info) = match &t.stage2 {
+            Some(s2) => {
+                let leaf = walk_stage2(
+                    mem,
+                    s2.table(ipa_ns),
+                    &s2.params,
+                    ipa,
+                    access,
+                    FaultClass::Input,
+                )
+                .map_err(|fault| Stop::Event(source.fault(&fault, access, s2.record)))?;
+                let offset = ipa & ((1u64 << leaf.block_shift) - 1);
+                let (s1_perm, s1_shift) = match &s1_leaf {
+                    Some((_, l)) => (l.permissions, l.block_shift),
+                    None => (Permissions::ALL, u32::MAX),
+                };
+                (
+                    leaf.output | offset,
+                    Pas::from_ns(leaf.ns),
+                    s1_perm.intersect(leaf.permissions),
+                    s1_shift.min(leaf.block_shift),
+                    Some((
+                        ipa & !((1u64 << leaf.block_shift) - 1),
+                        leaf.block_shift,
+                        leaf,
+                    )),
+                )
+            }
+            None => {
+                let (perm, shift) = match &s1_leaf {
+                    Some((_, l)) => (l.permissions, l.block_shift),
+                    None => (Permissions::ALL, 63),
+                };
+                (ipa, Pas::from_ns(ipa_ns), perm, shift, None)
+            }
+        };
+        // A Non-secure stream never reaches Secure memory (IHI0070 3.10.1). This
+        // holds by construction, not by an override here that would hide a bug:
+        // its walks start and stay Non-secure (`start_ns`, `Stage1Walk`), its
+        // stage 2 tables are Non-secure (`StreamTableEntry::decode` applies
+        // S2SW/S2SA/S2NSW/S2NSA to Secure STEs only), and its bypass is
+        // Non-secure. The property tests and the fuzz target check it.
+
+        // S_CR0.SIF: a Secure instruction fetch to Non-secure memory is a permission
+        // fault at the stage that made the output Non-secure (IHI0070 6.3.43).
+        if sif && access.kind == AccessKind::Execute && pas == Pas::NonSecure {
+            let by_stage2 = t.stage2.is_some() && !ipa_ns;
+            let fault = WalkFault {
+                kind: WalkFaultKind::Permission,
+                stage2: by_stage2,
+                class: FaultClass::Input,
+                ipa: if by_stage2 { ipa } else { 0 },
+                nsipa: ipa_ns,
+                fetch_addr: 0,
+                level: 0,
+            };
+            return Err(match (&s1_leaf, by_stage2) {
+                (Some((s1, _)), false) => {
+                    Self::stage1_stop(s1, source.fault(&fault, access, s1.record))
+                }
+                _ => {
+                    let record = t.stage2.as_ref().is_none_or(|s2| s2.record);
+                    Stop::Event(source.fault(&fault, access, record))
+                }
+            });
+        }
+
+        // The entry remembers the leaf that TTL hints describe: stage 1's when it
+        // translates, else stage 2's.
+        let (granule, level, global, entry_asid) = match (&s1_leaf, &ttb, &ipa_info) {
+            (Some((s1, leaf)), Some((_, base)), _) => (
+                base.geometry.granule,
+                leaf.level,
+                leaf.global || !t.world.has_asid(),
+                s1.asid,
+            ),
+            (_, _, Some((_, _, leaf))) => {
+                (s2_granule(t.stage2.as_ref(), ipa_ns), leaf.level, true, 0)
+            }
+            _ => (Granule::K4, 3, true, 0),
+        };
+        let size_shift = size_shift.min(63);
+        let mask = (1u64 << size_shift) - 1;
+        let entry = TlbEntry {
+            input_base: input & !mask,
+            size_shift,
+            output_base: pa & !mask,
+            pas,
+            permissions,
+            granule,
+            level,
+            ipa_base: ipa_info.map(|(base, _, _)| base),
+            ipa_size_shift: ipa_info.map_or(0, |(_, shift, _)| shift),
+            global,
+            asid: entry_asid,
+        };
+        tlb.insert(tag, input, entry);
+        Ok(Self::translation(&entry, input, request, access))
+    }
+
+    fn stage1_stop(s1: &Stage1Config, event: Event) -> Stop {
+        if s1.abort {
+            Stop::Event(event)
+        } else {
+            Stop::RazWi(event)
+        }
+    }
+
+    fn translation(
+        entry: &TlbEntry,
+        input: u64,
+        request: &TranslationRequest,
+        access: Access,
+    ) -> Translation {
+        let page_size = 1u64 << entry.size_shift;
+        let to_end = page_size - (input & (page_size - 1));
+        Translation {
+            output_addr: entry.output_for(input),
+            pas: entry.pas,
+            permissions: entry.permissions.for_privilege(access.privileged),
+            page_size,
+            len: request.size.min(to_end),
+        }
+    }
+}
+
+fn s2_granule(s2: Option<&Stage2Config>, ipa_ns: bool) -> Granule {
+    s2.map_or(Granule::K4, |s2| s2.table(ipa_ns).geometry.granule)
+}
