@@ -1,0 +1,1317 @@
+//! Phase 1: definitions, scopes, property assignments.
+
+use std::collections::HashMap;
+
+use super::eval::{as_number, eval, EvalEnv, Value};
+use super::{
+    assign, CompDef, DefId, Defs, Dpa, DpaStep, EnumEntryInfo, EnumInfo, FieldBits, InstDecl,
+    PropKey, PropVal, Props, TypeEntry, Udp, UdpTy,
+};
+use crate::frontend::ast::*;
+use crate::frontend::diagnostics::{codes, Reporter};
+use crate::frontend::properties::{
+    builtin_named, known_names, PropType, TwinType, TwinUdp, UNSUPPORTED_STANDARD,
+};
+use crate::frontend::source::Span;
+use crate::frontend::suggest::did_you_mean;
+
+/// Walks the file and collects every definition.
+pub(super) fn collect(items: &[Item], rep: &mut Reporter) -> Defs {
+    let mut c = Collector {
+        rep,
+        out: Defs {
+            defs: Vec::new(),
+            enums: Vec::new(),
+            udps: Vec::new(),
+            top: None,
+        },
+        scopes: vec![Scope::default()],
+        udp_names: HashMap::new(),
+        root_addrmaps: Vec::new(),
+    };
+    for item in items {
+        c.item(item);
+    }
+    c.out.top = c.root_addrmaps.last().copied();
+    if c.out.top.is_none() {
+        let end = c.rep.file().text.len() as u32;
+        c.rep
+            .error(
+                codes::NO_TOP,
+                Span::new(end, end),
+                "no `addrmap` definition at the top level",
+            )
+            .hint("define the register map as `addrmap name { ... };`");
+    }
+    c.out
+}
+
+#[derive(Default)]
+struct Scope {
+    types: HashMap<String, (TypeEntry, Span)>,
+    /// `default` assignments of this scope, in order.
+    defaults: Vec<(PropKey, PropVal)>,
+    body: Option<Body>,
+}
+
+/// The component body being defined.
+struct Body {
+    def: DefId,
+    kind: Kind,
+    /// Instances declared so far, by name.
+    names: HashMap<String, usize>,
+    /// The body's own (non-default) assignments, in order.
+    locals: Vec<(PropKey, PropVal)>,
+    /// Dynamic assignments per target path, for duplicate checks.
+    dyn_assigned: HashMap<String, Vec<(PropKey, Span)>>,
+}
+
+struct Collector<'r> {
+    rep: &'r mut Reporter,
+    out: Defs,
+    scopes: Vec<Scope>,
+    udp_names: HashMap<String, usize>,
+    root_addrmaps: Vec<DefId>,
+}
+
+fn lookup(scopes: &[Scope], name: &str) -> Option<TypeEntry> {
+    scopes
+        .iter()
+        .rev()
+        .find_map(|s| s.types.get(name).map(|(t, _)| *t))
+}
+
+/// What a body of `parent` may instantiate.
+fn may_instantiate(parent: Kind, child: Kind) -> bool {
+    matches!(
+        (parent, child),
+        (Kind::Addrmap, Kind::Addrmap | Kind::Regfile | Kind::Reg)
+            | (Kind::Regfile, Kind::Regfile | Kind::Reg)
+            | (Kind::Reg, Kind::Field)
+    )
+}
+
+/// What a body of `parent` may define (`None`: the root).
+fn may_define(parent: Option<Kind>, child: Kind) -> bool {
+    match parent {
+        None | Some(Kind::Addrmap) => true,
+        Some(Kind::Regfile) => matches!(child, Kind::Regfile | Kind::Reg | Kind::Field),
+        Some(Kind::Reg) => child == Kind::Field,
+        Some(_) => false,
+    }
+}
+
+/// systemrdl-compiler's `desc` clean-up: trim, and remove the indentation common to
+/// every line after the first.
+pub(crate) fn dedent(s: &str) -> String {
+    let s = s.trim();
+    let mut lines = s.lines();
+    let Some(first) = lines.next() else {
+        return String::new();
+    };
+    let rest: Vec<&str> = lines.collect();
+    if rest.is_empty() {
+        return first.to_owned();
+    }
+    let indent = rest
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let mut out = first.to_owned();
+    for line in rest {
+        out.push('\n');
+        if line.trim().is_empty() {
+            continue;
+        }
+        // Common indentation is made of whitespace bytes only, so the cut is on a
+        // char boundary.
+        out.push_str(line.get(indent..).unwrap_or(line.trim_start()));
+    }
+    out
+}
+
+impl Collector<'_> {
+    fn body(&self) -> Option<&Body> {
+        self.scopes.last().and_then(|s| s.body.as_ref())
+    }
+
+    fn body_mut(&mut self) -> Option<&mut Body> {
+        self.scopes.last_mut().and_then(|s| s.body.as_mut())
+    }
+
+    fn eval(&mut self, e: &Expr) -> Option<Value> {
+        let scopes = &self.scopes;
+        let types = |n: &str| lookup(scopes, n);
+        let body = scopes
+            .last()
+            .and_then(|s| s.body.as_ref())
+            .map(|b| (b.def, &b.names));
+        let env = EvalEnv {
+            enums: &self.out.enums,
+            types: &types,
+            body,
+        };
+        eval(e, &env, self.rep)
+    }
+
+    fn eval_int(&mut self, e: &Expr) -> Option<u64> {
+        let v = self.eval(e)?;
+        as_number(v, e.span, self.rep)
+    }
+
+    fn item(&mut self, item: &Item) {
+        match item {
+            Item::Component(cd) => self.component(cd),
+            Item::Enum(ed) => self.enum_def(ed),
+            Item::Property(ud) => self.udp_def(ud),
+            Item::Inst(ei) => self.explicit_inst(ei),
+            Item::Assign(pa) => self.local_assign(pa),
+            Item::DynAssign(da) => self.dyn_assign(da),
+        }
+    }
+
+    // ---- types ---------------------------------------------------------------
+
+    fn register_type(&mut self, name: &Ident, entry: TypeEntry) {
+        let Some(scope) = self.scopes.last_mut() else {
+            return;
+        };
+        if let Some((_, first)) = scope.types.get(&name.name) {
+            let first = *first;
+            self.rep
+                .error(
+                    codes::DUPLICATE,
+                    name.span,
+                    format!("type `{}` is already defined in this scope", name.name),
+                )
+                .also(first, "first defined here");
+            return;
+        }
+        scope.types.insert(name.name.clone(), (entry, name.span));
+    }
+
+    fn component(&mut self, cd: &ComponentDef) {
+        let Some(def) = self.define(cd) else {
+            return;
+        };
+        if !cd.insts.is_empty() {
+            self.instances(def, &cd.insts);
+        }
+    }
+
+    /// Defines a component; `None` (reported) if it cannot be defined here.
+    fn define(&mut self, cd: &ComponentDef) -> Option<DefId> {
+        let parent = self.body().map(|b| b.kind);
+        if matches!(cd.kind, Kind::Mem | Kind::Signal) {
+            self.rep.error(
+                codes::UNSUPPORTED,
+                cd.kind_span,
+                format!("`{}` components are not supported", cd.kind.as_str()),
+            );
+            return None;
+        }
+        if !may_define(parent, cd.kind) {
+            self.rep.error(
+                codes::NESTING,
+                cd.kind_span,
+                format!(
+                    "a {} cannot be defined inside a {}",
+                    cd.kind.as_str(),
+                    parent.map_or("root", Kind::as_str)
+                ),
+            );
+            return None;
+        }
+        if parent.is_none() && cd.kind == Kind::Addrmap && cd.name.is_none() {
+            self.rep
+                .error(
+                    codes::SYNTAX,
+                    cd.kind_span,
+                    "an addrmap at the top level must have a type name",
+                )
+                .hint("write `addrmap my_map { ... };`");
+        }
+        let def = self.out.defs.len();
+        self.out.defs.push(CompDef {
+            kind: cd.kind,
+            name: cd.name.as_ref().map(|n| n.name.clone()),
+            span: cd.name.as_ref().map_or(cd.kind_span, |n| n.span),
+            props: Props::new(),
+            insts: Vec::new(),
+            dpas: Vec::new(),
+        });
+        self.scopes.push(Scope {
+            body: Some(Body {
+                def,
+                kind: cd.kind,
+                names: HashMap::new(),
+                locals: Vec::new(),
+                dyn_assigned: HashMap::new(),
+            }),
+            ..Scope::default()
+        });
+        for item in &cd.body {
+            self.item(item);
+        }
+        let scope = self.scopes.pop().unwrap_or_default();
+        let mut props = Props::new();
+        for outer in &self.scopes {
+            for (key, val) in &outer.defaults {
+                if self.bindable(*key, cd.kind) {
+                    assign(&mut props, *key, val.clone());
+                }
+            }
+        }
+        for (key, val) in scope.body.map(|b| b.locals).unwrap_or_default() {
+            assign(&mut props, key, val);
+        }
+        self.out.defs[def].props = props;
+        if let Some(name) = &cd.name {
+            self.register_type(name, TypeEntry::Comp(def));
+        }
+        if parent.is_none() && cd.kind == Kind::Addrmap {
+            self.root_addrmaps.push(def);
+        }
+        Some(def)
+    }
+
+    fn explicit_inst(&mut self, ei: &ExplicitInst) {
+        match lookup(&self.scopes, &ei.type_name.name) {
+            Some(TypeEntry::Comp(def)) => self.instances(def, &ei.insts),
+            Some(TypeEntry::Enum(_)) => {
+                self.rep.error(
+                    codes::UNKNOWN_TYPE,
+                    ei.type_name.span,
+                    format!("`{}` is an enum, not a component type", ei.type_name.name),
+                );
+            }
+            None => {
+                let candidates: Vec<String> = self
+                    .scopes
+                    .iter()
+                    .flat_map(|s| s.types.keys().cloned())
+                    .collect();
+                let d = self.rep.error(
+                    codes::UNKNOWN_TYPE,
+                    ei.type_name.span,
+                    format!("no component type named `{}`", ei.type_name.name),
+                );
+                match did_you_mean(&ei.type_name.name, candidates.iter().map(String::as_str)) {
+                    Some(s) => d.hint(s),
+                    None => d.hint("a type must be defined before it is instantiated, in this scope or an enclosing one"),
+                };
+            }
+        }
+    }
+
+    fn instances(&mut self, def: DefId, insts: &[Inst]) {
+        let kind = self.out.defs[def].kind;
+        let Some(parent) = self.body().map(|b| b.kind) else {
+            if let Some(first) = insts.first() {
+                self.rep
+                    .error(
+                        codes::NESTING,
+                        first.name.span,
+                        format!(
+                            "a {} cannot be instantiated at the top level",
+                            kind.as_str()
+                        ),
+                    )
+                    .hint("instantiate it inside an addrmap");
+            }
+            return;
+        };
+        if !may_instantiate(parent, kind) {
+            if let Some(first) = insts.first() {
+                self.rep.error(
+                    codes::NESTING,
+                    first.name.span,
+                    format!(
+                        "a {} cannot be instantiated inside a {}",
+                        kind.as_str(),
+                        parent.as_str()
+                    ),
+                );
+            }
+            return;
+        }
+        for inst in insts {
+            if let Some(decl) = self.instance(def, kind, inst) {
+                let Some(body) = self.body_mut() else {
+                    return;
+                };
+                let owner = body.def;
+                let index = self.out.defs[owner].insts.len();
+                if let Some(body) = self.body_mut() {
+                    body.names.insert(decl.name.clone(), index);
+                }
+                self.out.defs[owner].insts.push(decl);
+            }
+        }
+    }
+
+    fn instance(&mut self, def: DefId, kind: Kind, inst: &Inst) -> Option<InstDecl> {
+        let owner = self.body()?.def;
+        if let Some(&first) = self.body()?.names.get(&inst.name.name) {
+            let first_span = self.out.defs[owner].insts[first].name_span;
+            self.rep
+                .error(
+                    codes::DUPLICATE,
+                    inst.name.span,
+                    format!(
+                        "an instance named `{}` already exists in this scope",
+                        inst.name.name
+                    ),
+                )
+                .also(first_span, "first declared here");
+            return None;
+        }
+        let is_field = kind == Kind::Field;
+        let mut ok = true;
+        let mut dims = Vec::new();
+        let mut bits = FieldBits::Width(1);
+        match &inst.suffix {
+            InstSuffix::None => {}
+            InstSuffix::Dims(exprs) if is_field => {
+                if exprs.len() > 1 {
+                    self.rep
+                        .error(codes::ARRAY, inst.name.span, "a field cannot be an array")
+                        .hint("`field f[4]` gives a field 4 bits wide; use `f[msb:lsb]` for explicit bits");
+                    ok = false;
+                }
+                match exprs.first().map(|e| self.eval_int(e)) {
+                    Some(Some(w)) => bits = FieldBits::Width(w),
+                    Some(None) => ok = false,
+                    None => {}
+                }
+            }
+            InstSuffix::Dims(exprs) => {
+                for e in exprs {
+                    match self.eval_int(e) {
+                        Some(0) => {
+                            self.rep.error(
+                                codes::ARRAY,
+                                e.span,
+                                "array dimension must be at least 1",
+                            );
+                            ok = false;
+                        }
+                        Some(n) => dims.push(n),
+                        None => ok = false,
+                    }
+                }
+            }
+            InstSuffix::Range(m, l) if is_field => match (self.eval_int(m), self.eval_int(l)) {
+                (Some(msb), Some(lsb)) => bits = FieldBits::Range { msb, lsb },
+                _ => ok = false,
+            },
+            InstSuffix::Range(m, _) => {
+                self.rep
+                    .error(
+                        codes::SYNTAX,
+                        m.span,
+                        format!("a {} instance cannot take a bit range", kind.as_str()),
+                    )
+                    .hint("only fields take `[msb:lsb]`; an array is `name[count]`");
+                ok = false;
+            }
+        }
+        let reset = match &inst.reset {
+            None => None,
+            Some(e) if is_field => {
+                let key = PropKey::Builtin(crate::frontend::properties::Builtin::Reset);
+                let v = self.eval(e).and_then(|v| self.coerce(key, v, e.span));
+                ok &= v.is_some();
+                v.map(|value| PropVal {
+                    value,
+                    span: e.span,
+                    vspan: e.span,
+                })
+            }
+            Some(e) => {
+                self.rep
+                    .error(
+                        codes::SYNTAX,
+                        e.span,
+                        format!("a {} instance cannot take `= value`", kind.as_str()),
+                    )
+                    .hint("only a field instance takes a reset value this way");
+                ok = false;
+                None
+            }
+        };
+        let mut addr =
+            |this: &mut Self, e: &Option<Expr>, what: &str, nonzero: bool| -> Option<(u64, Span)> {
+                let e = e.as_ref()?;
+                if is_field {
+                    this.rep.error(
+                        codes::SYNTAX,
+                        e.span,
+                        format!("a field instance cannot take {what}"),
+                    );
+                    ok = false;
+                    return None;
+                }
+                let v = this.eval_int(e);
+                if v == Some(0) && nonzero {
+                    this.rep.error(
+                        codes::ALIGNMENT,
+                        e.span,
+                        format!("{what} must be greater than zero"),
+                    );
+                    ok = false;
+                    return None;
+                }
+                ok &= v.is_some();
+                v.map(|v| (v, e.span))
+            };
+        let at = addr(self, &inst.at, "an address `@`", false);
+        let stride = addr(self, &inst.stride, "a stride `+=`", true);
+        let align = addr(self, &inst.align, "an alignment `%=`", true);
+        if let (Some((_, span)), true) = (stride, dims.is_empty()) {
+            self.rep
+                .error(codes::ARRAY, span, "a stride `+=` needs an array instance")
+                .hint("add the array size: `name[count] += stride`");
+            ok = false;
+        }
+        ok.then(|| InstDecl {
+            name: inst.name.name.clone(),
+            name_span: inst.name.span,
+            def,
+            dims,
+            bits,
+            reset,
+            at,
+            stride,
+            align,
+        })
+    }
+
+    // ---- properties ----------------------------------------------------------
+
+    /// The property a name denotes, or `None` after reporting it unknown.
+    fn prop_key(&mut self, prop: &Ident) -> Option<PropKey> {
+        if let Some(rule) = builtin_named(&prop.name) {
+            return Some(PropKey::Builtin(rule.prop));
+        }
+        if let Some(&i) = self.udp_names.get(&prop.name) {
+            return Some(PropKey::Udp(i));
+        }
+        if UNSUPPORTED_STANDARD.contains(&prop.name.as_str()) {
+            self.rep.error(
+                codes::UNSUPPORTED,
+                prop.span,
+                format!(
+                    "standard property `{}` is not supported by twinreg",
+                    prop.name
+                ),
+            );
+            return None;
+        }
+        let mut names: Vec<&str> = self.udp_names.keys().map(String::as_str).collect();
+        for n in known_names() {
+            names.push(n);
+        }
+        let d = self.rep.error(
+            codes::UNKNOWN_PROPERTY,
+            prop.span,
+            format!("unknown property `{}`", prop.name),
+        );
+        match did_you_mean(&prop.name, names) {
+            Some(s) => d.hint(s),
+            None => {
+                d.hint("a user-defined property must be declared with `property` before it is used")
+            }
+        };
+        None
+    }
+
+    fn kinds_of(&self, key: PropKey) -> Vec<Kind> {
+        match key {
+            PropKey::Builtin(b) => b.rule().kinds.to_vec(),
+            PropKey::Udp(i) => self
+                .out
+                .udps
+                .get(i)
+                .map(|u| u.kinds.clone())
+                .unwrap_or_default(),
+        }
+    }
+
+    fn bindable(&self, key: PropKey, kind: Kind) -> bool {
+        self.kinds_of(key).contains(&kind)
+    }
+
+    fn check_bindable(&mut self, key: PropKey, kind: Kind, span: Span) -> bool {
+        if self.bindable(key, kind) {
+            return true;
+        }
+        let kinds: Vec<&str> = self.kinds_of(key).iter().map(|k| k.as_str()).collect();
+        let name = self.out.udp_name(key).to_owned();
+        self.rep
+            .error(
+                codes::PROPERTY_KIND,
+                span,
+                format!("property `{name}` cannot be set on a {}", kind.as_str()),
+            )
+            .hint(format!("`{name}` applies to: {}", kinds.join(", ")));
+        false
+    }
+
+    /// The value of `prop = value` (or of `prop;`), type-checked.
+    fn prop_value(&mut self, key: PropKey, name: &Ident, value: Option<&Expr>) -> Option<PropVal> {
+        let Some(e) = value else {
+            let implied = match key {
+                PropKey::Builtin(b) => matches!(b.rule().ty, PropType::Bool | PropType::BoolOrRef)
+                    .then_some(Value::Bool(true)),
+                PropKey::Udp(i) => self.out.udps.get(i).and_then(|u| {
+                    u.default
+                        .clone()
+                        .or_else(|| (u.ty == UdpTy::Boolean).then_some(Value::Bool(true)))
+                }),
+            };
+            if implied.is_none() {
+                self.rep
+                    .error(
+                        codes::PROPERTY_TYPE,
+                        name.span,
+                        format!("property `{}` needs a value", name.name),
+                    )
+                    .hint(format!("write `{} = <value>;`", name.name));
+            }
+            return implied.map(|value| PropVal {
+                value,
+                span: name.span,
+                vspan: name.span,
+            });
+        };
+        let v = self.eval(e)?;
+        let value = self.coerce(key, v, e.span)?;
+        Some(PropVal {
+            value,
+            span: name.span,
+            vspan: e.span,
+        })
+    }
+
+    /// Converts a value to what the property takes, as systemrdl-compiler's
+    /// assignment casts do (numbers and booleans convert into each other).
+    fn coerce(&mut self, key: PropKey, v: Value, span: Span) -> Option<Value> {
+        // An enum entry is castable to a number or a boolean (SystemRDL 6.3.4).
+        let numeric = match key {
+            PropKey::Builtin(b) => matches!(
+                b.rule().ty,
+                PropType::Int | PropType::IntOrRef | PropType::Bool | PropType::BoolOrRef
+            ),
+            PropKey::Udp(i) => matches!(
+                self.out.udps.get(i).map(|u| &u.ty),
+                Some(UdpTy::Number | UdpTy::Boolean)
+            ),
+        };
+        let v = match v {
+            Value::Enum { ty, entry } if numeric => {
+                Value::int(self.out.enums[ty].entries[entry].value)
+            }
+            v => v,
+        };
+        let out = match key {
+            PropKey::Builtin(b) => coerce_builtin(b.rule().ty, v.clone()),
+            PropKey::Udp(i) => {
+                let ty = self.out.udps.get(i)?.ty.clone();
+                coerce_udp(&ty, v.clone())
+            }
+        };
+        if out.is_none() {
+            let expected = match key {
+                PropKey::Builtin(b) => b.rule().ty.describe().to_owned(),
+                PropKey::Udp(i) => self
+                    .out
+                    .udps
+                    .get(i)
+                    .map_or(String::new(), |u| self.describe_udp_ty(&u.ty)),
+            };
+            let name = self.out.udp_name(key).to_owned();
+            let d = self.rep.error(
+                codes::PROPERTY_TYPE,
+                span,
+                format!(
+                    "property `{name}` expects {expected}, found {}",
+                    v.describe()
+                ),
+            );
+            match (&v, key) {
+                (Value::Str(s), _) => {
+                    d.hint(format!("keyword values are written without quotes: `{s}`"));
+                }
+                (Value::Ref(_), PropKey::Udp(i))
+                    if matches!(self.out.udps.get(i).map(|u| &u.ty), Some(UdpTy::Array(_))) =>
+                {
+                    d.hint("wrap the reference in an array literal: `'{ ... }`");
+                }
+                (Value::Int { .. }, PropKey::Udp(i)) => {
+                    if let Some(UdpTy::Enum(e)) = self.out.udps.get(i).map(|u| &u.ty) {
+                        let info = &self.out.enums[*e];
+                        if let Some(first) = info.entries.first() {
+                            d.hint(format!(
+                                "write an entry of the enum, e.g. `{}::{}`",
+                                info.name, first.name
+                            ));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn describe_udp_ty(&self, ty: &UdpTy) -> String {
+        match ty {
+            UdpTy::Boolean => "a boolean".into(),
+            UdpTy::String => "a string".into(),
+            UdpTy::Number => "a number".into(),
+            UdpTy::AccessType => "an access type".into(),
+            UdpTy::OnReadType => "an onread type".into(),
+            UdpTy::OnWriteType => "an onwrite type".into(),
+            UdpTy::Ref(None) => "a reference".into(),
+            UdpTy::Ref(Some(k)) => format!("a reference to a {}", k.as_str()),
+            UdpTy::Enum(e) => format!("an entry of enum `{}`", self.out.enums[*e].name),
+            UdpTy::Array(t) => match &**t {
+                UdpTy::Ref(None) => "an array of references (`'{a.b, c.d}`)".into(),
+                inner => format!(
+                    "an array (`'{{...}}`) whose elements are {}",
+                    self.describe_udp_ty(inner)
+                ),
+            },
+        }
+    }
+
+    fn local_assign(&mut self, pa: &PropAssign) {
+        if self.body().is_none() && !pa.default {
+            self.rep
+                .error(
+                    codes::SYNTAX,
+                    pa.prop.span,
+                    "only `default` property assignments are allowed at the top level",
+                )
+                .hint("move it into a component body, or make it `default`");
+            return;
+        }
+        let Some(key) = self.prop_key(&pa.prop) else {
+            return;
+        };
+        if pa.default {
+            let Some(val) = self.prop_value(key, &pa.prop, pa.value.as_ref()) else {
+                return;
+            };
+            let Some(scope) = self.scopes.last_mut() else {
+                return;
+            };
+            if let Some((_, first)) = scope.defaults.iter().find(|(k, _)| *k == key) {
+                let first = first.span;
+                self.rep
+                    .error(
+                        codes::DUPLICATE,
+                        pa.prop.span,
+                        format!(
+                            "default for `{}` is already set in this scope",
+                            pa.prop.name
+                        ),
+                    )
+                    .also(first, "first set here");
+                return;
+            }
+            scope.defaults.push((key, val));
+            return;
+        }
+        let Some(kind) = self.body().map(|b| b.kind) else {
+            return;
+        };
+        if !self.check_bindable(key, kind, pa.prop.span) {
+            return;
+        }
+        let Some(val) = self.prop_value(key, &pa.prop, pa.value.as_ref()) else {
+            return;
+        };
+        let Some(body) = self.body() else {
+            return;
+        };
+        if let Some((_, first)) = body.locals.iter().find(|(k, _)| *k == key) {
+            let first = first.span;
+            self.rep
+                .error(
+                    codes::DUPLICATE,
+                    pa.prop.span,
+                    format!(
+                        "property `{}` is already assigned in this scope",
+                        pa.prop.name
+                    ),
+                )
+                .also(first, "first assigned here");
+            return;
+        }
+        if let Some((other, first)) = mutex_partner(&body.locals, key) {
+            let other = self.out.udp_name(other).to_owned();
+            self.rep
+                .error(
+                    codes::PROPERTY_CONFLICT,
+                    pa.prop.span,
+                    format!(
+                        "properties `{}` and `{other}` cannot both be assigned in one component",
+                        pa.prop.name
+                    ),
+                )
+                .also(first, "assigned here");
+            return;
+        }
+        if let Some(body) = self.body_mut() {
+            body.locals.push((key, val));
+        }
+    }
+
+    fn dyn_assign(&mut self, da: &DynAssign) {
+        let Some(owner) = self.body().map(|b| b.def) else {
+            self.rep.error(
+                codes::SYNTAX,
+                da.prop.span,
+                "dynamic assignments are only allowed inside a component body",
+            );
+            return;
+        };
+        // Follow the path through the definitions. The owner's instances are exactly
+        // those declared before this statement.
+        let mut cur = owner;
+        let mut steps = Vec::with_capacity(da.target.len());
+        for (i, elem) in da.target.iter().enumerate() {
+            let insts = &self.out.defs[cur].insts;
+            let Some(decl) = insts.iter().find(|d| d.name == elem.name.name) else {
+                let names: Vec<&str> = insts.iter().map(|d| d.name.as_str()).collect();
+                let hint = did_you_mean(&elem.name.name, names);
+                let message = match i {
+                    0 => format!("no instance named `{}` in this scope", elem.name.name),
+                    _ => format!(
+                        "`{}` has no instance named `{}`",
+                        da.target[i - 1].name.name,
+                        elem.name.name
+                    ),
+                };
+                let d = self.rep.error(codes::UNKNOWN_REF, elem.name.span, message);
+                match hint {
+                    Some(h) => d.hint(h),
+                    None if i == 0 => d.hint("a dynamic assignment must follow the instance it assigns to, in the same body"),
+                    None => d,
+                };
+                return;
+            };
+            let (name, dims, child) = (decl.name.clone(), decl.dims.clone(), decl.def);
+            let index = if elem.indices.is_empty() {
+                None
+            } else {
+                let mut idx = Vec::with_capacity(elem.indices.len());
+                for e in &elem.indices {
+                    let Some(v) = self.eval_int(e) else {
+                        return;
+                    };
+                    idx.push((v, e.span));
+                }
+                if !check_indices(self.rep, &name, &dims, &idx, elem.name.span) {
+                    return;
+                }
+                Some(idx.into_iter().map(|(v, _)| v).collect())
+            };
+            steps.push(DpaStep { name, index });
+            cur = child;
+        }
+        let target_kind = self.out.defs[cur].kind;
+        let Some(key) = self.prop_key(&da.prop) else {
+            return;
+        };
+        if let PropKey::Builtin(b) = key {
+            if !b.rule().dynamic {
+                self.rep
+                    .error(
+                        codes::PROPERTY_KIND,
+                        da.prop.span,
+                        format!("property `{}` cannot be assigned dynamically", da.prop.name),
+                    )
+                    .hint("set it in the component's definition");
+                return;
+            }
+        }
+        if !self.check_bindable(key, target_kind, da.prop.span) {
+            return;
+        }
+        let Some(val) = self.prop_value(key, &da.prop, da.value.as_ref()) else {
+            return;
+        };
+        let path = steps
+            .iter()
+            .map(|s| match &s.index {
+                Some(ix) => format!(
+                    "{}{}",
+                    s.name,
+                    ix.iter().map(|i| format!("[{i}]")).collect::<String>()
+                ),
+                None => s.name.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(".");
+        let Some(body) = self.body() else {
+            return;
+        };
+        let earlier = body.dyn_assigned.get(&path).cloned().unwrap_or_default();
+        if let Some((_, first)) = earlier.iter().find(|(k, _)| *k == key) {
+            self.rep
+                .error(
+                    codes::DUPLICATE,
+                    da.prop.span,
+                    format!(
+                        "property `{}` of `{path}` is already assigned in this scope",
+                        da.prop.name
+                    ),
+                )
+                .also(*first, "first assigned here");
+            return;
+        }
+        let as_vals: Vec<(PropKey, PropVal)> = earlier
+            .iter()
+            .map(|(k, s)| {
+                (
+                    *k,
+                    PropVal {
+                        value: Value::Bool(true),
+                        span: *s,
+                        vspan: *s,
+                    },
+                )
+            })
+            .collect();
+        if let Some((other, first)) = mutex_partner(&as_vals, key) {
+            let other = self.out.udp_name(other).to_owned();
+            self.rep
+                .error(
+                    codes::PROPERTY_CONFLICT,
+                    da.prop.span,
+                    format!("properties `{}` and `{other}` of `{path}` cannot both be assigned in one scope", da.prop.name),
+                )
+                .also(first, "assigned here");
+            return;
+        }
+        if let Some(body) = self.body_mut() {
+            body.dyn_assigned
+                .entry(path)
+                .or_default()
+                .push((key, da.prop.span));
+        }
+        self.out.defs[owner].dpas.push(Dpa { steps, key, val });
+    }
+
+    // ---- enums and UDPs ------------------------------------------------------
+
+    fn enum_def(&mut self, ed: &EnumDef) {
+        let mut entries: Vec<EnumEntryInfo> = Vec::new();
+        let mut spans: Vec<Span> = Vec::new();
+        for entry in &ed.entries {
+            let value = match &entry.value {
+                Some(e) => self.eval_int(e),
+                None => match entries.last() {
+                    None => Some(0),
+                    Some(prev) => prev.value.checked_add(1).or_else(|| {
+                        self.rep.error(
+                            codes::EXPR,
+                            entry.name.span,
+                            "enum value overflows 64 bits",
+                        );
+                        None
+                    }),
+                },
+            };
+            let Some(value) = value else {
+                continue;
+            };
+            if let Some(i) = entries.iter().position(|x| x.name == entry.name.name) {
+                self.rep
+                    .error(
+                        codes::DUPLICATE,
+                        entry.name.span,
+                        format!(
+                            "enum `{}` already has an entry `{}`",
+                            ed.name.name, entry.name.name
+                        ),
+                    )
+                    .also(spans[i], "first defined here");
+                continue;
+            }
+            if let Some(i) = entries.iter().position(|x| x.value == value) {
+                self.rep
+                    .error(
+                        codes::DUPLICATE,
+                        entry.name.span,
+                        format!(
+                            "enum value {value} is already used by `{}`",
+                            entries[i].name
+                        ),
+                    )
+                    .also(spans[i], "used here")
+                    .hint("enum values must be unique");
+                continue;
+            }
+            let mut display_name = None;
+            let mut desc = None;
+            for (prop, e) in &entry.props {
+                let slot = match prop.name.as_str() {
+                    "name" => &mut display_name,
+                    "desc" => &mut desc,
+                    _ => {
+                        self.rep
+                            .error(
+                                codes::PROPERTY_KIND,
+                                prop.span,
+                                format!("an enum entry cannot have property `{}`", prop.name),
+                            )
+                            .hint("enum entries take only `name` and `desc`");
+                        continue;
+                    }
+                };
+                if slot.is_some() {
+                    self.rep.error(
+                        codes::DUPLICATE,
+                        prop.span,
+                        format!("property `{}` is already assigned in this scope", prop.name),
+                    );
+                    continue;
+                }
+                match self.eval(e) {
+                    Some(Value::Str(s)) => {
+                        *slot = Some(if prop.name == "desc" { dedent(&s) } else { s });
+                    }
+                    Some(other) => {
+                        self.rep.error(
+                            codes::PROPERTY_TYPE,
+                            e.span,
+                            format!(
+                                "property `{}` expects a string, found {}",
+                                prop.name,
+                                other.describe()
+                            ),
+                        );
+                    }
+                    None => {}
+                }
+            }
+            entries.push(EnumEntryInfo {
+                name: entry.name.name.clone(),
+                value,
+                display_name,
+                desc,
+            });
+            spans.push(entry.name.span);
+        }
+        let idx = self.out.enums.len();
+        self.out.enums.push(EnumInfo {
+            name: ed.name.name.clone(),
+            entries,
+        });
+        self.register_type(&ed.name, TypeEntry::Enum(idx));
+    }
+
+    fn udp_def(&mut self, ud: &UdpDef) {
+        let name = &ud.name;
+        if self.body().is_some() {
+            self.rep.error(
+                codes::NESTING,
+                name.span,
+                "properties can only be declared at the top level",
+            );
+            return;
+        }
+        if builtin_named(&name.name).is_some() || UNSUPPORTED_STANDARD.contains(&name.name.as_str())
+        {
+            self.rep.error(
+                codes::UDP_DECL,
+                name.span,
+                format!(
+                    "`{}` is a standard property and cannot be declared",
+                    name.name
+                ),
+            );
+            return;
+        }
+        if self.udp_names.contains_key(&name.name) {
+            self.rep.error(
+                codes::DUPLICATE,
+                name.span,
+                format!("property `{}` is already declared", name.name),
+            );
+            return;
+        }
+        let Some((ty_ast, ty_span)) = &ud.ty else {
+            self.rep
+                .error(
+                    codes::UDP_DECL,
+                    name.span,
+                    format!("property `{}` has no `type`", name.name),
+                )
+                .hint("add `type = boolean;` (or number, string, ref, an enum, ...)");
+            return;
+        };
+        let Some((kinds, _)) = &ud.components else {
+            self.rep
+                .error(
+                    codes::UDP_DECL,
+                    name.span,
+                    format!("property `{}` has no `component`", name.name),
+                )
+                .hint("add `component = reg | field;` (the kinds it may be set on)");
+            return;
+        };
+        if let Some(span) = ud.constraint {
+            self.rep.error(
+                codes::UNSUPPORTED,
+                span,
+                "`constraint = componentwidth` is not supported",
+            );
+        }
+        let Some(ty) = self.udp_type(ty_ast, *ty_span) else {
+            return;
+        };
+        let mut kind_list: Vec<Kind> = Vec::new();
+        for (k, span) in kinds {
+            if matches!(k, Kind::Mem | Kind::Signal)
+                && !kinds.iter().any(|(o, _)| *o == Kind::Addrmap)
+            {
+                self.rep.error(
+                    codes::UNSUPPORTED,
+                    *span,
+                    format!("`{}` components are not supported", k.as_str()),
+                );
+            }
+            if !kind_list.contains(k) {
+                kind_list.push(*k);
+            }
+        }
+        let default = match &ud.default {
+            None => None,
+            Some(e) => match self.eval(e) {
+                None => None,
+                Some(v) => match coerce_udp(&ty, v) {
+                    Some(v) => Some(v),
+                    None => {
+                        let expected = self.describe_udp_ty(&ty);
+                        self.rep.error(
+                            codes::UDP_DECL,
+                            e.span,
+                            format!("the default does not have the property's type ({expected})"),
+                        );
+                        None
+                    }
+                },
+            },
+        };
+        let twin = TwinUdp::named(&name.name);
+        let twin = match twin {
+            Some(t) if self.matches_signature(t, &ty, &kind_list) => Some(t),
+            Some(t) => {
+                self.rep
+                    .error(
+                        codes::UDP_DECL,
+                        name.span,
+                        format!(
+                            "twinreg's `{}` property is declared differently from the conventions",
+                            t.name()
+                        ),
+                    )
+                    .hint(format!("declare it as `{}`", t.declaration()));
+                None
+            }
+            None => None,
+        };
+        self.udp_names
+            .insert(name.name.clone(), self.out.udps.len());
+        self.out.udps.push(Udp {
+            name: name.name.clone(),
+            ty,
+            kinds: kind_list,
+            default,
+            twin,
+        });
+    }
+
+    fn matches_signature(&self, t: TwinUdp, ty: &UdpTy, kinds: &[Kind]) -> bool {
+        let (want_ty, want_kinds) = t.signature();
+        let ty_ok = match (want_ty, ty) {
+            (TwinType::Boolean, UdpTy::Boolean) | (TwinType::Ref, UdpTy::Ref(None)) => true,
+            (TwinType::RefArray, UdpTy::Array(inner)) => **inner == UdpTy::Ref(None),
+            (TwinType::SecurityEnum, UdpTy::Enum(e)) => {
+                let mut names: Vec<&str> = self.out.enums[*e]
+                    .entries
+                    .iter()
+                    .map(|x| x.name.as_str())
+                    .collect();
+                names.sort_unstable();
+                names == ["nonsecure", "secure"]
+            }
+            _ => false,
+        };
+        let mut a = kinds.to_vec();
+        let mut b = want_kinds.to_vec();
+        a.sort();
+        b.sort();
+        ty_ok && a == b
+    }
+
+    fn udp_type(&mut self, t: &UdpTypeAst, span: Span) -> Option<UdpTy> {
+        let base = match &t.base {
+            UdpBaseType::Boolean => UdpTy::Boolean,
+            UdpBaseType::String => UdpTy::String,
+            UdpBaseType::Number => UdpTy::Number,
+            UdpBaseType::AccessType => UdpTy::AccessType,
+            UdpBaseType::OnReadType => UdpTy::OnReadType,
+            UdpBaseType::OnWriteType => UdpTy::OnWriteType,
+            UdpBaseType::Ref => UdpTy::Ref(None),
+            UdpBaseType::Component(k) => UdpTy::Ref(Some(*k)),
+            UdpBaseType::AddressingType => {
+                self.rep.error(
+                    codes::UNSUPPORTED,
+                    span,
+                    "properties of type `addressingtype` are not supported",
+                );
+                return None;
+            }
+            UdpBaseType::Named(id) => match lookup(&self.scopes, &id.name) {
+                Some(TypeEntry::Enum(e)) => UdpTy::Enum(e),
+                Some(TypeEntry::Comp(_)) => {
+                    self.rep
+                        .error(
+                            codes::UDP_DECL,
+                            id.span,
+                            format!("`{}` is a component, not a value type", id.name),
+                        )
+                        .hint("for a reference to a component use `type = ref;` or `type = reg;`");
+                    return None;
+                }
+                None => {
+                    self.rep
+                        .error(
+                            codes::UNKNOWN_TYPE,
+                            id.span,
+                            format!("no type named `{}`", id.name),
+                        )
+                        .hint("an enum must be defined before the property that uses it");
+                    return None;
+                }
+            },
+        };
+        Some(if t.array {
+            UdpTy::Array(Box::new(base))
+        } else {
+            base
+        })
+    }
+}
+
+/// Whether an index list selects an element of an array with `dims`; reports why
+/// not.
+pub(super) fn check_indices(
+    rep: &mut Reporter,
+    name: &str,
+    dims: &[u64],
+    idx: &[(u64, Span)],
+    span: Span,
+) -> bool {
+    if dims.is_empty() {
+        rep.error(codes::ARRAY, span, format!("`{name}` is not an array"));
+        return false;
+    }
+    if idx.len() != dims.len() {
+        rep.error(
+            codes::ARRAY,
+            span,
+            format!(
+                "`{name}` has {} array dimension(s), but {} index(es) are given",
+                dims.len(),
+                idx.len()
+            ),
+        );
+        return false;
+    }
+    for ((i, s), d) in idx.iter().zip(dims) {
+        if i >= d {
+            rep.error(
+                codes::ARRAY,
+                *s,
+                format!("index {i} is out of range for `{name}` (0..={})", d - 1),
+            );
+            return false;
+        }
+    }
+    true
+}
+
+/// An earlier assignment of the same mutual-exclusion group as `key`.
+fn mutex_partner(assigned: &[(PropKey, PropVal)], key: PropKey) -> Option<(PropKey, Span)> {
+    let PropKey::Builtin(b) = key else {
+        return None;
+    };
+    let group = b.rule().mutex?;
+    assigned.iter().find_map(|(k, v)| match k {
+        PropKey::Builtin(o) if *o != b && o.rule().mutex == Some(group) => Some((*k, v.span)),
+        _ => None,
+    })
+}
+
+fn coerce_builtin(ty: PropType, v: Value) -> Option<Value> {
+    Some(match (ty, v) {
+        (PropType::Str, v @ Value::Str(_)) => v,
+        (PropType::Bool | PropType::BoolOrRef, Value::Int { v, .. }) => Value::Bool(v != 0),
+        (PropType::Bool | PropType::BoolOrRef, v @ Value::Bool(_)) => v,
+        (PropType::Int | PropType::IntOrRef, v @ Value::Int { .. }) => v,
+        (PropType::Int | PropType::IntOrRef, Value::Bool(b)) => Value::Int { v: b as u64, w: 1 },
+        (PropType::Access, v @ Value::Access(_)) => v,
+        (PropType::OnRead, v @ Value::OnRead(_)) => v,
+        (PropType::OnWrite, v @ Value::OnWrite(_)) => v,
+        (PropType::Precedence, v @ Value::Precedence(_)) => v,
+        (PropType::Addressing, v @ Value::Addressing(_)) => v,
+        (PropType::EnumType, v @ Value::EnumType(_)) => v,
+        (PropType::BoolOrRef | PropType::IntOrRef, v @ Value::Ref(_)) => v,
+        _ => return None,
+    })
+}
+
+pub(super) fn coerce_udp(ty: &UdpTy, v: Value) -> Option<Value> {
+    Some(match (ty, v) {
+        (UdpTy::Boolean, Value::Int { v, .. }) => Value::Bool(v != 0),
+        (UdpTy::Boolean, v @ Value::Bool(_)) => v,
+        (UdpTy::Number, v @ Value::Int { .. }) => v,
+        (UdpTy::Number, Value::Bool(b)) => Value::int(b as u64),
+        (UdpTy::String, v @ Value::Str(_)) => v,
+        (UdpTy::AccessType, v @ Value::Access(_)) => v,
+        (UdpTy::OnReadType, v @ Value::OnRead(_)) => v,
+        (UdpTy::OnWriteType, v @ Value::OnWrite(_)) => v,
+        (UdpTy::Ref(_), v @ Value::Ref(_)) => v,
+        (UdpTy::Enum(e), v @ Value::Enum { ty, .. }) if ty == *e => v,
+        (UdpTy::Array(inner), Value::Array(items)) => Value::Array(
+            items
+                .into_iter()
+                .map(|x| coerce_udp(inner, x))
+                .collect::<Option<Vec<_>>>()?,
+        ),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dedent;
+
+    #[test]
+    fn dedent_keeps_the_first_line_and_removes_common_indentation() {
+        assert_eq!(dedent("  one line  "), "one line");
+        assert_eq!(
+            dedent("First.\n      Second\n        third\n\n      fourth\n   "),
+            "First.\nSecond\n  third\n\nfourth"
+        );
+    }
+}

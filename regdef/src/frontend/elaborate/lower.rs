@@ -1,0 +1,1352 @@
+//! Phase 3: whole-map checks and the IR.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::eval::{InstRef, Value};
+use super::tree::{NodeId, Tree};
+use super::{DefId, Defs, EnumIdx, PropKey, PropVal, UdpTy};
+use crate::access::{
+    AccessType, HwEnable, NextValue, OnRead, OnWrite, Precedence, ReadRule, WriteGate, WriteRule,
+};
+use crate::frontend::ast::Kind;
+use crate::frontend::diagnostics::{codes, Reporter};
+use crate::frontend::properties::{Builtin, TwinUdp};
+use crate::frontend::source::Span;
+use crate::ir::{
+    ComponentRef, EnumEntry, EnumId, EnumType, Field, FieldRef, GuardTerm, Layout, LayoutField,
+    LayoutId, PropertyDecl, RegId, Register, RegisterMap, SecSid, UdpAssignment, UdpType, UdpValue,
+};
+
+/// Checks the elaborated tree and turns it into the IR. `None` only if the tree
+/// has nothing to lower; errors are reported and otherwise lowered around.
+pub(super) fn lower(defs: &Defs, tree: &Tree, rep: &mut Reporter) -> Option<RegisterMap> {
+    let mut l = Lowerer {
+        defs,
+        tree,
+        rep,
+        reg_of: vec![None; tree.nodes.len()],
+        field_of: vec![None; tree.nodes.len()],
+        reg_nodes: Vec::new(),
+        field_nodes: Vec::new(),
+        enum_ids: vec![None; defs.enums.len()],
+    };
+    l.structure();
+    l.index();
+    l.number_enums();
+    let mut regs: Vec<Register> = (0..l.reg_nodes.len())
+        .map(|r| l.register(RegId(r)))
+        .collect();
+    l.ack_relations(&mut regs);
+    l.update_handshakes(&mut regs);
+    l.presence_and_gates(&mut regs);
+    l.guards(&mut regs);
+    for reg in &mut regs {
+        let update = reg.update_field;
+        for (i, f) in reg.fields.iter_mut().enumerate() {
+            f.next_value = NextValue::order(
+                f.precedence,
+                f.sw.can_write(),
+                f.read_rule.has_side_effect(),
+                f.hw.can_write(),
+                f.hwset,
+                f.hwclr,
+                f.acknowledges.is_some(),
+                update == Some(i),
+                f.singlepulse,
+            );
+        }
+    }
+    l.udps(&mut regs);
+    let layouts = l.layouts(&mut regs);
+    let top = &tree.nodes[0];
+    Some(RegisterMap {
+        top: top.name.clone(),
+        name: l.string(0, Builtin::Name),
+        desc: l.string(0, Builtin::Desc),
+        registers: regs,
+        layouts,
+        enums: l.enums(),
+        properties: l.properties(),
+    })
+}
+
+struct Lowerer<'a, 'r> {
+    defs: &'a Defs,
+    tree: &'a Tree,
+    rep: &'r mut Reporter,
+    /// Node of each register, by `RegId`.
+    reg_nodes: Vec<NodeId>,
+    /// Present field nodes of each register, sorted by `lsb`.
+    field_nodes: Vec<Vec<NodeId>>,
+    reg_of: Vec<Option<RegId>>,
+    field_of: Vec<Option<FieldRef>>,
+    enum_ids: Vec<Option<EnumId>>,
+}
+
+/// A field that is an implementation-defined constant (what `present_when` needs).
+fn is_constant(f: &Field) -> bool {
+    f.sw == AccessType::R && !f.hw.can_write() && !f.hwset && !f.hwclr && f.onread.is_none()
+}
+
+impl Lowerer<'_, '_> {
+    fn string(&self, id: NodeId, b: Builtin) -> Option<String> {
+        match self.tree.builtin(id, b) {
+            Some(Value::Str(s)) if b == Builtin::Desc => Some(super::defs::dedent(s)),
+            Some(Value::Str(s)) => Some(s.clone()),
+            _ => None,
+        }
+    }
+
+    fn udp_val(&self, id: NodeId, t: TwinUdp) -> Option<&PropVal> {
+        let key = self.defs.twin(t)?;
+        self.tree.nodes[id].props.get(&key)
+    }
+
+    fn udp_true(&self, id: NodeId, t: TwinUdp) -> Option<Span> {
+        self.udp_val(id, t)
+            .filter(|p| matches!(p.value, Value::Bool(true)))
+            .map(|p| p.span)
+    }
+
+    // ---- structure -----------------------------------------------------------
+
+    /// Empty components and overlapping siblings.
+    fn structure(&mut self) {
+        let tree = self.tree;
+        // After an error, a component may be empty only because a broken statement
+        // was dropped; saying so would be noise.
+        let report_empty = self.rep.error_count() == 0;
+        for (id, node) in tree.nodes.iter().enumerate() {
+            if !node.present {
+                continue;
+            }
+            let present: Vec<NodeId> = node
+                .children
+                .iter()
+                .copied()
+                .filter(|&c| tree.nodes[c].present)
+                .collect();
+            match node.kind {
+                Kind::Reg if present.is_empty() && report_empty => {
+                    self.rep.error(
+                        codes::EMPTY,
+                        node.span,
+                        format!("register `{}` has no fields", tree.path(id)),
+                    );
+                }
+                Kind::Regfile | Kind::Addrmap if present.is_empty() && report_empty => {
+                    self.rep.error(
+                        codes::EMPTY,
+                        node.span,
+                        format!(
+                            "{} `{}` contains no registers",
+                            node.kind.as_str(),
+                            tree.path(id)
+                        ),
+                    );
+                }
+                Kind::Regfile | Kind::Addrmap if !present.is_empty() => {
+                    self.sibling_overlaps(&present)
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn sibling_overlaps(&mut self, children: &[NodeId]) {
+        let tree = self.tree;
+        let mut spans: Vec<(u64, u64, NodeId)> = children
+            .iter()
+            .map(|&c| {
+                let n = &tree.nodes[c];
+                (n.offset, n.offset.saturating_add(n.size), c)
+            })
+            .collect();
+        spans.sort();
+        let mut reach: Option<(u64, NodeId)> = None;
+        for &(start, end, c) in &spans {
+            if let Some((far, other)) = reach {
+                let same_array =
+                    tree.nodes[c].decl == tree.nodes[other].decl && !tree.nodes[c].index.is_empty();
+                if start < far && !same_array {
+                    let o = &tree.nodes[other];
+                    self.rep
+                        .error(
+                            codes::REG_OVERLAP,
+                            tree.nodes[c].span,
+                            format!(
+                                "`{}` at {:#x}..{:#x} overlaps `{}` at {:#x}..{:#x}",
+                                tree.path(c),
+                                tree.nodes[c].address,
+                                tree.nodes[c].address.saturating_add(end - start),
+                                tree.path(other),
+                                o.address,
+                                o.address.saturating_add(o.size),
+                            ),
+                        )
+                        .label("overlaps")
+                        .also(o.span, "this one");
+                }
+            }
+            if reach.is_none_or(|(far, _)| end > far) {
+                reach = Some((end, c));
+            }
+        }
+    }
+
+    /// Register and field numbering: registers by address, fields by `lsb`.
+    fn index(&mut self) {
+        let tree = self.tree;
+        let mut regs: Vec<NodeId> = (0..tree.nodes.len())
+            .filter(|&n| tree.nodes[n].kind == Kind::Reg && tree.nodes[n].present)
+            .collect();
+        regs.sort_by_key(|&n| (tree.nodes[n].address, n));
+        for (r, &n) in regs.iter().enumerate() {
+            self.reg_of[n] = Some(RegId(r));
+            let mut fields: Vec<NodeId> = tree.nodes[n]
+                .children
+                .iter()
+                .copied()
+                .filter(|&c| tree.nodes[c].present)
+                .collect();
+            fields.sort_by_key(|&c| (tree.nodes[c].lsb, tree.nodes[c].msb, c));
+            for (i, &f) in fields.iter().enumerate() {
+                self.field_of[f] = Some(FieldRef {
+                    reg: RegId(r),
+                    field: i,
+                });
+            }
+            self.field_nodes.push(fields);
+        }
+        self.reg_nodes = regs;
+    }
+
+    /// Gives an `EnumId` to every enum a field encodes, a UDP is declared with, or a
+    /// UDP value names, in declaration order.
+    fn number_enums(&mut self) {
+        let mut used = vec![false; self.defs.enums.len()];
+        fn mark_ty(ty: &UdpTy, used: &mut [bool]) {
+            match ty {
+                UdpTy::Enum(e) => used[*e] = true,
+                UdpTy::Array(inner) => mark_ty(inner, used),
+                _ => {}
+            }
+        }
+        fn mark_value(v: &Value, used: &mut [bool]) {
+            match v {
+                Value::Enum { ty, .. } | Value::EnumType(ty) => used[*ty] = true,
+                Value::Array(items) => items.iter().for_each(|x| mark_value(x, used)),
+                _ => {}
+            }
+        }
+        for udp in &self.defs.udps {
+            mark_ty(&udp.ty, &mut used);
+        }
+        for node in self.tree.nodes.iter().filter(|n| n.present) {
+            for p in node.props.values() {
+                mark_value(&p.value, &mut used);
+            }
+        }
+        let mut next = 0;
+        for (i, u) in used.into_iter().enumerate() {
+            if u {
+                self.enum_ids[i] = Some(EnumId(next));
+                next += 1;
+            }
+        }
+    }
+
+    // ---- registers and fields ------------------------------------------------
+
+    fn register(&mut self, r: RegId) -> Register {
+        let tree = self.tree;
+        let n = self.reg_nodes[r.0];
+        let node = &tree.nodes[n];
+        let fields: Vec<Field> = self.field_nodes[r.0]
+            .clone()
+            .into_iter()
+            .map(|f| self.field(f, n))
+            .collect();
+        self.field_layout_checks(n, &fields);
+        let align = u64::from(node.access_width / 8).max(1);
+        if !node.address.is_multiple_of(align) {
+            self.rep
+                .error(
+                    codes::ALIGNMENT,
+                    node.span,
+                    format!(
+                        "register `{}` at {:#x} is not aligned to its access width of {} bytes",
+                        tree.path(n),
+                        node.address,
+                        align
+                    ),
+                )
+                .hint(format!("place it at a multiple of {align:#x}"));
+        }
+        let security = tree
+            .ancestry(n)
+            .find_map(|a| self.udp_val(a, TwinUdp::Security))
+            .map_or(SecSid::NonSecure, |p| match &p.value {
+                Value::Enum { ty, entry }
+                    if self.defs.enums[*ty].entries[*entry].name == "secure" =>
+                {
+                    SecSid::Secure
+                }
+                _ => SecSid::NonSecure,
+            });
+        Register {
+            inst_name: node.name.clone(),
+            path: tree.path(n),
+            display_name: self.string(n, Builtin::Name),
+            desc: self.string(n, Builtin::Desc),
+            address: node.address,
+            width: node.width,
+            access_width: node.access_width,
+            security,
+            layout: LayoutId(0),
+            array_index: tree
+                .ancestry(n)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .flat_map(|a| tree.nodes[a].index.iter().copied())
+                .collect(),
+            fields,
+            present_when: Vec::new(),
+            update_field: None,
+            ack_of: None,
+            acked_by: None,
+            write_gates: Vec::new(),
+            udps: Vec::new(),
+            location: self.rep.file().location(node.span),
+        }
+    }
+
+    /// Bits inside the register, and no two fields sharing a bit.
+    fn field_layout_checks(&mut self, reg: NodeId, fields: &[Field]) {
+        let tree = self.tree;
+        let width = tree.nodes[reg].width;
+        let nodes = &self.field_nodes[self.reg_of[reg].map_or(0, |r| r.0)];
+        let mut reach: Option<(u32, usize)> = None;
+        for (i, f) in fields.iter().enumerate() {
+            let span = tree.nodes[nodes[i]].span;
+            if f.msb >= width {
+                self.rep
+                    .error(
+                        codes::FIELD_BOUNDS,
+                        span,
+                        format!(
+                            "field `{}` [{}:{}] does not fit in the {width}-bit register `{}`",
+                            f.name,
+                            f.msb,
+                            f.lsb,
+                            tree.path(reg)
+                        ),
+                    )
+                    .hint(format!(
+                        "bits run from 0 to {}; widen the register with `regwidth`",
+                        width - 1
+                    ));
+            }
+            if let Some((far, j)) = reach {
+                if f.lsb <= far {
+                    let o = &fields[j];
+                    self.rep
+                        .error(
+                            codes::FIELD_OVERLAP,
+                            span,
+                            format!(
+                                "field `{}` [{}:{}] overlaps field `{}` [{}:{}]",
+                                f.name, f.msb, f.lsb, o.name, o.msb, o.lsb
+                            ),
+                        )
+                        .label(format!("bits [{}:{}]", f.msb, f.lsb))
+                        .also(
+                            tree.nodes[nodes[j]].span,
+                            format!("bits [{}:{}]", o.msb, o.lsb),
+                        );
+                }
+            }
+            if reach.is_none_or(|(far, _)| f.msb > far) {
+                reach = Some((f.msb, i));
+            }
+        }
+    }
+
+    fn access(&self, id: NodeId, b: Builtin) -> AccessType {
+        match self.tree.builtin(id, b) {
+            Some(Value::Access(a)) => *a,
+            _ => AccessType::Rw,
+        }
+    }
+
+    /// A `BoolOrRef` property: `true`, or a reference twinreg does not support.
+    fn bool_not_ref(&mut self, id: NodeId, b: Builtin, why: &str) -> bool {
+        match self.tree.builtin(id, b) {
+            Some(Value::Bool(v)) => *v,
+            Some(Value::Ref(_)) => {
+                self.rep
+                    .error(
+                        codes::UNSUPPORTED,
+                        self.tree.prop_span(id, b),
+                        format!(
+                            "`{}` referencing a signal or field is not supported",
+                            b.name()
+                        ),
+                    )
+                    .hint(why.to_owned());
+                false
+            }
+            _ => false,
+        }
+    }
+
+    fn field(&mut self, f: NodeId, reg: NodeId) -> Field {
+        let tree = self.tree;
+        let node = &tree.nodes[f];
+        let width = node.msb.saturating_sub(node.lsb).saturating_add(1);
+        let sw = self.access(f, Builtin::Sw);
+        let hw = self.access(f, Builtin::Hw);
+        let span_of = |b: Builtin| tree.prop_span(f, b);
+        if matches!(hw, AccessType::W1 | AccessType::Rw1) {
+            self.rep
+                .error(
+                    codes::ACCESS,
+                    span_of(Builtin::Hw),
+                    format!(
+                        "field `{}`: hw access `{}` is meaningless",
+                        node.name,
+                        hw.as_str()
+                    ),
+                )
+                .hint("write-once applies to software; use `hw = w` or `hw = rw`");
+        }
+        if sw == AccessType::W && hw == AccessType::W {
+            self.rep
+                .error(
+                    codes::ACCESS,
+                    node.span,
+                    format!(
+                        "field `{}`: sw = w with hw = w is meaningless (nobody can read it)",
+                        node.name
+                    ),
+                )
+                .hint("make one side able to read: `sw = rw` or `hw = r`");
+        } else if sw == AccessType::Na {
+            self.rep
+                .error(
+                    codes::ACCESS,
+                    span_of(Builtin::Sw),
+                    format!("field `{}` has sw = na: software cannot access it", node.name),
+                )
+                .hint("a register map describes what software sees; leave such bits out (they read as 0)");
+        }
+        let onread = match tree.builtin(f, Builtin::Onread) {
+            Some(Value::OnRead(o)) => Some((*o, span_of(Builtin::Onread))),
+            _ if tree.flag(f, Builtin::Rclr) => Some((OnRead::Rclr, span_of(Builtin::Rclr))),
+            _ if tree.flag(f, Builtin::Rset) => Some((OnRead::Rset, span_of(Builtin::Rset))),
+            _ => None,
+        };
+        let onwrite = match tree.builtin(f, Builtin::Onwrite) {
+            Some(Value::OnWrite(o)) => Some((*o, span_of(Builtin::Onwrite))),
+            _ if tree.flag(f, Builtin::Woclr) => Some((OnWrite::Woclr, span_of(Builtin::Woclr))),
+            _ if tree.flag(f, Builtin::Woset) => Some((OnWrite::Woset, span_of(Builtin::Woset))),
+            _ => None,
+        };
+        if let Some((o, span)) = onread {
+            if !sw.can_read() {
+                self.rep
+                    .error(
+                        codes::ACCESS,
+                        span,
+                        format!(
+                            "field `{}`: `{}` needs software read access, but sw = {}",
+                            node.name,
+                            o.as_str(),
+                            sw.as_str()
+                        ),
+                    )
+                    .hint("use `sw = r` or `sw = rw`");
+            }
+            if o == OnRead::Ruser {
+                self.rep.error(
+                    codes::UNSUPPORTED,
+                    span,
+                    "`onread = ruser` needs an external field, which is not supported",
+                );
+            }
+        }
+        if let Some((o, span)) = onwrite {
+            if !sw.can_write() {
+                self.rep
+                    .error(
+                        codes::ACCESS,
+                        span,
+                        format!(
+                            "field `{}`: `{}` needs software write access, but sw = {}",
+                            node.name,
+                            o.as_str(),
+                            sw.as_str()
+                        ),
+                    )
+                    .hint("use `sw = w` or `sw = rw`");
+            }
+            if o == OnWrite::Wuser {
+                self.rep.error(
+                    codes::UNSUPPORTED,
+                    span,
+                    "`onwrite = wuser` needs an external field, which is not supported",
+                );
+            }
+        }
+        let reset = match tree.builtin(f, Builtin::Reset) {
+            Some(Value::Int { v, .. }) => {
+                let v = *v;
+                if width < 64 && v >> width != 0 {
+                    self.rep
+                        .error(
+                            codes::RESET,
+                            tree.nodes[f]
+                                .props
+                                .get(&PropKey::Builtin(Builtin::Reset))
+                                .map_or(node.span, |p| p.vspan),
+                            format!(
+                                "reset value {v:#x} does not fit in the {width}-bit field `{}`",
+                                node.name
+                            ),
+                        )
+                        .hint(format!(
+                            "the largest value of {width} bits is {:#x}",
+                            crate::access::ones(width)
+                        ));
+                }
+                Some(v & crate::access::ones(width))
+            }
+            Some(Value::Ref(_)) => {
+                self.rep.error(
+                    codes::UNSUPPORTED,
+                    span_of(Builtin::Reset),
+                    "a reset taken from a signal or field is not supported",
+                );
+                None
+            }
+            _ => None,
+        };
+        let singlepulse = tree.flag(f, Builtin::Singlepulse);
+        if singlepulse {
+            let span = span_of(Builtin::Singlepulse);
+            let mut problems = Vec::new();
+            if width != 1 {
+                problems.push("be 1 bit wide");
+            }
+            if reset != Some(0) {
+                problems.push("have `reset = 0`");
+            }
+            if !sw.can_write() {
+                problems.push("be software-writable");
+            }
+            if matches!(onwrite, Some((OnWrite::Woclr | OnWrite::Wclr, _))) {
+                problems.push("not clear on write");
+            }
+            if !problems.is_empty() {
+                self.rep.error(
+                    codes::ACCESS,
+                    span,
+                    format!(
+                        "singlepulse field `{}` must {}",
+                        node.name,
+                        problems.join(" and ")
+                    ),
+                );
+            }
+        }
+        let hwset = self.bool_not_ref(
+            f,
+            Builtin::Hwset,
+            "twinreg gives hwset its own input; write `hwset;`",
+        );
+        let hwclr = self.bool_not_ref(
+            f,
+            Builtin::Hwclr,
+            "twinreg gives hwclr its own input; write `hwclr;`",
+        );
+        let we = self.bool_not_ref(
+            f,
+            Builtin::We,
+            "twinreg gives the enable its own input; write `we;`",
+        );
+        let wel = self.bool_not_ref(
+            f,
+            Builtin::Wel,
+            "twinreg gives the enable its own input; write `wel;`",
+        );
+        for (on, b) in [(we, Builtin::We), (wel, Builtin::Wel)] {
+            if on && !matches!(hw, AccessType::Rw | AccessType::W) {
+                self.rep
+                    .error(
+                        codes::ACCESS,
+                        span_of(b),
+                        format!(
+                            "field `{}` has `{}`, but hardware cannot write it (hw = {})",
+                            node.name,
+                            b.name(),
+                            hw.as_str()
+                        ),
+                    )
+                    .hint("use `hw = w` or `hw = rw`");
+            }
+        }
+        for b in [Builtin::Swwe, Builtin::Swwel] {
+            match tree.builtin(f, b) {
+                Some(Value::Bool(true)) => {
+                    self.rep
+                        .error(
+                            codes::UNSUPPORTED,
+                            span_of(b),
+                            format!(
+                                "boolean `{}` (a hardware write-enable input) is not supported",
+                                b.name()
+                            ),
+                        )
+                        .hint(format!(
+                            "reference the enabling field instead: `{} = other_field;`",
+                            b.name()
+                        ));
+                }
+                Some(Value::Ref(_)) if matches!(sw, AccessType::R | AccessType::Na) => {
+                    self.rep.error(
+                        codes::ACCESS,
+                        span_of(b),
+                        format!(
+                            "field `{}` has sw = {}, but `{}` implies software can write it",
+                            node.name,
+                            sw.as_str(),
+                            b.name()
+                        ),
+                    );
+                }
+                _ => {}
+            }
+        }
+        let hw_enable = if !hw.can_write() {
+            HwEnable::None
+        } else if we {
+            HwEnable::We
+        } else if wel {
+            HwEnable::Wel
+        } else {
+            HwEnable::Continuous
+        };
+        let precedence = match tree.builtin(f, Builtin::Precedence) {
+            Some(Value::Precedence(p)) => *p,
+            _ => Precedence::Sw,
+        };
+        let encode = match tree.builtin(f, Builtin::Encode) {
+            Some(Value::EnumType(e)) => {
+                let info = &self.defs.enums[*e];
+                let max = info.entries.iter().map(|x| x.value).max().unwrap_or(0);
+                if width < 64 && max >> width != 0 {
+                    self.rep.error(
+                        codes::ENCODE,
+                        span_of(Builtin::Encode),
+                        format!("field `{}` ({width} bits) is too narrow for enum `{}` (values up to {max})", node.name, info.name),
+                    );
+                }
+                self.enum_ids[*e]
+            }
+            _ => None,
+        };
+        let impl_defined = self
+            .udp_true(f, TwinUdp::ImplDefined)
+            .or_else(|| self.udp_true(reg, TwinUdp::ImplDefined));
+        if let (Some(span), None) = (impl_defined, reset) {
+            self.rep
+                .error(
+                    codes::UDP_USE,
+                    node.span,
+                    format!(
+                        "implementation-defined field `{}` has no reset value",
+                        node.name
+                    ),
+                )
+                .also(span, "made implementation defined here")
+                .hint("give it the value an implementation has by default: `reset = ...;`");
+        }
+        let onread = onread.map(|(o, _)| o);
+        let onwrite = onwrite.map(|(o, _)| o);
+        Field {
+            name: node.name.clone(),
+            display_name: self.string(f, Builtin::Name),
+            desc: self.string(f, Builtin::Desc),
+            lsb: node.lsb,
+            msb: node.msb.max(node.lsb),
+            sw,
+            hw,
+            reset,
+            onread,
+            onwrite,
+            singlepulse,
+            swmod: tree.flag(f, Builtin::Swmod),
+            swacc: tree.flag(f, Builtin::Swacc),
+            hwset,
+            hwclr,
+            hw_enable,
+            precedence,
+            encode,
+            guard: Vec::new(),
+            impl_defined: impl_defined.is_some(),
+            acknowledges: None,
+            read_rule: ReadRule::for_field(sw, onread),
+            write_rule: WriteRule::for_field(sw, onwrite),
+            next_value: Vec::new(),
+            udps: Vec::new(),
+            location: self.rep.file().location(node.span),
+        }
+    }
+
+    // ---- references ----------------------------------------------------------
+
+    /// Resolves a reference assigned to `assignee`: from the nearest instance of
+    /// the definition whose body wrote it, down the named path.
+    fn resolve(&mut self, assignee: NodeId, r: &InstRef) -> Option<NodeId> {
+        let tree = self.tree;
+        let Some(mut cur) = tree
+            .ancestry(assignee)
+            .find(|&a| tree.nodes[a].def == r.root)
+        else {
+            self.rep.error(
+                codes::UNKNOWN_REF,
+                r.span,
+                format!(
+                    "`{}` cannot be resolved from `{}`",
+                    r.text(),
+                    tree.path(assignee)
+                ),
+            );
+            return None;
+        };
+        for step in &r.steps {
+            let matches: Vec<NodeId> = tree.nodes[cur]
+                .children
+                .iter()
+                .copied()
+                .filter(|&c| tree.nodes[c].name == step.name)
+                .collect();
+            let Some(&first) = matches.first() else {
+                let names: Vec<&str> = tree.nodes[cur]
+                    .children
+                    .iter()
+                    .map(|&c| tree.nodes[c].name.as_str())
+                    .collect();
+                let hint = crate::frontend::suggest::did_you_mean(&step.name, names);
+                let d = self.rep.error(
+                    codes::UNKNOWN_REF,
+                    step.span,
+                    format!("`{}` has no instance named `{}`", tree.path(cur), step.name),
+                );
+                if let Some(h) = hint {
+                    d.hint(h);
+                }
+                return None;
+            };
+            let dims = match tree.nodes[first].decl {
+                Some((p, i)) => self.defs.defs[p].insts[i].dims.clone(),
+                None => Vec::new(),
+            };
+            if dims.is_empty() && step.indices.is_empty() {
+                cur = first;
+                continue;
+            }
+            if !super::defs::check_indices(self.rep, &step.name, &dims, &step.indices, step.span) {
+                return None;
+            }
+            let want: Vec<u64> = step.indices.iter().map(|(v, _)| *v).collect();
+            cur = matches.into_iter().find(|&c| tree.nodes[c].index == want)?;
+        }
+        Some(cur)
+    }
+
+    /// Resolves a reference that must name a present field.
+    fn resolve_field(&mut self, assignee: NodeId, r: &InstRef, what: &str) -> Option<FieldRef> {
+        let target = self.resolve(assignee, r)?;
+        let node = &self.tree.nodes[target];
+        if node.kind != Kind::Field {
+            self.rep.error(
+                codes::UDP_USE,
+                r.span,
+                format!(
+                    "{what} must reference a field, but `{}` is a {}",
+                    r.text(),
+                    node.kind.as_str()
+                ),
+            );
+            return None;
+        }
+        match self.field_of[target] {
+            Some(fr) => Some(fr),
+            None => {
+                self.rep.error(
+                    codes::UDP_USE,
+                    r.span,
+                    format!(
+                        "{what} references `{}`, which is not present (ispresent = false)",
+                        self.tree.path(target)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    // ---- twinreg conventions -------------------------------------------------
+
+    /// `ack_of`: pairs, field matching, ACK field access.
+    fn ack_relations(&mut self, regs: &mut [Register]) {
+        for r in 0..regs.len() {
+            let n = self.reg_nodes[r];
+            let Some(pv) = self.udp_val(n, TwinUdp::AckOf).cloned() else {
+                continue;
+            };
+            let Value::Ref(rf) = &pv.value else {
+                continue;
+            };
+            let Some(target) = self.resolve(n, rf) else {
+                continue;
+            };
+            let Some(ctrl) = self.reg_of[target] else {
+                let node = &self.tree.nodes[target];
+                let why = if node.kind == Kind::Reg {
+                    "is not present".to_owned()
+                } else {
+                    format!("is a {}", node.kind.as_str())
+                };
+                self.rep.error(
+                    codes::UDP_USE,
+                    rf.span,
+                    format!(
+                        "`ack_of` must reference a register, but `{}` {why}",
+                        rf.text()
+                    ),
+                );
+                continue;
+            };
+            if ctrl.0 == r {
+                self.rep.error(
+                    codes::UDP_USE,
+                    rf.span,
+                    "a register cannot acknowledge itself",
+                );
+                continue;
+            }
+            if let Some(other) = regs[ctrl.0].acked_by {
+                let other_path = regs[other.0].path.clone();
+                self.rep.error(
+                    codes::UDP_USE,
+                    rf.span,
+                    format!(
+                        "`{}` is already acknowledged by `{other_path}`",
+                        regs[ctrl.0].path
+                    ),
+                );
+                continue;
+            }
+            regs[r].ack_of = Some(ctrl);
+            regs[ctrl.0].acked_by = Some(RegId(r));
+            for i in 0..regs[r].fields.len() {
+                let ack = &regs[r].fields[i];
+                let span = self.tree.nodes[self.field_nodes[r][i]].span;
+                let mirrored = regs[ctrl.0]
+                    .fields
+                    .iter()
+                    .position(|c| c.name == ack.name && c.lsb == ack.lsb && c.msb == ack.msb);
+                let Some(ci) = mirrored else {
+                    self.rep
+                        .error(
+                            codes::UDP_USE,
+                            span,
+                            format!(
+                                "ACK field `{}` [{}:{}] has no field of the same name and bits in `{}`",
+                                ack.name, ack.msb, ack.lsb, regs[ctrl.0].path
+                            ),
+                        )
+                        .also(pv.span, "acknowledgement declared here")
+                        .hint("every field of an ACK register mirrors the same-named field of the register it acknowledges");
+                    continue;
+                };
+                if ack.sw != AccessType::R || !matches!(ack.hw, AccessType::W | AccessType::Rw) {
+                    self.rep
+                        .error(
+                            codes::UDP_USE,
+                            span,
+                            format!(
+                                "ACK field `{}` must be sw = r and hardware-writable, but is sw = {}, hw = {}",
+                                ack.name,
+                                ack.sw.as_str(),
+                                ack.hw.as_str()
+                            ),
+                        )
+                        .hint("declare it `sw = r; hw = w; we;`");
+                }
+                regs[r].fields[i].acknowledges = Some(FieldRef {
+                    reg: ctrl,
+                    field: ci,
+                });
+            }
+        }
+    }
+
+    /// `update_handshake`: the one update field of a register.
+    fn update_handshakes(&mut self, regs: &mut [Register]) {
+        for (r, reg) in regs.iter_mut().enumerate() {
+            for i in 0..reg.fields.len() {
+                let n = self.field_nodes[r][i];
+                let Some(span) = self.udp_true(n, TwinUdp::UpdateHandshake) else {
+                    continue;
+                };
+                let f = &reg.fields[i];
+                let mut problems = Vec::new();
+                if f.width() != 1 {
+                    problems.push("be 1 bit wide");
+                }
+                if !f.sw.can_write() {
+                    problems.push("be software-writable");
+                }
+                if !f.hwclr {
+                    problems.push("have `hwclr` (the completion input)");
+                }
+                if !problems.is_empty() {
+                    self.rep.error(
+                        codes::UDP_USE,
+                        span,
+                        format!(
+                            "update_handshake field `{}` must {}",
+                            f.name,
+                            problems.join(" and ")
+                        ),
+                    );
+                    continue;
+                }
+                if let Some(first) = reg.update_field {
+                    let first_name = reg.fields[first].name.clone();
+                    self.rep.error(
+                        codes::UDP_USE,
+                        span,
+                        format!(
+                            "register `{}` already has the update_handshake field `{first_name}`",
+                            reg.path
+                        ),
+                    );
+                    continue;
+                }
+                reg.update_field = Some(i);
+            }
+        }
+    }
+
+    /// `present_when` terms (conjunctive down the hierarchy) and the write gates.
+    fn presence_and_gates(&mut self, regs: &mut [Register]) {
+        for r in 0..regs.len() {
+            let n = self.reg_nodes[r];
+            let chain: Vec<NodeId> = self.tree.ancestry(n).collect();
+            let mut terms = Vec::new();
+            for &a in chain.iter().rev() {
+                let Some(pv) = self.udp_val(a, TwinUdp::PresentWhen).cloned() else {
+                    continue;
+                };
+                let Value::Ref(rf) = &pv.value else {
+                    continue;
+                };
+                let Some(fr) = self.resolve_field(a, rf, "`present_when`") else {
+                    continue;
+                };
+                let target = &regs[fr.reg.0].fields[fr.field];
+                if !target.impl_defined || !is_constant(target) {
+                    let path = format!("{}.{}", regs[fr.reg.0].path, target.name);
+                    self.rep
+                        .error(
+                            codes::UDP_USE,
+                            rf.span,
+                            format!("`present_when` needs an implementation-defined constant, but `{path}` is not one"),
+                        )
+                        .hint("the field must be `sw = r; hw = na;` with `impl_defined` and a reset");
+                    continue;
+                }
+                if !terms.contains(&fr) {
+                    terms.push(fr);
+                }
+            }
+            let reg = &mut regs[r];
+            reg.present_when = terms;
+            if !reg.present_when.is_empty() {
+                reg.write_gates.push(WriteGate::Absent);
+            }
+            if reg.security == SecSid::Secure {
+                reg.write_gates.push(WriteGate::SecurityState);
+            }
+            if reg.update_field.is_some() {
+                reg.write_gates.push(WriteGate::UpdateHandshake);
+            }
+        }
+    }
+
+    /// `write_guard` (expanded with ACK mirrors) and `swwe`/`swwel` references.
+    fn guards(&mut self, regs: &mut [Register]) {
+        for r in 0..regs.len() {
+            let n = self.reg_nodes[r];
+            let reg_terms = self.write_guard_terms(n, regs);
+            for i in 0..regs[r].fields.len() {
+                let f = self.field_nodes[r][i];
+                let mut terms = Vec::new();
+                if regs[r].fields[i].sw.can_write() {
+                    terms.extend(reg_terms.iter().copied());
+                }
+                let own = self.write_guard_terms(f, regs);
+                if !own.is_empty() && !regs[r].fields[i].sw.can_write() {
+                    let span = self
+                        .udp_val(f, TwinUdp::WriteGuard)
+                        .map_or(self.tree.nodes[f].span, |p| p.span);
+                    self.rep.error(
+                        codes::UDP_USE,
+                        span,
+                        format!(
+                            "`write_guard` on field `{}`, which software cannot write",
+                            regs[r].fields[i].name
+                        ),
+                    );
+                }
+                terms.extend(own);
+                for (b, when_set) in [(Builtin::Swwe, true), (Builtin::Swwel, false)] {
+                    let Some(Value::Ref(rf)) = self.tree.builtin(f, b).cloned() else {
+                        continue;
+                    };
+                    let what = format!("`{}`", b.name());
+                    let Some(fr) = self.resolve_field(f, &rf, &what) else {
+                        continue;
+                    };
+                    if regs[fr.reg.0].fields[fr.field].width() != 1 {
+                        self.rep.error(
+                            codes::ACCESS,
+                            rf.span,
+                            format!(
+                                "{what} must reference a 1-bit field, but `{}` is wider",
+                                rf.text()
+                            ),
+                        );
+                        continue;
+                    }
+                    terms.push(GuardTerm {
+                        field: fr,
+                        when_set,
+                    });
+                }
+                let mut unique: Vec<GuardTerm> = Vec::with_capacity(terms.len());
+                for t in terms {
+                    if !unique.contains(&t) {
+                        unique.push(t);
+                    }
+                }
+                regs[r].fields[i].guard = unique;
+            }
+        }
+    }
+
+    /// The guard terms of the `write_guard` set on `node` (a reg or a field).
+    fn write_guard_terms(&mut self, node: NodeId, regs: &[Register]) -> Vec<GuardTerm> {
+        let Some(pv) = self.udp_val(node, TwinUdp::WriteGuard).cloned() else {
+            return Vec::new();
+        };
+        let Value::Array(items) = &pv.value else {
+            return Vec::new();
+        };
+        let mut terms = Vec::new();
+        for item in items {
+            let Value::Ref(rf) = item else {
+                continue;
+            };
+            let Some(fr) = self.resolve_field(node, rf, "`write_guard`") else {
+                continue;
+            };
+            terms.push(GuardTerm {
+                field: fr,
+                when_set: false,
+            });
+            let ctrl = &regs[fr.reg.0];
+            if let Some(ack) = ctrl.acked_by {
+                let name = &ctrl.fields[fr.field].name;
+                if let Some(i) = regs[ack.0].fields.iter().position(|a| &a.name == name) {
+                    terms.push(GuardTerm {
+                        field: FieldRef { reg: ack, field: i },
+                        when_set: false,
+                    });
+                }
+            }
+        }
+        terms
+    }
+
+    // ---- user-defined property values ------------------------------------------
+
+    fn udps(&mut self, regs: &mut [Register]) {
+        for (r, reg) in regs.iter_mut().enumerate() {
+            let n = self.reg_nodes[r];
+            let mut assigned: BTreeMap<usize, UdpAssignment> = BTreeMap::new();
+            for a in self.tree.ancestry(n).collect::<Vec<_>>() {
+                let props: Vec<(usize, PropVal)> = self.tree.nodes[a]
+                    .props
+                    .iter()
+                    .filter_map(|(k, v)| match k {
+                        PropKey::Udp(i) => Some((*i, v.clone())),
+                        PropKey::Builtin(_) => None,
+                    })
+                    .collect();
+                for (i, pv) in props {
+                    let udp = &self.defs.udps[i];
+                    // Inherited only where the property could have been set on the
+                    // register itself; the nearest setting wins.
+                    if assigned.contains_key(&i) || (a != n && !udp.kinds.contains(&Kind::Reg)) {
+                        continue;
+                    }
+                    if let Some(value) = self.udp_value(a, &pv.value, &udp.ty.clone(), pv.vspan) {
+                        assigned.insert(
+                            i,
+                            UdpAssignment {
+                                name: udp.name.clone(),
+                                value,
+                            },
+                        );
+                    }
+                }
+            }
+            reg.udps = assigned.into_values().collect();
+            for i in 0..reg.fields.len() {
+                let f = self.field_nodes[r][i];
+                let props: Vec<(usize, PropVal)> = self.tree.nodes[f]
+                    .props
+                    .iter()
+                    .filter_map(|(k, v)| match k {
+                        PropKey::Udp(u) => Some((*u, v.clone())),
+                        PropKey::Builtin(_) => None,
+                    })
+                    .collect();
+                let mut out = Vec::new();
+                for (u, pv) in props {
+                    let udp = &self.defs.udps[u];
+                    if let Some(value) = self.udp_value(f, &pv.value, &udp.ty.clone(), pv.vspan) {
+                        out.push(UdpAssignment {
+                            name: udp.name.clone(),
+                            value,
+                        });
+                    }
+                }
+                reg.fields[i].udps = out;
+            }
+        }
+    }
+
+    fn udp_value(
+        &mut self,
+        assignee: NodeId,
+        v: &Value,
+        ty: &UdpTy,
+        span: Span,
+    ) -> Option<UdpValue> {
+        Some(match v {
+            Value::Bool(b) => UdpValue::Bool(*b),
+            Value::Int { v, .. } => UdpValue::Number(*v),
+            Value::Str(s) => UdpValue::String(s.clone()),
+            Value::Access(a) => UdpValue::AccessType(*a),
+            Value::OnRead(o) => UdpValue::OnRead(*o),
+            Value::OnWrite(o) => UdpValue::OnWrite(*o),
+            Value::Enum { ty, entry } => UdpValue::Enum {
+                ty: self.enum_ids[*ty]?,
+                entry: *entry,
+            },
+            Value::Ref(rf) => {
+                let target = self.resolve(assignee, rf)?;
+                let node = &self.tree.nodes[target];
+                if let UdpTy::Ref(Some(k)) = ty {
+                    if node.kind != *k {
+                        self.rep.error(
+                            codes::PROPERTY_TYPE,
+                            rf.span,
+                            format!(
+                                "expected a reference to a {}, but `{}` is a {}",
+                                k.as_str(),
+                                rf.text(),
+                                node.kind.as_str()
+                            ),
+                        );
+                        return None;
+                    }
+                }
+                if !node.present {
+                    self.rep.error(
+                        codes::UDP_USE,
+                        rf.span,
+                        format!(
+                            "`{}` is referenced but not present (ispresent = false)",
+                            self.tree.path(target)
+                        ),
+                    );
+                    return None;
+                }
+                UdpValue::Ref(match node.kind {
+                    Kind::Reg => ComponentRef::Reg(self.reg_of[target]?),
+                    Kind::Field => ComponentRef::Field(self.field_of[target]?),
+                    _ => ComponentRef::Path(self.tree.path(target)),
+                })
+            }
+            Value::Array(items) => {
+                let inner = match ty {
+                    UdpTy::Array(t) => (**t).clone(),
+                    other => other.clone(),
+                };
+                UdpValue::Array(
+                    items
+                        .iter()
+                        .map(|x| self.udp_value(assignee, x, &inner, span))
+                        .collect::<Option<Vec<_>>>()?,
+                )
+            }
+            Value::Addressing(_) | Value::Precedence(_) | Value::EnumType(_) => {
+                self.rep.error(
+                    codes::PROPERTY_TYPE,
+                    span,
+                    format!("{} is not a property value", v.describe()),
+                );
+                return None;
+            }
+        })
+    }
+
+    // ---- layouts, enums, declarations ------------------------------------------
+
+    fn layouts(&mut self, regs: &mut [Register]) -> Vec<Layout> {
+        let mut by_def: Vec<(DefId, Vec<RegId>)> = Vec::new();
+        let mut slot: HashMap<DefId, usize> = HashMap::new();
+        for (r, reg) in regs.iter_mut().enumerate() {
+            let def = self.tree.nodes[self.reg_nodes[r]].def;
+            let i = *slot.entry(def).or_insert_with(|| {
+                by_def.push((def, Vec::new()));
+                by_def.len() - 1
+            });
+            by_def[i].1.push(RegId(r));
+            reg.layout = LayoutId(i);
+        }
+        let mut layouts = Vec::with_capacity(by_def.len());
+        let mut names: HashMap<String, DefId> = HashMap::new();
+        for (def, instances) in by_def {
+            let d = &self.defs.defs[def];
+            let first = &regs[instances[0].0];
+            let name = d.name.clone().unwrap_or_else(|| first.inst_name.clone());
+            if let Some(&other) = names.get(&name) {
+                if other != def {
+                    self.rep
+                        .warning(
+                            codes::LAYOUT_NAME,
+                            d.span,
+                            format!("two register definitions are named `{name}`; back ends will see two layouts of that name"),
+                        )
+                        .also(self.defs.defs[other].span, "the other definition")
+                        .hint("give the definitions distinct names");
+                }
+            } else {
+                names.insert(name.clone(), def);
+            }
+            let mut fields: Vec<LayoutField> = Vec::new();
+            for decl in &d.insts {
+                let found = instances
+                    .iter()
+                    .find_map(|r| regs[r.0].fields.iter().find(|f| f.name == decl.name));
+                if let Some(f) = found {
+                    fields.push(LayoutField {
+                        name: f.name.clone(),
+                        display_name: f.display_name.clone(),
+                        desc: f.desc.clone(),
+                        lsb: f.lsb,
+                        msb: f.msb,
+                        encode: f.encode,
+                    });
+                }
+            }
+            fields.sort_by_key(|f| (f.lsb, f.msb));
+            let mut banks: Vec<SecSid> = instances.iter().map(|r| regs[r.0].security).collect();
+            banks.sort();
+            banks.dedup();
+            let banked = banks.len() > 1 && banks.len() == instances.len();
+            let string = |b: Builtin| match d.props.get(&PropKey::Builtin(b)).map(|p| &p.value) {
+                Some(Value::Str(s)) if b == Builtin::Desc => Some(super::defs::dedent(s)),
+                Some(Value::Str(s)) => Some(s.clone()),
+                _ => None,
+            };
+            layouts.push(Layout {
+                name,
+                display_name: string(Builtin::Name),
+                desc: string(Builtin::Desc),
+                width: first.width,
+                fields,
+                instances,
+                banked,
+            });
+        }
+        layouts
+    }
+
+    fn enums(&self) -> Vec<EnumType> {
+        let mut out = Vec::new();
+        for (idx, id) in self.enum_ids.iter().enumerate() {
+            if id.is_some() {
+                out.push(self.enum_type(idx));
+            }
+        }
+        out
+    }
+
+    fn enum_type(&self, idx: EnumIdx) -> EnumType {
+        let info = &self.defs.enums[idx];
+        EnumType {
+            name: info.name.clone(),
+            entries: info
+                .entries
+                .iter()
+                .map(|e| EnumEntry {
+                    name: e.name.clone(),
+                    value: e.value,
+                    display_name: e.display_name.clone(),
+                    desc: e.desc.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    fn udp_type(&self, ty: &UdpTy) -> UdpType {
+        match ty {
+            UdpTy::Boolean => UdpType::Boolean,
+            UdpTy::String => UdpType::String,
+            UdpTy::Number => UdpType::Number,
+            UdpTy::AccessType => UdpType::AccessType,
+            UdpTy::OnReadType => UdpType::OnReadType,
+            UdpTy::OnWriteType => UdpType::OnWriteType,
+            UdpTy::Ref(k) => UdpType::Ref(k.map(Kind::to_ir)),
+            UdpTy::Enum(e) => UdpType::Enum(self.enum_ids[*e].unwrap_or(EnumId(0))),
+            UdpTy::Array(t) => UdpType::Array(Box::new(self.udp_type(t))),
+        }
+    }
+
+    fn properties(&mut self) -> Vec<PropertyDecl> {
+        let defs = self.defs;
+        defs.udps
+            .iter()
+            .map(|u| PropertyDecl {
+                name: u.name.clone(),
+                ty: self.udp_type(&u.ty),
+                components: u.kinds.iter().map(|k| k.to_ir()).collect(),
+                default: u
+                    .default
+                    .as_ref()
+                    .and_then(|v| self.udp_value(0, v, &u.ty, Span::default())),
+                constrained: false,
+            })
+            .collect()
+    }
+}

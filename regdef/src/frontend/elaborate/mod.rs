@@ -1,0 +1,216 @@
+//! Elaboration: from the syntax tree to the [`RegisterMap`].
+//!
+//! 1. [`defs`] walks the syntax tree with SystemRDL's lexical scoping: it registers
+//!    types, enums and user-defined properties, evaluates and type-checks every
+//!    property assignment, applies `default` assignments of the enclosing scopes to
+//!    each definition, and records instances and dynamic assignments.
+//! 2. [`tree`] instantiates the top `addrmap`: one node per instance (arrays
+//!    unrolled), dynamic assignments applied innermost scope first, then fields
+//!    packed and addresses allocated as systemrdl-compiler does.
+//! 3. [`lower`] checks what only the whole tree can tell (overlaps, access rules,
+//!    references) and produces the IR, including the twinreg UDP semantics of
+//!    `docs/rdl-conventions.md`.
+//!
+//! Each phase reports what it finds and carries on with what is sound, so one run
+//! reports as many independent errors as it can; an error in one definition does not
+//! hide errors in the next.
+
+mod defs;
+pub(crate) mod eval;
+mod lower;
+mod tree;
+
+use std::collections::BTreeMap;
+
+use self::eval::Value;
+use super::ast::{Item, Kind};
+use super::diagnostics::Reporter;
+use super::properties::{Builtin, TwinUdp};
+use super::source::Span;
+use crate::ir::RegisterMap;
+
+/// Most instances one map may unroll to: far above any real register map, low
+/// enough that `reg r[1 << 40];` is refused instead of exhausting memory.
+pub(crate) const MAX_NODES: usize = 200_000;
+
+/// Deepest instance hierarchy accepted.
+pub(crate) const MAX_TREE_DEPTH: usize = 64;
+
+/// Index of a component definition.
+pub(crate) type DefId = usize;
+/// Index of an enum definition.
+pub(crate) type EnumIdx = usize;
+/// Index of a user-defined property declaration.
+pub(crate) type UdpIdx = usize;
+
+/// A property: standard or user-defined.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum PropKey {
+    Builtin(Builtin),
+    Udp(UdpIdx),
+}
+
+/// A property value and where it was assigned.
+#[derive(Clone, Debug)]
+pub(crate) struct PropVal {
+    pub value: Value,
+    /// The property name in the assignment.
+    pub span: Span,
+    /// The value expression (the name again for `prop;`).
+    pub vspan: Span,
+}
+
+/// The properties of a definition or an instance.
+pub(crate) type Props = BTreeMap<PropKey, PropVal>;
+
+/// What a type name stands for.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum TypeEntry {
+    Comp(DefId),
+    Enum(EnumIdx),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct EnumInfo {
+    pub name: String,
+    pub entries: Vec<EnumEntryInfo>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct EnumEntryInfo {
+    pub name: String,
+    pub value: u64,
+    pub display_name: Option<String>,
+    pub desc: Option<String>,
+}
+
+/// The value type of a user-defined property.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum UdpTy {
+    Boolean,
+    String,
+    Number,
+    AccessType,
+    OnReadType,
+    OnWriteType,
+    /// A reference, to a component of this kind if given.
+    Ref(Option<Kind>),
+    Enum(EnumIdx),
+    Array(Box<UdpTy>),
+}
+
+/// A `property` declaration.
+#[derive(Clone, Debug)]
+pub(crate) struct Udp {
+    pub name: String,
+    pub ty: UdpTy,
+    pub kinds: Vec<Kind>,
+    pub default: Option<Value>,
+    /// Set when this is one of twinreg's UDPs, declared as the conventions say.
+    pub twin: Option<TwinUdp>,
+}
+
+/// A component definition, named or anonymous.
+#[derive(Clone, Debug)]
+pub(crate) struct CompDef {
+    pub kind: Kind,
+    /// The type name; `None` for an anonymous definition.
+    pub name: Option<String>,
+    /// The name, or the keyword of an anonymous definition.
+    pub span: Span,
+    /// `default`s of the enclosing scopes, then the body's own assignments.
+    pub props: Props,
+    pub insts: Vec<InstDecl>,
+    /// Dynamic assignments in the body, in order.
+    pub dpas: Vec<Dpa>,
+}
+
+/// One instance statement in a body.
+#[derive(Clone, Debug)]
+pub(crate) struct InstDecl {
+    pub name: String,
+    pub name_span: Span,
+    pub def: DefId,
+    /// Array dimensions, outermost first; empty if not an array.
+    pub dims: Vec<u64>,
+    /// A field's bits.
+    pub bits: FieldBits,
+    /// A field's `= value` reset.
+    pub reset: Option<PropVal>,
+    pub at: Option<(u64, Span)>,
+    pub stride: Option<(u64, Span)>,
+    pub align: Option<(u64, Span)>,
+}
+
+/// How a field instance gives its position.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum FieldBits {
+    /// `f;` or `f[w]`: packed after the previous field.
+    Width(u64),
+    /// `f[msb:lsb]`
+    Range { msb: u64, lsb: u64 },
+}
+
+/// `a.b[1]->prop = value;`
+#[derive(Clone, Debug)]
+pub(crate) struct Dpa {
+    pub steps: Vec<DpaStep>,
+    pub key: PropKey,
+    pub val: PropVal,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct DpaStep {
+    pub name: String,
+    /// The element, or `None` for every element of an array.
+    pub index: Option<Vec<u64>>,
+}
+
+/// Everything the definition phase collected.
+pub(crate) struct Defs {
+    pub defs: Vec<CompDef>,
+    pub enums: Vec<EnumInfo>,
+    pub udps: Vec<Udp>,
+    /// The top `addrmap`: the last one defined at the root.
+    pub top: Option<DefId>,
+}
+
+impl Defs {
+    pub fn udp_name(&self, key: PropKey) -> &str {
+        match key {
+            PropKey::Builtin(b) => b.name(),
+            PropKey::Udp(i) => self.udps.get(i).map_or("?", |u| u.name.as_str()),
+        }
+    }
+
+    /// The UDP that implements a twinreg convention, if declared correctly.
+    pub fn twin(&self, t: TwinUdp) -> Option<PropKey> {
+        self.udps
+            .iter()
+            .position(|u| u.twin == Some(t))
+            .map(PropKey::Udp)
+    }
+}
+
+/// Assigns `key`, first removing the properties it excludes (`onwrite` replaces
+/// `woclr`), as systemrdl-compiler does.
+pub(crate) fn assign(props: &mut Props, key: PropKey, val: PropVal) {
+    if let PropKey::Builtin(b) = key {
+        if let Some(group) = b.rule().mutex {
+            props.retain(|k, _| match k {
+                PropKey::Builtin(o) => o.rule().mutex != Some(group),
+                PropKey::Udp(_) => true,
+            });
+        }
+    }
+    props.insert(key, val);
+}
+
+/// Elaborates a parsed file. `None` when errors were reported.
+pub(crate) fn elaborate(items: &[Item], rep: &mut Reporter) -> Option<RegisterMap> {
+    let defs = defs::collect(items, rep);
+    let top = defs.top?;
+    let tree = tree::build(&defs, top, rep)?;
+    let map = lower::lower(&defs, &tree, rep);
+    (rep.error_count() == 0).then_some(map).flatten()
+}

@@ -1,0 +1,544 @@
+//! Phase 2: the instance tree, dynamic assignments, field packing and address
+//! allocation.
+
+use super::eval::{Addressing, Value};
+use super::{assign, DefId, Defs, Dpa, FieldBits, PropKey, Props, MAX_NODES, MAX_TREE_DEPTH};
+use crate::frontend::ast::Kind;
+use crate::frontend::diagnostics::{codes, Reporter};
+use crate::frontend::properties::Builtin;
+use crate::frontend::source::Span;
+
+pub(crate) type NodeId = usize;
+
+/// One instance (one element of an array).
+#[derive(Clone, Debug)]
+pub(crate) struct Node {
+    pub kind: Kind,
+    pub name: String,
+    pub def: DefId,
+    /// The instance statement: (definition holding it, index in its `insts`);
+    /// `None` for the top.
+    pub decl: Option<(DefId, usize)>,
+    pub parent: Option<NodeId>,
+    /// In declaration order, array elements consecutive.
+    pub children: Vec<NodeId>,
+    pub props: Props,
+    /// This element's index in each of its own array dimensions.
+    pub index: Vec<u64>,
+    /// The instance name token.
+    pub span: Span,
+    /// Byte offset from the parent.
+    pub offset: u64,
+    /// Absolute byte address.
+    pub address: u64,
+    /// Size in bytes of one element (a register's width, a group's extent).
+    pub size: u64,
+    /// Register width and access width in bits.
+    pub width: u32,
+    pub access_width: u32,
+    /// A field's bits.
+    pub lsb: u32,
+    pub msb: u32,
+    /// `ispresent`, and every ancestor present.
+    pub present: bool,
+}
+
+pub(crate) struct Tree {
+    pub nodes: Vec<Node>,
+}
+
+impl Tree {
+    pub fn prop(&self, id: NodeId, key: PropKey) -> Option<&Value> {
+        self.nodes[id].props.get(&key).map(|p| &p.value)
+    }
+
+    pub fn builtin(&self, id: NodeId, b: Builtin) -> Option<&Value> {
+        self.prop(id, PropKey::Builtin(b))
+    }
+
+    pub fn flag(&self, id: NodeId, b: Builtin) -> bool {
+        matches!(self.builtin(id, b), Some(Value::Bool(true)))
+    }
+
+    /// Where a property of the node was assigned, or the node's name.
+    pub fn prop_span(&self, id: NodeId, b: Builtin) -> Span {
+        self.nodes[id]
+            .props
+            .get(&PropKey::Builtin(b))
+            .map_or(self.nodes[id].span, |p| p.span)
+    }
+
+    /// `top.ns.cr0`, `top.arr[2]`, as systemrdl-compiler's `get_path()`.
+    pub fn path(&self, id: NodeId) -> String {
+        let mut segs = Vec::new();
+        let mut cur = Some(id);
+        while let Some(n) = cur {
+            let node = &self.nodes[n];
+            let mut s = node.name.clone();
+            for i in &node.index {
+                s.push_str(&format!("[{i}]"));
+            }
+            segs.push(s);
+            cur = node.parent;
+        }
+        segs.reverse();
+        segs.join(".")
+    }
+
+    /// The node and its ancestors, innermost first.
+    pub fn ancestry(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        std::iter::successors(Some(id), move |&n| self.nodes[n].parent)
+    }
+}
+
+/// Instantiates `top` and lays it out. `None` only when a limit was hit.
+pub(super) fn build(defs: &Defs, top: DefId, rep: &mut Reporter) -> Option<Tree> {
+    let mut b = Builder {
+        defs,
+        rep,
+        nodes: Vec::new(),
+        overflow: false,
+    };
+    let name = defs.defs[top].name.clone().unwrap_or_default();
+    let root = b.instantiate(top, name, None, None, Vec::new(), defs.defs[top].span, 0)?;
+    if b.overflow {
+        return None;
+    }
+    b.place(root, Addressing::Regalign, None);
+    b.absolute(root, 0);
+    let mut tree = Tree { nodes: b.nodes };
+    mark_presence(&mut tree);
+    Some(tree)
+}
+
+struct Builder<'a, 'r> {
+    defs: &'a Defs,
+    rep: &'r mut Reporter,
+    nodes: Vec<Node>,
+    overflow: bool,
+}
+
+impl Builder<'_, '_> {
+    #[allow(clippy::too_many_arguments)]
+    fn instantiate(
+        &mut self,
+        def: DefId,
+        name: String,
+        decl: Option<(DefId, usize)>,
+        parent: Option<NodeId>,
+        index: Vec<u64>,
+        span: Span,
+        depth: usize,
+    ) -> Option<NodeId> {
+        if self.nodes.len() >= MAX_NODES {
+            if !self.overflow {
+                self.rep
+                    .error(
+                        codes::LIMIT,
+                        span,
+                        format!("the map unrolls to more than {MAX_NODES} instances"),
+                    )
+                    .hint("reduce the array sizes");
+            }
+            self.overflow = true;
+            return None;
+        }
+        if depth > MAX_TREE_DEPTH {
+            self.rep.error(
+                codes::LIMIT,
+                span,
+                format!("instances nested deeper than {MAX_TREE_DEPTH} levels"),
+            );
+            self.overflow = true;
+            return None;
+        }
+        let d = &self.defs.defs[def];
+        let mut props = d.props.clone();
+        if let Some(reset) = decl.and_then(|(p, i)| self.defs.defs[p].insts[i].reset.clone()) {
+            assign(&mut props, PropKey::Builtin(Builtin::Reset), reset);
+        }
+        let id = self.nodes.len();
+        self.nodes.push(Node {
+            kind: d.kind,
+            name,
+            def,
+            decl,
+            parent,
+            children: Vec::new(),
+            props,
+            index,
+            span,
+            offset: 0,
+            address: 0,
+            size: 0,
+            width: 0,
+            access_width: 0,
+            lsb: 0,
+            msb: 0,
+            present: true,
+        });
+        for (i, inst) in d.insts.iter().enumerate() {
+            let count = inst
+                .dims
+                .iter()
+                .try_fold(1u64, |n, &d| n.checked_mul(d))
+                .filter(|&n| n <= MAX_NODES as u64);
+            let Some(count) = count else {
+                self.rep
+                    .error(
+                        codes::LIMIT,
+                        inst.name_span,
+                        format!("array `{}` has more than {MAX_NODES} elements", inst.name),
+                    )
+                    .hint("reduce the array size");
+                self.overflow = true;
+                return None;
+            };
+            for flat in 0..count {
+                let element = unflatten(flat, &inst.dims);
+                let child = self.instantiate(
+                    inst.def,
+                    inst.name.clone(),
+                    Some((def, i)),
+                    Some(id),
+                    element,
+                    inst.name_span,
+                    depth + 1,
+                )?;
+                self.nodes[id].children.push(child);
+            }
+        }
+        for dpa in &d.dpas {
+            self.apply(id, dpa);
+        }
+        Some(id)
+    }
+
+    /// Applies a dynamic assignment of the definition instantiated at `scope`.
+    fn apply(&mut self, scope: NodeId, dpa: &Dpa) {
+        let mut targets = vec![scope];
+        for step in &dpa.steps {
+            targets = targets
+                .iter()
+                .flat_map(|&t| self.nodes[t].children.iter().copied())
+                .filter(|&c| {
+                    let n = &self.nodes[c];
+                    n.name == step.name && step.index.as_ref().is_none_or(|ix| *ix == n.index)
+                })
+                .collect();
+        }
+        for t in targets {
+            assign(&mut self.nodes[t].props, dpa.key, dpa.val.clone());
+        }
+    }
+
+    fn int_prop(&self, id: NodeId, b: Builtin) -> Option<(u64, Span)> {
+        let p = self.nodes[id].props.get(&PropKey::Builtin(b))?;
+        match p.value {
+            Value::Int { v, .. } => Some((v, p.vspan)),
+            _ => None,
+        }
+    }
+
+    /// Computes sizes, field bits and offsets below `id`, bottom-up.
+    fn place(&mut self, id: NodeId, mode: Addressing, inherited_align: Option<u64>) {
+        match self.nodes[id].kind {
+            Kind::Reg => self.place_reg(id),
+            Kind::Regfile | Kind::Addrmap => {
+                let is_map = self.nodes[id].kind == Kind::Addrmap;
+                let mode = if is_map {
+                    match self.nodes[id]
+                        .props
+                        .get(&PropKey::Builtin(Builtin::Addressing))
+                    {
+                        Some(p) => match p.value {
+                            Value::Addressing(a) => a,
+                            _ => Addressing::Regalign,
+                        },
+                        None => Addressing::Regalign,
+                    }
+                } else {
+                    mode
+                };
+                let own = self.int_prop(id, Builtin::Alignment).and_then(|(a, span)| {
+                    if a == 0 || !a.is_power_of_two() {
+                        self.rep
+                            .error(
+                                codes::ALIGNMENT,
+                                span,
+                                format!("alignment {a} is not a power of two"),
+                            )
+                            .hint("use 1, 2, 4, 8, ...");
+                        None
+                    } else {
+                        Some(a)
+                    }
+                });
+                // A regfile inherits its parent's alignment; an addrmap starts afresh.
+                let align = if is_map { own } else { own.or(inherited_align) };
+                let children = self.nodes[id].children.clone();
+                for &c in &children {
+                    self.place(c, mode, align);
+                }
+                self.allocate(id, &children, mode, align.unwrap_or(1));
+            }
+            Kind::Field | Kind::Mem | Kind::Signal => {}
+        }
+    }
+
+    fn place_reg(&mut self, id: NodeId) {
+        let width = match self.int_prop(id, Builtin::Regwidth) {
+            None => 32,
+            Some((w @ (8 | 16 | 32 | 64), _)) => w as u32,
+            Some((w, span)) => {
+                let d = self.rep.error(
+                    codes::REG_WIDTH,
+                    span,
+                    format!("regwidth {w} is not supported"),
+                );
+                if w >= 8 && w.is_power_of_two() {
+                    d.hint("twinreg registers are at most 64 bits wide");
+                } else {
+                    d.hint("regwidth must be a power of two of at least 8: 8, 16, 32 or 64");
+                }
+                32
+            }
+        };
+        let access_width = match self.int_prop(id, Builtin::Accesswidth) {
+            None => width,
+            Some((w, span)) => {
+                if w < 8 || !w.is_power_of_two() {
+                    self.rep.error(
+                        codes::REG_WIDTH,
+                        span,
+                        format!("accesswidth {w} is not a power of two of at least 8"),
+                    );
+                    width
+                } else if w > u64::from(width) {
+                    self.rep.error(
+                        codes::REG_WIDTH,
+                        span,
+                        format!("accesswidth {w} exceeds the regwidth of {width}"),
+                    );
+                    width
+                } else {
+                    w as u32
+                }
+            }
+        };
+        let n = &mut self.nodes[id];
+        n.width = width;
+        n.access_width = access_width;
+        n.size = u64::from(width / 8);
+        let children = n.children.clone();
+        // Fields without explicit bits pack upwards from the previous field, in
+        // declaration order, present or not (as systemrdl-compiler does).
+        let mut next_lsb = 0u64;
+        for c in children {
+            let Some((p, i)) = self.nodes[c].decl else {
+                continue;
+            };
+            let inst = &self.defs.defs[p].insts[i];
+            let (msb, lsb) = match inst.bits {
+                FieldBits::Range { msb, lsb } => {
+                    if msb < lsb {
+                        self.rep
+                            .error(
+                                codes::UNSUPPORTED,
+                                inst.name_span,
+                                "[low:high] (msb0) bit ordering is not supported",
+                            )
+                            .hint(format!("write `[{lsb}:{msb}]`"));
+                        (lsb, msb)
+                    } else {
+                        (msb, lsb)
+                    }
+                }
+                FieldBits::Width(0) => {
+                    self.rep.error(
+                        codes::FIELD_WIDTH,
+                        inst.name_span,
+                        "a field must be at least 1 bit wide",
+                    );
+                    (next_lsb, next_lsb)
+                }
+                FieldBits::Width(w) => (next_lsb.saturating_add(w - 1), next_lsb),
+            };
+            next_lsb = msb.saturating_add(1);
+            // Out-of-range bits are reported against the register width later;
+            // clamping here keeps the arithmetic sound meanwhile.
+            let n = &mut self.nodes[c];
+            n.lsb = lsb.min(u64::from(u32::MAX - 1)) as u32;
+            n.msb = msb.min(u64::from(u32::MAX - 1)) as u32;
+        }
+    }
+
+    /// Offsets of the children of a regfile or addrmap, then its size.
+    fn allocate(&mut self, id: NodeId, children: &[NodeId], mode: Addressing, prop_align: u64) {
+        let mut prev_end: Option<u64> = None;
+        let mut extent = 0u64;
+        let mut start = 0;
+        while start < children.len() {
+            let decl = self.nodes[children[start]].decl;
+            let len = children[start..]
+                .iter()
+                .take_while(|&&c| self.nodes[c].decl == decl)
+                .count();
+            let group = &children[start..start + len];
+            start += len;
+            let Some((p, i)) = decl else {
+                continue;
+            };
+            let inst = &self.defs.defs[p].insts[i];
+            let first = group[0];
+            let elem = self.nodes[first].size;
+            let is_array = !inst.dims.is_empty();
+            let stride = inst.stride.map_or(elem, |(s, _)| s);
+            if let (true, Some((s, span))) = (is_array, inst.stride) {
+                if s < elem {
+                    self.rep.error(
+                        codes::ARRAY,
+                        span,
+                        format!(
+                            "array `{}` has stride {s:#x}, smaller than its element size {elem:#x}",
+                            inst.name
+                        ),
+                    );
+                }
+            }
+            let Some(total) = stride.checked_mul(group.len() as u64) else {
+                self.rep.error(
+                    codes::LIMIT,
+                    inst.name_span,
+                    "array extent overflows 64 bits",
+                );
+                continue;
+            };
+            let base = match inst.at {
+                Some((at, span)) => {
+                    if at % prop_align != 0 {
+                        self.rep
+                            .error(
+                                codes::ALIGNMENT,
+                                span,
+                                format!(
+                                    "address {at:#x} of `{}` is not aligned to {prop_align:#x}",
+                                    inst.name
+                                ),
+                            )
+                            .hint("the enclosing `alignment` property requires it");
+                    }
+                    at
+                }
+                None => {
+                    let alloc = inst.align.map_or(1, |(a, _)| a);
+                    let mode_align = match mode {
+                        Addressing::Compact if self.nodes[first].kind == Kind::Reg => {
+                            u64::from(self.nodes[first].access_width / 8)
+                        }
+                        Addressing::Compact => 1,
+                        Addressing::Regalign => {
+                            elem.max(1).checked_next_power_of_two().unwrap_or(0)
+                        }
+                        Addressing::Fullalign => {
+                            total.max(1).checked_next_power_of_two().unwrap_or(0)
+                        }
+                    };
+                    let align = prop_align.max(alloc).max(mode_align);
+                    match round_up(prev_end.unwrap_or(0), align) {
+                        Some(a) if mode_align != 0 => a,
+                        _ => {
+                            self.rep.error(
+                                codes::LIMIT,
+                                inst.name_span,
+                                "address allocation overflows 64 bits",
+                            );
+                            continue;
+                        }
+                    }
+                }
+            };
+            let Some(end) = base.checked_add(total) else {
+                self.rep.error(
+                    codes::LIMIT,
+                    inst.name_span,
+                    format!(
+                        "`{}` extends past the end of the 64-bit address space",
+                        inst.name
+                    ),
+                );
+                continue;
+            };
+            // Cannot wrap: every element ends at or below `end`.
+            for (k, &c) in group.iter().enumerate() {
+                self.nodes[c].offset = base + stride * k as u64;
+            }
+            prev_end = Some(end);
+            extent = extent.max(end);
+        }
+        self.nodes[id].size = extent;
+    }
+
+    fn absolute(&mut self, id: NodeId, base: u64) {
+        let address = base.wrapping_add(self.nodes[id].offset);
+        self.nodes[id].address = address;
+        let children = self.nodes[id].children.clone();
+        for c in children {
+            if self.nodes[c].kind != Kind::Field {
+                self.absolute(c, address);
+            }
+        }
+    }
+}
+
+/// A node is present when it and every ancestor say `ispresent` (default true).
+fn mark_presence(tree: &mut Tree) {
+    // Parents come before their children in `nodes`.
+    for id in 0..tree.nodes.len() {
+        let own = !matches!(
+            tree.builtin(id, Builtin::Ispresent),
+            Some(Value::Bool(false))
+        );
+        let parent = tree.nodes[id].parent.is_none_or(|p| tree.nodes[p].present);
+        tree.nodes[id].present = own && parent;
+    }
+}
+
+fn round_up(x: u64, align: u64) -> Option<u64> {
+    if align <= 1 {
+        return Some(x);
+    }
+    x.checked_add(align - 1).map(|v| v / align * align)
+}
+
+/// The multi-dimensional index of element `flat` (row-major, last dimension
+/// fastest).
+fn unflatten(mut flat: u64, dims: &[u64]) -> Vec<u64> {
+    let mut idx = vec![0; dims.len()];
+    for (slot, &d) in idx.iter_mut().zip(dims).rev() {
+        *slot = flat % d;
+        flat /= d;
+    }
+    idx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unflatten_is_row_major() {
+        assert_eq!(unflatten(0, &[2, 3]), [0, 0]);
+        assert_eq!(unflatten(4, &[2, 3]), [1, 1]);
+        assert_eq!(unflatten(5, &[2, 3]), [1, 2]);
+        assert_eq!(unflatten(3, &[]), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn round_up_to_alignment() {
+        assert_eq!(round_up(5, 4), Some(8));
+        assert_eq!(round_up(8, 4), Some(8));
+        assert_eq!(round_up(5, 1), Some(5));
+        assert_eq!(round_up(u64::MAX, 4), None);
+    }
+}

@@ -1,0 +1,98 @@
+//! The SystemRDL front end: text to [`RegisterMap`], or diagnostics.
+//!
+//! ```text
+//! lexer -> parser (AST) -> elaborate::defs -> elaborate::tree -> elaborate::lower (IR)
+//! ```
+//!
+//! Every stage reports problems to one [`Diagnostics`] collection and goes on, so one
+//! run shows every independent mistake. The front end never panics on its input,
+//! bounds its recursion (expression and body nesting) and its output (instances,
+//! errors), and has no I/O besides reading the file in [`compile_file`].
+//!
+//! `regdef/README.md` lists the supported subset of SystemRDL 2.0.
+
+mod ast;
+mod diagnostics;
+mod elaborate;
+mod lexer;
+mod parser;
+mod properties;
+mod source;
+mod suggest;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use self::diagnostics::{codes, diagnostics_from, Reporter};
+pub use self::diagnostics::{Diagnostic, Diagnostics, Severity};
+use self::source::SourceFile;
+use crate::ir::RegisterMap;
+
+/// Largest source accepted, in bytes. Far beyond any register description; the
+/// bound keeps byte offsets in 32 bits and a stray binary file from being chewed on.
+pub const MAX_SOURCE_BYTES: usize = 16 * 1024 * 1024;
+
+/// The outcome of a compilation: the map if there was no error, and every
+/// diagnostic (warnings included).
+#[derive(Debug)]
+pub struct Compilation {
+    /// The elaborated map; `None` if any error was reported.
+    pub map: Option<RegisterMap>,
+    /// Errors and warnings, in source order.
+    pub diagnostics: Diagnostics,
+}
+
+/// Compiles SystemRDL text. `file_name` is only used to name the source in
+/// locations and messages.
+pub fn compile(file_name: &str, text: &str) -> Compilation {
+    if text.len() > MAX_SOURCE_BYTES {
+        let d = Diagnostic::detached(
+            Severity::Error,
+            codes::LIMIT,
+            file_name,
+            format!(
+                "the source is {} bytes long; the limit is {MAX_SOURCE_BYTES}",
+                text.len()
+            ),
+        );
+        return Compilation {
+            map: None,
+            diagnostics: diagnostics_from(vec![d]),
+        };
+    }
+    let file = Arc::new(SourceFile::new(file_name, text));
+    let mut rep = Reporter::new(file.clone());
+    let tokens = lexer::lex(&file.text, &mut rep);
+    let items = parser::parse(&tokens, &mut rep);
+    let map = elaborate::elaborate(&items, &mut rep);
+    let diagnostics = rep.finish();
+    Compilation {
+        map: if diagnostics.has_errors() { None } else { map },
+        diagnostics,
+    }
+}
+
+/// Compiles SystemRDL text to the register map, or the errors (and warnings) that
+/// prevent it. Warnings of a successful compilation are dropped; use [`compile`] to
+/// see them.
+pub fn compile_source(file_name: &str, text: &str) -> Result<RegisterMap, Diagnostics> {
+    let c = compile(file_name, text);
+    match c.map {
+        Some(map) => Ok(map),
+        None => Err(c.diagnostics),
+    }
+}
+
+/// Reads and compiles a `.rdl` file. Locations name the file as `path` spells it.
+pub fn compile_file(path: &Path) -> Result<RegisterMap, Diagnostics> {
+    let name = path.display().to_string();
+    match std::fs::read_to_string(path) {
+        Ok(text) => compile_source(&name, &text),
+        Err(e) => Err(diagnostics_from(vec![Diagnostic::detached(
+            Severity::Error,
+            codes::IO,
+            &name,
+            format!("cannot read `{name}`: {e}"),
+        )])),
+    }
+}

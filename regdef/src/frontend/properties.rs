@@ -1,0 +1,345 @@
+//! The property vocabulary: the standard properties twinreg supports, with the
+//! component kinds each binds to, its value type, whether it may be assigned
+//! dynamically and its mutual-exclusion group (all as systemrdl-compiler 1.33 has
+//! them), the standard properties it knows but does not support, and the twinreg
+//! UDPs of `docs/rdl-conventions.md`.
+
+use super::ast::Kind;
+
+/// A standard property twinreg implements.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Builtin {
+    Name,
+    Desc,
+    Ispresent,
+    Sw,
+    Hw,
+    Reset,
+    Onread,
+    Onwrite,
+    Rclr,
+    Rset,
+    Woclr,
+    Woset,
+    Singlepulse,
+    Swmod,
+    Swacc,
+    Hwclr,
+    Hwset,
+    We,
+    Wel,
+    Swwe,
+    Swwel,
+    Precedence,
+    Encode,
+    Regwidth,
+    Accesswidth,
+    Addressing,
+    Alignment,
+}
+
+/// What a property's value must be.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum PropType {
+    Str,
+    Bool,
+    Int,
+    Access,
+    OnRead,
+    OnWrite,
+    Precedence,
+    Addressing,
+    /// An enum type name (`encode = E`).
+    EnumType,
+    /// A boolean or a reference (`swwe`, `we`, `hwclr`, ...).
+    BoolOrRef,
+    /// A number or a reference (`reset`).
+    IntOrRef,
+}
+
+impl PropType {
+    pub fn describe(self) -> &'static str {
+        match self {
+            PropType::Str => "a string",
+            PropType::Bool => "a boolean",
+            PropType::Int => "a number",
+            PropType::Access => "an access type (`rw`, `r`, `w`, `rw1`, `w1`, `na`)",
+            PropType::OnRead => "an onread type (`rclr`, `rset`, `ruser`)",
+            PropType::OnWrite => "an onwrite type (`woclr`, `woset`, `wot`, ...)",
+            PropType::Precedence => "`sw` or `hw`",
+            PropType::Addressing => "`regalign`, `compact` or `fullalign`",
+            PropType::EnumType => "an enum type name",
+            PropType::BoolOrRef => "a boolean or a reference",
+            PropType::IntOrRef => "a number or a reference",
+        }
+    }
+}
+
+pub(crate) struct BuiltinRule {
+    pub prop: Builtin,
+    pub name: &'static str,
+    pub kinds: &'static [Kind],
+    pub ty: PropType,
+    /// Whether `inst->prop = ...` is allowed.
+    pub dynamic: bool,
+    /// Properties of one group override each other (`woclr` and `onwrite`).
+    pub mutex: Option<char>,
+}
+
+const ALL: &[Kind] = &[
+    Kind::Addrmap,
+    Kind::Regfile,
+    Kind::Reg,
+    Kind::Field,
+    Kind::Mem,
+    Kind::Signal,
+];
+const FIELD: &[Kind] = &[Kind::Field];
+
+macro_rules! rule {
+    ($prop:ident, $name:literal, $kinds:expr, $ty:ident, $dynamic:literal, $mutex:expr) => {
+        BuiltinRule {
+            prop: Builtin::$prop,
+            name: $name,
+            kinds: $kinds,
+            ty: PropType::$ty,
+            dynamic: $dynamic,
+            mutex: $mutex,
+        }
+    };
+}
+
+pub(crate) const BUILTINS: &[BuiltinRule] = &[
+    rule!(Name, "name", ALL, Str, true, None),
+    rule!(Desc, "desc", ALL, Str, true, None),
+    rule!(Ispresent, "ispresent", ALL, Bool, true, None),
+    rule!(Sw, "sw", &[Kind::Field, Kind::Mem], Access, true, None),
+    rule!(Hw, "hw", FIELD, Access, false, None),
+    rule!(Reset, "reset", FIELD, IntOrRef, true, None),
+    rule!(Onread, "onread", FIELD, OnRead, true, Some('P')),
+    rule!(Rclr, "rclr", FIELD, Bool, true, Some('P')),
+    rule!(Rset, "rset", FIELD, Bool, true, Some('P')),
+    rule!(Onwrite, "onwrite", FIELD, OnWrite, true, Some('B')),
+    rule!(Woclr, "woclr", FIELD, Bool, true, Some('B')),
+    rule!(Woset, "woset", FIELD, Bool, true, Some('B')),
+    rule!(Singlepulse, "singlepulse", FIELD, Bool, true, None),
+    rule!(Swmod, "swmod", FIELD, Bool, true, None),
+    rule!(Swacc, "swacc", FIELD, Bool, true, None),
+    rule!(Hwclr, "hwclr", FIELD, BoolOrRef, true, None),
+    rule!(Hwset, "hwset", FIELD, BoolOrRef, true, None),
+    rule!(We, "we", FIELD, BoolOrRef, true, Some('C')),
+    rule!(Wel, "wel", FIELD, BoolOrRef, true, Some('C')),
+    rule!(Swwe, "swwe", FIELD, BoolOrRef, true, Some('R')),
+    rule!(Swwel, "swwel", FIELD, BoolOrRef, true, Some('R')),
+    rule!(Precedence, "precedence", FIELD, Precedence, true, None),
+    rule!(Encode, "encode", FIELD, EnumType, true, None),
+    rule!(Regwidth, "regwidth", &[Kind::Reg], Int, false, None),
+    rule!(Accesswidth, "accesswidth", &[Kind::Reg], Int, true, None),
+    rule!(
+        Addressing,
+        "addressing",
+        &[Kind::Addrmap],
+        Addressing,
+        false,
+        None
+    ),
+    rule!(
+        Alignment,
+        "alignment",
+        &[Kind::Addrmap, Kind::Regfile],
+        Int,
+        false,
+        None
+    ),
+];
+
+impl Builtin {
+    pub fn rule(self) -> &'static BuiltinRule {
+        // BUILTINS lists every variant in declaration order.
+        &BUILTINS[BUILTINS.iter().position(|r| r.prop == self).unwrap_or(0)]
+    }
+
+    pub fn name(self) -> &'static str {
+        self.rule().name
+    }
+}
+
+pub(crate) fn builtin_named(name: &str) -> Option<&'static BuiltinRule> {
+    BUILTINS.iter().find(|r| r.name == name)
+}
+
+/// Standard SystemRDL properties that twinreg does not implement. They are
+/// reserved (no UDP may take their names) and refused with a precise message.
+pub(crate) const UNSUPPORTED_STANDARD: &[&str] = &[
+    "dontcompare",
+    "donttest",
+    "errextbus",
+    "hdl_path",
+    "hdl_path_gate",
+    "hdl_path_slice",
+    "hdl_path_gate_slice",
+    "signalwidth",
+    "sync",
+    "async",
+    "cpuif_reset",
+    "field_reset",
+    "activelow",
+    "activehigh",
+    "next",
+    "resetsignal",
+    "anded",
+    "ored",
+    "xored",
+    "fieldwidth",
+    "hwenable",
+    "hwmask",
+    "counter",
+    "threshold",
+    "saturate",
+    "incrthreshold",
+    "incrsaturate",
+    "overflow",
+    "underflow",
+    "incr",
+    "incrvalue",
+    "incrwidth",
+    "decrvalue",
+    "decr",
+    "decrwidth",
+    "decrsaturate",
+    "decrthreshold",
+    "intr",
+    "enable",
+    "mask",
+    "haltenable",
+    "haltmask",
+    "sticky",
+    "stickybit",
+    "paritycheck",
+    "shared",
+    "mementries",
+    "memwidth",
+    "sharedextbus",
+    "bigendian",
+    "littleendian",
+    "rsvdset",
+    "rsvdsetX",
+    "msb0",
+    "lsb0",
+    "bridge",
+];
+
+/// The twinreg UDPs, recognised by name (docs/rdl-conventions.md).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum TwinUdp {
+    Security,
+    PresentWhen,
+    WriteGuard,
+    AckOf,
+    UpdateHandshake,
+    ImplDefined,
+}
+
+/// The value type a twinreg UDP must be declared with.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum TwinType {
+    /// An enum with exactly the entries `nonsecure` and `secure`.
+    SecurityEnum,
+    Ref,
+    RefArray,
+    Boolean,
+}
+
+impl TwinUdp {
+    pub const ALL: [TwinUdp; 6] = [
+        TwinUdp::Security,
+        TwinUdp::PresentWhen,
+        TwinUdp::WriteGuard,
+        TwinUdp::AckOf,
+        TwinUdp::UpdateHandshake,
+        TwinUdp::ImplDefined,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TwinUdp::Security => "security",
+            TwinUdp::PresentWhen => "present_when",
+            TwinUdp::WriteGuard => "write_guard",
+            TwinUdp::AckOf => "ack_of",
+            TwinUdp::UpdateHandshake => "update_handshake",
+            TwinUdp::ImplDefined => "impl_defined",
+        }
+    }
+
+    pub fn named(name: &str) -> Option<TwinUdp> {
+        TwinUdp::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    /// The declaration docs/rdl-conventions.md prescribes.
+    pub fn signature(self) -> (TwinType, &'static [Kind]) {
+        match self {
+            TwinUdp::Security => (
+                TwinType::SecurityEnum,
+                &[Kind::Addrmap, Kind::Regfile, Kind::Reg],
+            ),
+            TwinUdp::PresentWhen => (TwinType::Ref, &[Kind::Addrmap, Kind::Regfile, Kind::Reg]),
+            TwinUdp::WriteGuard => (TwinType::RefArray, &[Kind::Reg, Kind::Field]),
+            TwinUdp::AckOf => (TwinType::Ref, &[Kind::Reg]),
+            TwinUdp::UpdateHandshake => (TwinType::Boolean, &[Kind::Field]),
+            TwinUdp::ImplDefined => (TwinType::Boolean, &[Kind::Reg, Kind::Field]),
+        }
+    }
+
+    /// The declaration as it should be written, for hints.
+    pub fn declaration(self) -> &'static str {
+        match self {
+            TwinUdp::Security => {
+                "property security { type = security_e; component = addrmap | regfile | reg; };"
+            }
+            TwinUdp::PresentWhen => {
+                "property present_when { type = ref; component = addrmap | regfile | reg; };"
+            }
+            TwinUdp::WriteGuard => {
+                "property write_guard { type = ref[]; component = reg | field; };"
+            }
+            TwinUdp::AckOf => "property ack_of { type = ref; component = reg; };",
+            TwinUdp::UpdateHandshake => {
+                "property update_handshake { type = boolean; component = field; };"
+            }
+            TwinUdp::ImplDefined => {
+                "property impl_defined { type = boolean; component = reg | field; };"
+            }
+        }
+    }
+}
+
+/// Every property name known to the front end, for "did you mean" hints.
+pub(crate) fn known_names() -> impl Iterator<Item = &'static str> {
+    BUILTINS.iter().map(|r| r.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_has_one_rule() {
+        for rule in BUILTINS {
+            assert_eq!(rule.prop.rule().name, rule.name);
+        }
+        assert_eq!(builtin_named("woclr").map(|r| r.mutex), Some(Some('B')));
+        assert!(builtin_named("counter").is_none());
+        assert!(UNSUPPORTED_STANDARD.contains(&"counter"));
+    }
+
+    #[test]
+    fn standard_rules_match_systemrdl_compiler() {
+        // hw, regwidth, addressing and alignment cannot be assigned dynamically.
+        let fixed: Vec<_> = BUILTINS
+            .iter()
+            .filter(|r| !r.dynamic)
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(fixed, ["hw", "regwidth", "addressing", "alignment"]);
+    }
+}

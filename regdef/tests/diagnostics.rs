@@ -1,0 +1,61 @@
+//! Snapshots of the diagnostics for every file in `corpus/bad/`: the exact text a
+//! user sees (plain rendering, as `Display` and `compile_error!` show it).
+//!
+//! Each file holds one class of error (every diagnostic has the same code), except
+//! `multiple_errors.rdl`, which must report several classes in one run.
+//! Review changes with `cargo insta review` or `INSTA_UPDATE=always cargo test`.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+fn bad_files() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/bad");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rdl"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_bad_file_is_rejected_with_its_diagnostics() {
+    let files = bad_files();
+    assert!(files.len() >= 20, "the bad corpus is missing");
+    let mut problems = Vec::new();
+    for path in files {
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .expect("file name")
+            .to_owned();
+        let text = std::fs::read_to_string(&path).expect("readable");
+        // A stable, relative name keeps the snapshots independent of the checkout.
+        let name = format!("corpus/bad/{stem}.rdl");
+        let diags = match regdef::compile_source(&name, &text) {
+            Ok(_) => {
+                problems.push(format!("{name} compiled without errors"));
+                continue;
+            }
+            Err(d) => d,
+        };
+        let codes: BTreeSet<&str> = diags.iter().map(|d| d.code).collect();
+        if stem == "multiple_errors" {
+            if codes.len() < 5 {
+                problems.push(format!(
+                    "{name}: expected several kinds of error, got {codes:?}"
+                ));
+            }
+        } else if codes.len() != 1 {
+            problems.push(format!(
+                "{name}: expected one class of error, got {codes:?}\n{diags}"
+            ));
+        }
+        if let Some(d) = diags.iter().find(|d| d.location.line == 0) {
+            problems.push(format!("{name}: diagnostic without a line: {d:?}"));
+        }
+        insta::assert_snapshot!(stem, diags.to_string());
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
