@@ -80,7 +80,11 @@ pub fn python(test: &str, modules: &[&str]) -> Option<PathBuf> {
     } else {
         missing(
             test,
-            &format!("python with {} ({})", modules.join(", "), candidate.display()),
+            &format!(
+                "python with {} ({})",
+                modules.join(", "),
+                candidate.display()
+            ),
         );
         None
     }
