@@ -1,0 +1,5 @@
+mod regs {
+    twinreg_macros::register_file!(smmuv3);
+}
+
+fn main() {}
