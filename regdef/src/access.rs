@@ -75,7 +75,13 @@ impl AccessType {
         )
     }
 
-    /// Whether writes are taken only once after reset.
+    /// Whether writes are taken only once after reset (`w1`, `rw1`).
+    ///
+    /// Every back end keeps a hidden "written since reset" flag per such field. The
+    /// flag is set by the first software write that *reaches* the field: every
+    /// [`WriteGate`] and guard term passed and at least one of the field's bytes is
+    /// covered by the access, whatever the value written. Later writes leave the field
+    /// unchanged; reset clears the flag.
     pub const fn write_once(self) -> bool {
         matches!(self, AccessType::Rw1 | AccessType::W1)
     }
