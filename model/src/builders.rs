@@ -478,3 +478,205 @@ impl CdBuilder {
         write_structure(mem, pas, addr, &self.cd.dwords)
     }
 }
+
+/// Command encodings (IHI0070 chapter 4): each command is two little-endian double
+/// words, as [`crate::cmdq::decode`] takes them. Field positions are those of
+/// IHI0070 4.1.6 and the command figures; `ssec` selects a Secure StreamID (legal on
+/// the Secure queue only).
+pub mod command {
+    use crate::cmdq::opcode;
+
+    /// A command with only its opcode.
+    pub const fn op(opcode: u8) -> [u64; 2] {
+        [opcode as u64, 0]
+    }
+
+    const fn stream(opcode: u8, stream_id: u32, ssec: bool) -> u64 {
+        opcode as u64 | (ssec as u64) << 10 | (stream_id as u64) << 32
+    }
+
+    /// CMD_PREFETCH_CONFIG(StreamID, SSec, SubstreamID, SSV).
+    pub const fn prefetch_config(stream_id: u32, ssec: bool, substream: Option<u32>) -> [u64; 2] {
+        let ss = match substream {
+            Some(s) => 1 << 11 | ((s & 0xF_FFFF) as u64) << 12,
+            None => 0,
+        };
+        [stream(opcode::PREFETCH_CONFIG, stream_id, ssec) | ss, 0]
+    }
+
+    /// CMD_PREFETCH_ADDR(StreamID, SSec, Addr), without SubstreamID, Size 0.
+    pub const fn prefetch_addr(stream_id: u32, ssec: bool, addr: u64) -> [u64; 2] {
+        [
+            stream(opcode::PREFETCH_ADDR, stream_id, ssec),
+            addr & !0xFFF,
+        ]
+    }
+
+    /// CMD_CFGI_STE(StreamID, SSec, Leaf).
+    pub const fn cfgi_ste(stream_id: u32, ssec: bool, leaf: bool) -> [u64; 2] {
+        [stream(opcode::CFGI_STE, stream_id, ssec), leaf as u64]
+    }
+
+    /// CMD_CFGI_STE_RANGE(StreamID, SSec, Range): 2^(Range+1) StreamIDs.
+    pub const fn cfgi_ste_range(stream_id: u32, ssec: bool, range: u8) -> [u64; 2] {
+        [
+            stream(opcode::CFGI_STE_RANGE, stream_id, ssec),
+            (range & 0x1F) as u64,
+        ]
+    }
+
+    /// CMD_CFGI_ALL(SSec): CMD_CFGI_STE_RANGE with Range 31.
+    pub const fn cfgi_all(ssec: bool) -> [u64; 2] {
+        cfgi_ste_range(0, ssec, 31)
+    }
+
+    /// CMD_CFGI_CD(StreamID, SSec, SubstreamID, Leaf).
+    pub const fn cfgi_cd(stream_id: u32, ssec: bool, substream_id: u32, leaf: bool) -> [u64; 2] {
+        [
+            stream(opcode::CFGI_CD, stream_id, ssec) | ((substream_id & 0xF_FFFF) as u64) << 12,
+            leaf as u64,
+        ]
+    }
+
+    /// CMD_CFGI_CD_ALL(StreamID, SSec).
+    pub const fn cfgi_cd_all(stream_id: u32, ssec: bool) -> [u64; 2] {
+        [stream(opcode::CFGI_CD_ALL, stream_id, ssec), 0]
+    }
+
+    const fn tlbi(opcode: u8, vmid: u16, asid: u16) -> u64 {
+        opcode as u64 | (vmid as u64) << 32 | (asid as u64) << 48
+    }
+
+    const fn address(addr: u64, leaf: bool) -> u64 {
+        addr & !0xFFF | leaf as u64
+    }
+
+    /// CMD_TLBI_NH_ALL(VMID).
+    pub const fn tlbi_nh_all(vmid: u16) -> [u64; 2] {
+        [tlbi(opcode::TLBI_NH_ALL, vmid, 0), 0]
+    }
+
+    /// CMD_TLBI_NH_ASID(VMID, ASID).
+    pub const fn tlbi_nh_asid(vmid: u16, asid: u16) -> [u64; 2] {
+        [tlbi(opcode::TLBI_NH_ASID, vmid, asid), 0]
+    }
+
+    /// CMD_TLBI_NH_VA(VMID, ASID, Addr, Leaf).
+    pub const fn tlbi_nh_va(vmid: u16, asid: u16, addr: u64, leaf: bool) -> [u64; 2] {
+        [tlbi(opcode::TLBI_NH_VA, vmid, asid), address(addr, leaf)]
+    }
+
+    /// CMD_TLBI_NH_VAA(VMID, Addr, Leaf).
+    pub const fn tlbi_nh_vaa(vmid: u16, addr: u64, leaf: bool) -> [u64; 2] {
+        [tlbi(opcode::TLBI_NH_VAA, vmid, 0), address(addr, leaf)]
+    }
+
+    /// CMD_TLBI_EL3_ALL.
+    pub const fn tlbi_el3_all() -> [u64; 2] {
+        op(opcode::TLBI_EL3_ALL)
+    }
+
+    /// CMD_TLBI_EL3_VA(Addr, Leaf).
+    pub const fn tlbi_el3_va(addr: u64, leaf: bool) -> [u64; 2] {
+        [opcode::TLBI_EL3_VA as u64, address(addr, leaf)]
+    }
+
+    /// CMD_TLBI_EL2_ALL.
+    pub const fn tlbi_el2_all() -> [u64; 2] {
+        op(opcode::TLBI_EL2_ALL)
+    }
+
+    /// CMD_TLBI_EL2_ASID(ASID).
+    pub const fn tlbi_el2_asid(asid: u16) -> [u64; 2] {
+        [tlbi(opcode::TLBI_EL2_ASID, 0, asid), 0]
+    }
+
+    /// CMD_TLBI_EL2_VA(ASID, Addr, Leaf).
+    pub const fn tlbi_el2_va(asid: u16, addr: u64, leaf: bool) -> [u64; 2] {
+        [tlbi(opcode::TLBI_EL2_VA, 0, asid), address(addr, leaf)]
+    }
+
+    /// CMD_TLBI_EL2_VAA(Addr, Leaf).
+    pub const fn tlbi_el2_vaa(addr: u64, leaf: bool) -> [u64; 2] {
+        [opcode::TLBI_EL2_VAA as u64, address(addr, leaf)]
+    }
+
+    /// CMD_TLBI_S_EL2_ALL.
+    pub const fn tlbi_s_el2_all() -> [u64; 2] {
+        op(opcode::TLBI_S_EL2_ALL)
+    }
+
+    /// CMD_TLBI_S_EL2_ASID(ASID).
+    pub const fn tlbi_s_el2_asid(asid: u16) -> [u64; 2] {
+        [tlbi(opcode::TLBI_S_EL2_ASID, 0, asid), 0]
+    }
+
+    /// CMD_TLBI_S_EL2_VA(ASID, Addr, Leaf).
+    pub const fn tlbi_s_el2_va(asid: u16, addr: u64, leaf: bool) -> [u64; 2] {
+        [tlbi(opcode::TLBI_S_EL2_VA, 0, asid), address(addr, leaf)]
+    }
+
+    /// CMD_TLBI_S_EL2_VAA(Addr, Leaf).
+    pub const fn tlbi_s_el2_vaa(addr: u64, leaf: bool) -> [u64; 2] {
+        [opcode::TLBI_S_EL2_VAA as u64, address(addr, leaf)]
+    }
+
+    /// CMD_TLBI_S12_VMALL(VMID).
+    pub const fn tlbi_s12_vmall(vmid: u16) -> [u64; 2] {
+        [tlbi(opcode::TLBI_S12_VMALL, vmid, 0), 0]
+    }
+
+    /// CMD_TLBI_S2_IPA(VMID, Addr, Leaf).
+    pub const fn tlbi_s2_ipa(vmid: u16, ipa: u64, leaf: bool) -> [u64; 2] {
+        [
+            tlbi(opcode::TLBI_S2_IPA, vmid, 0),
+            address(ipa & 0x00FF_FFFF_FFFF_FFFF, leaf),
+        ]
+    }
+
+    /// CMD_TLBI_NSNH_ALL.
+    pub const fn tlbi_nsnh_all() -> [u64; 2] {
+        op(opcode::TLBI_NSNH_ALL)
+    }
+
+    /// CMD_TLBI_S_S12_VMALL(VMID).
+    pub const fn tlbi_s_s12_vmall(vmid: u16) -> [u64; 2] {
+        [tlbi(opcode::TLBI_S_S12_VMALL, vmid, 0), 0]
+    }
+
+    /// CMD_TLBI_S_S2_IPA(VMID, Addr, Leaf), NS = 0.
+    pub const fn tlbi_s_s2_ipa(vmid: u16, ipa: u64, leaf: bool) -> [u64; 2] {
+        [
+            tlbi(opcode::TLBI_S_S2_IPA, vmid, 0),
+            address(ipa & 0x00FF_FFFF_FFFF_FFFF, leaf),
+        ]
+    }
+
+    /// CMD_TLBI_SNH_ALL.
+    pub const fn tlbi_snh_all() -> [u64; 2] {
+        op(opcode::TLBI_SNH_ALL)
+    }
+
+    /// A TLB invalidation with the range and level hints (IHI0070 4.4.1.1): TG
+    /// (1 = 4 KB, 2 = 16 KB, 3 = 64 KB), TTL, NUM and SCALE.
+    pub const fn with_range(cmd: [u64; 2], tg: u8, ttl: u8, num: u8, scale: u8) -> [u64; 2] {
+        [
+            cmd[0] | ((num & 0x1F) as u64) << 12 | ((scale & 0x1F) as u64) << 20,
+            cmd[1] | ((tg & 0b11) as u64) << 10 | ((ttl & 0b11) as u64) << 8,
+        ]
+    }
+
+    /// CMD_SYNC with completion signal `cs` (0 none, 1 IRQ, 2 SEV) and, for an MSI,
+    /// its address and data (MSIAttr 0, MSH 0).
+    pub const fn sync(cs: u8, msi_addr: u64, msi_data: u32) -> [u64; 2] {
+        [
+            opcode::SYNC as u64 | ((cs & 0b11) as u64) << 12 | (msi_data as u64) << 32,
+            msi_addr & 0x00FF_FFFF_FFFF_FFFC,
+        ]
+    }
+
+    /// CMD_SYNC without a completion signal.
+    pub const fn sync_none() -> [u64; 2] {
+        sync(0, 0, 0)
+    }
+}

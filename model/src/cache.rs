@@ -124,6 +124,10 @@ impl<K: Copy + Eq + Hash, V> ClockCache<K, V> {
 
     /// Removes every entry for which `remove` is true; returns how many.
     pub(crate) fn remove_where(&mut self, mut remove: impl FnMut(&K, &V) -> bool) -> usize {
+        // An empty cache is the common case of invalidation commands at bring-up.
+        if self.map.is_empty() {
+            return 0;
+        }
         let mut removed = 0;
         for (index, slot) in self.slots.iter_mut().enumerate() {
             let drop_it = matches!(&slot.entry, Some((k, v)) if remove(k, v));
@@ -139,9 +143,12 @@ impl<K: Copy + Eq + Hash, V> ClockCache<K, V> {
         removed
     }
 
-    /// Removes everything.
+    /// Removes everything, keeping the storage (no allocation on later inserts).
     pub(crate) fn clear(&mut self) {
-        self.remove_where(|_, _| true);
+        self.map.clear();
+        self.slots.clear();
+        self.free.clear();
+        self.hand = 0;
     }
 
     /// Every entry.

@@ -180,6 +180,10 @@ pub struct SmmuConfig {
     pub attr_perms_ovr: bool,
     /// SMMU_IDR1.ATTR_TYPES_OVR: STE.MemAttr/MTCFG/ALLOCCFG/SHCFG overrides are honoured.
     pub attr_types_ovr: bool,
+    /// The reset value of SMMU_GBPA.ABORT and SMMU_S_GBPA.ABORT (IMPLEMENTATION DEFINED,
+    /// IHI0070 6.3.14): `true` gives a default-deny SMMU that aborts every transaction
+    /// until software enables translation or clears ABORT.
+    pub gbpa_abort_at_reset: bool,
     /// Entries in the configuration cache (STE + CD per stream/substream).
     pub config_cache_capacity: usize,
     /// Entries in the IOTLB.
@@ -214,6 +218,7 @@ impl Default for SmmuConfig {
             two_level_cd: true,
             attr_perms_ovr: true,
             attr_types_ovr: true,
+            gbpa_abort_at_reset: false,
             config_cache_capacity: 1024,
             tlb_capacity: 4096,
         }
@@ -266,6 +271,13 @@ pub enum ConfigError {
     /// A cache needs room for at least one entry.
     #[error("{0} capacity must be at least 1")]
     ZeroCapacity(&'static str),
+    /// IDR0.Hyp is RES0 unless both stages are implemented (IHI0070 6.3.1).
+    #[error("EL2 StreamWorlds (IDR0.Hyp) require stage 1 and stage 2")]
+    HypWithoutBothStages,
+    /// Secure state needs stage 1: Secure streams are translated by Secure stage 1
+    /// (IHI0070 3.10.2; IDR0.S1P must be 1 while S_IDR1.SECURE_IMPL is 1).
+    #[error("Secure state (S_IDR1.SECURE_IMPL) requires stage 1 (IDR0.S1P)")]
+    SecureStateWithoutStage1,
 }
 
 impl SmmuConfig {
@@ -295,6 +307,7 @@ impl SmmuConfig {
             two_level_cd: false,
             attr_perms_ovr: false,
             attr_types_ovr: false,
+            gbpa_abort_at_reset: false,
             config_cache_capacity: 256,
             tlb_capacity: 2048,
         }
@@ -355,6 +368,12 @@ impl SmmuConfig {
         }
         if self.tlb_capacity == 0 {
             return Err(ConfigError::ZeroCapacity("IOTLB"));
+        }
+        if self.hyp && !(self.stage1 && self.stage2) {
+            return Err(ConfigError::HypWithoutBothStages);
+        }
+        if self.secure_impl && !self.stage1 {
+            return Err(ConfigError::SecureStateWithoutStage1);
         }
         Ok(())
     }
@@ -515,6 +534,23 @@ mod tests {
                     ..base.clone()
                 },
                 ConfigError::ZeroCapacity("configuration cache"),
+            ),
+            (
+                SmmuConfig {
+                    stage2: false,
+                    secure_stage2: false,
+                    ..base.clone()
+                },
+                ConfigError::HypWithoutBothStages,
+            ),
+            (
+                SmmuConfig {
+                    stage1: false,
+                    ssid_bits: 0,
+                    hyp: false,
+                    ..base.clone()
+                },
+                ConfigError::SecureStateWithoutStage1,
             ),
         ];
         for (config, error) in cases {

@@ -235,14 +235,6 @@ impl StageSet {
         stage2: true,
         nested: true,
     };
-
-    const fn contains(self, stages: Stages) -> bool {
-        match stages {
-            Stages::Stage1 => self.stage1,
-            Stages::Stage2 => self.stage2,
-            Stages::Nested => self.nested,
-        }
-    }
 }
 
 /// The address space an invalidation range is in.
@@ -353,15 +345,9 @@ impl TlbScope {
         }
     }
 
-    fn matches(&self, key: &TlbKey, e: &TlbEntry) -> bool {
-        let tag = key.tag();
-        if self.sec_sid.is_some_and(|s| s != tag.sec_sid)
-            || !self.worlds.contains(tag.world)
-            || !self.stages.contains(tag.stages)
-            || self.vmid.is_some_and(|v| !v.matches(tag.vmid))
-        {
-            return false;
-        }
+    /// Whether the entry's own fields (ASID, global, address) are in scope; the
+    /// tag is checked by [`TagFilter`].
+    fn matches_entry(&self, e: &TlbEntry) -> bool {
         if let Some(asid) = self.asid {
             let hit = if e.global {
                 self.include_global
@@ -373,6 +359,42 @@ impl TlbScope {
             }
         }
         self.range.is_none_or(|r| r.matches(e))
+    }
+}
+
+/// The tag part of a [`TlbScope`], tested on the packed key without unpacking it:
+/// invalidation commands scan every entry, so this is their inner loop.
+#[derive(Copy, Clone, Debug)]
+struct TagFilter {
+    /// `Some(bit 38)` to match.
+    sec_sid: Option<u64>,
+    /// Bit `w` set: StreamWorld `w` (key bits `[37:35]`) matches.
+    worlds: u8,
+    /// Bit `s` set: stages encoding `s` (key bits `[34:33]`) matches.
+    stages: u8,
+    vmid: Option<VmidMatch>,
+}
+
+impl TagFilter {
+    fn new(scope: &TlbScope) -> TagFilter {
+        let stages = u8::from(scope.stages.stage1)
+            | u8::from(scope.stages.stage2) << 1
+            | u8::from(scope.stages.nested) << 2;
+        TagFilter {
+            sec_sid: scope.sec_sid.map(|s| s as u64),
+            worlds: scope.worlds.0,
+            stages,
+            vmid: scope.vmid,
+        }
+    }
+
+    #[inline]
+    fn matches(&self, key: &TlbKey) -> bool {
+        let m = key.meta;
+        self.sec_sid.is_none_or(|s| (m >> 38) & 1 == s)
+            && (self.worlds >> ((m >> 35) & 0b111)) & 1 != 0
+            && (self.stages >> ((m >> 33) & 0b11)) & 1 != 0
+            && self.vmid.is_none_or(|v| v.matches((m >> 17) as u16))
     }
 }
 
@@ -445,7 +467,9 @@ impl Iotlb {
 
     /// Removes every entry in `scope`; returns how many.
     pub fn invalidate(&mut self, scope: &TlbScope) -> usize {
-        self.entries.remove_where(|k, e| scope.matches(k, e))
+        let tag = TagFilter::new(scope);
+        self.entries
+            .remove_where(|k, e| tag.matches(k) && scope.matches_entry(e))
     }
 
     /// Removes everything (S_INIT.INV_ALL, CMD_TLBI_*_ALL of every state).

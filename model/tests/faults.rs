@@ -179,10 +179,13 @@ fn every_bad_ste_rule() {
 #[test]
 fn bad_ste_rules_that_depend_on_the_implementation() {
     let cd = Fixture::cd_addr(NS, 0);
-    // No stage 1.
+    // No stage 1 (so no substreams, no EL2 StreamWorlds and no Secure state).
     let mut f = Fixture::new(SmmuConfig {
         stage1: false,
         ssid_bits: 0,
+        hyp: false,
+        secure_impl: false,
+        secure_stage2: false,
         ..SmmuConfig::default()
     });
     f.write_ste(NS, 1, SteBuilder::stage1(cd));

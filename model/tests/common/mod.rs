@@ -156,3 +156,5 @@ pub fn fault(outcome: Outcome) -> Event {
 
 /// Stage 1 leaf attributes used throughout: RW for all, AF, inner shareable.
 pub const RW: u64 = desc::S1_PAGE_RW;
+
+pub mod device;
