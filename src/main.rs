@@ -3,6 +3,8 @@
 //! ```text
 //! twinreg check [FILE]          parse and elaborate; diagnostics and a summary
 //! twinreg dump  [FILE] [--json] the elaborated register map
+//! twinreg run   SCENARIO.json [--trace OUT.jsonl]
+//!                               run a scenario on the SMMUv3 model (JSON Lines out)
 //! ```
 //!
 //! `FILE` defaults to `regdef/smmuv3.rdl`. Each subcommand is one variant of
@@ -41,6 +43,17 @@ enum Command {
         /// Print JSON (the shape is documented in regdef/README.md).
         #[arg(long)]
         json: bool,
+    },
+    /// Run a scenario on the SMMUv3 model, one JSON object per step on stdout
+    /// (format: docs/scenarios.md). Exit status 0: every expectation held;
+    /// 1: a mismatch; 2: the scenario is invalid or could not run.
+    Run {
+        /// The scenario file.
+        scenario: PathBuf,
+        /// Also write the register-level trace (every MMIO access and every
+        /// hardware-side register update the model made) as JSON Lines.
+        #[arg(long, value_name = "OUT.jsonl")]
+        trace: Option<PathBuf>,
     },
 }
 
@@ -94,6 +107,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(input) => check(&input),
         Command::Dump { input, json } => dump(&input, json),
+        Command::Run { scenario, trace } => return run(&scenario, trace.as_deref()),
     };
     match result {
         Ok(code) => code,
@@ -102,6 +116,16 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn run(scenario: &Path, trace: Option<&Path>) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    let result = smmu::scenario::run_file(scenario, trace, &mut out);
+    if let Err(e) = &result {
+        eprintln!("error: {}: {e}", scenario.display());
+    }
+    // The contract of smmu::scenario::exit_code (0, 1 or 2) fits a u8.
+    ExitCode::from(u8::try_from(smmu::scenario::exit_code(&result)).unwrap_or(2))
 }
 
 fn check(input: &Input) -> anyhow::Result<ExitCode> {

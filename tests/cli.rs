@@ -1,0 +1,154 @@
+//! The `twinreg` command line, run as a process: exit statuses and output contracts.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn twinreg(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_twinreg"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("the twinreg binary runs")
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn check_defaults_to_the_smmuv3_definition() {
+    let o = twinreg(&["check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("regdef/smmuv3.rdl: ok"), "{out}");
+    assert!(
+        out.contains("registers  72 (Non-secure 42, Secure 30)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn check_reports_a_bad_file_with_its_location_and_fails() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bad = dir.path().join("bad.rdl");
+    std::fs::write(
+        &bad,
+        "addrmap top {\n    reg { field { sw = rw; } a[7:0]; field { sw = rw; } b[3:0]; } regx @ 0x0;\n};\n",
+    )
+    .expect("write");
+    let o = twinreg(&["check", bad.to_str().expect("utf-8 path")]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("bad.rdl:2:"), "no file:line:col in:\n{err}");
+    assert!(err.contains("overlap"), "{err}");
+    assert!(stdout(&o).is_empty());
+}
+
+#[test]
+fn dump_json_has_the_documented_shape() {
+    let o = twinreg(&["dump", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["top"], "smmuv3");
+    let regs = v["registers"].as_array().expect("registers");
+    let s_cr0 = regs
+        .iter()
+        .find(|r| r["path"] == "smmuv3.s.s_cr0")
+        .expect("S_CR0 is dumped");
+    assert_eq!(s_cr0["address"], 0x8020);
+    assert_eq!(s_cr0["width"], 32);
+    assert_eq!(s_cr0["security"], "secure");
+    let smmuen = &s_cr0["fields"][0];
+    assert_eq!(smmuen["name"], "smmuen");
+    assert_eq!(
+        (smmuen["lsb"].as_u64(), smmuen["msb"].as_u64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(
+        (smmuen["sw"].as_str(), smmuen["hw"].as_str()),
+        (Some("rw"), Some("r"))
+    );
+    assert_eq!(smmuen["reset"], 0);
+    assert!(smmuen["onread"].is_null() && smmuen["onwrite"].is_null());
+    assert_eq!(smmuen["singlepulse"], false);
+}
+
+fn scenario(dir: &Path, name: &str, steps: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        format!(r#"{{ "name": "{name}", "streams": [], "steps": [ {steps} ] }}"#),
+    )
+    .expect("write scenario");
+    path
+}
+
+#[test]
+fn run_exit_status_follows_expectations() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // CR0 is written then read back through CR0ACK (immediate completion).
+    let good = scenario(
+        dir.path(),
+        "good.json",
+        r#"{ "op": "mmio_write", "offset": "0x20", "size": 4, "value": "0xc", "secure": false },
+           { "op": "mmio_read", "offset": "0x24", "size": 4, "secure": false, "expect": "0xc" }"#,
+    );
+    let o = twinreg(&["run", good.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["value"], "0xc");
+    assert_eq!(lines[1]["mismatch"], false);
+
+    // A Non-secure read of S_CR0 is RAZ: expecting the written value is a mismatch.
+    let bad = scenario(
+        dir.path(),
+        "mismatch.json",
+        r#"{ "op": "mmio_write", "offset": "0x8020", "size": 4, "value": "0x1", "secure": true },
+           { "op": "mmio_read", "offset": "0x8020", "size": 4, "secure": false, "expect": "0x1" }"#,
+    );
+    let o = twinreg(&["run", bad.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(1));
+    let last = stdout(&o)
+        .lines()
+        .last()
+        .map(str::to_owned)
+        .unwrap_or_default();
+    let last: serde_json::Value = serde_json::from_str(&last).expect("JSON line");
+    assert_eq!(
+        (last["value"].as_str(), last["mismatch"].as_bool()),
+        (Some("0x0"), Some(true))
+    );
+
+    // An invalid step is named in the error and gives status 2.
+    let invalid = scenario(
+        dir.path(),
+        "invalid.json",
+        r#"{ "op": "mmio_read", "offset": "0x24", "size": 4, "secure": false },
+           { "op": "teleport", "offset": "0x0" }"#,
+    );
+    let o = twinreg(&["run", invalid.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("step 1"), "{}", stderr(&o));
+}
+
+#[test]
+fn shipped_scenarios_pass() {
+    for name in ["ns_bringup", "secure_bringup", "isolation"] {
+        let path = format!("verif/scenarios/{name}.json");
+        let o = twinreg(&["run", &path]);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+        assert!(!stdout(&o).contains(r#""mismatch":true"#), "{name}");
+    }
+}
