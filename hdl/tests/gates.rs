@@ -130,8 +130,15 @@ fn cells_and_ffs(stat: &str) -> (u64, u64) {
     (cells, ffs)
 }
 
-fn gate(test: &str, map: &RegisterMap, completion: Completion, synth: bool) {
-    let Some(t) = tools(test) else { return };
+/// Runs the gates; returns `(top, reset style, cells)` of every synthesised design.
+fn gate(
+    test: &str,
+    map: &RegisterMap,
+    completion: Completion,
+    synth: bool,
+) -> Vec<(String, ResetStyle, u64)> {
+    let mut sizes = Vec::new();
+    let Some(t) = tools(test) else { return sizes };
     for reset in RESETS {
         let dir = tempfile::tempdir().expect("temp dir");
         let opts = VerilogOptions {
@@ -151,19 +158,34 @@ fn gate(test: &str, map: &RegisterMap, completion: Completion, synth: bool) {
                 let (cells, ffs) = cells_and_ffs(&stat);
                 println!("{test}: {top} {reset:?} {completion:?}: {cells} cells, {ffs} flip-flops");
                 assert!(ffs > 0 && cells > ffs, "implausible stat:\n{stat}");
+                sizes.push((top.clone(), reset, cells));
             }
         }
     }
+    sizes
 }
+
+/// Cells of PeakRDL-etana's APB4 register block for `regdef/smmuv3.rdl` with yosys 0.23
+/// (`hdl/bench/compare_peakrdl.sh`, docs/performance.md): twinreg's block, which
+/// implements more rules, must not be larger.
+const PEAKRDL_ETANA_SMMUV3_APB4_CELLS: u64 = 4139;
 
 #[test]
 fn smmuv3_gates() {
-    gate(
+    let sizes = gate(
         "smmuv3_gates",
         &common::smmuv3(),
         Completion::Immediate,
         true,
     );
+    for (top, reset, cells) in sizes {
+        if top == "smmuv3_apb4" && reset == ResetStyle::SyncHigh {
+            assert!(
+                cells <= PEAKRDL_ETANA_SMMUV3_APB4_CELLS,
+                "{top}: {cells} cells, more than PeakRDL-etana's {PEAKRDL_ETANA_SMMUV3_APB4_CELLS}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -392,6 +392,25 @@ pub fn any(terms: impl IntoIterator<Item = Expr>) -> Option<Expr> {
     terms.into_iter().reduce(|a, b| a | b)
 }
 
+/// OR of terms of one width as a balanced tree (`(a | b) | (c | d)`), so the logic
+/// depth grows with the logarithm of the number of terms; the empty OR is `None`.
+/// Synthesis keeps the structure it is given, so wide ORs (read multiplexers) use this
+/// rather than [`any`], whose left-nested chain would be as deep as it is long.
+pub fn any_balanced(mut terms: Vec<Expr>) -> Option<Expr> {
+    while terms.len() > 1 {
+        let mut next = Vec::with_capacity(terms.len().div_ceil(2));
+        let mut it = terms.into_iter();
+        while let Some(a) = it.next() {
+            next.push(match it.next() {
+                Some(b) => a | b,
+                None => a,
+            });
+        }
+        terms = next;
+    }
+    terms.pop()
+}
+
 impl Expr {
     /// Whether this is the literal `1'b1`.
     pub fn is_true(&self) -> bool {
@@ -516,6 +535,49 @@ impl Expr {
     }
 }
 
+impl Expr {
+    /// [`Expr::for_each_ident`] with names borrowed from the tree.
+    pub fn for_each_ident_ref<'a>(&'a self, f: &mut impl FnMut(&'a str)) {
+        match self {
+            Expr::Ident(n) | Expr::Index(n, _) | Expr::Slice(n, ..) => f(n),
+            Expr::Literal { .. } => {}
+            Expr::Unary(_, a) | Expr::Repeat(_, a) => a.for_each_ident_ref(f),
+            Expr::Binary(_, a, b) => {
+                a.for_each_ident_ref(f);
+                b.for_each_ident_ref(f);
+            }
+            Expr::Ternary(c, a, b) => {
+                c.for_each_ident_ref(f);
+                a.for_each_ident_ref(f);
+                b.for_each_ident_ref(f);
+            }
+            Expr::Concat(parts) => parts.iter().for_each(|p| p.for_each_ident_ref(f)),
+        }
+    }
+}
+
+impl Stmt {
+    /// [`Stmt::for_each_read`] with names borrowed from the tree.
+    pub fn for_each_read_ref<'a>(&'a self, f: &mut impl FnMut(&'a str)) {
+        match self {
+            Stmt::Comment(_) => {}
+            Stmt::Blocking { rhs, .. } | Stmt::NonBlocking { rhs, .. } => rhs.for_each_ident_ref(f),
+            Stmt::If { cond, then, els } => {
+                cond.for_each_ident_ref(f);
+                then.iter().chain(els).for_each(|s| s.for_each_read_ref(f));
+            }
+            Stmt::Case { sel, arms, default } => {
+                sel.for_each_ident_ref(f);
+                for arm in arms {
+                    arm.labels.iter().for_each(|l| l.for_each_ident_ref(f));
+                    arm.body.iter().for_each(|s| s.for_each_read_ref(f));
+                }
+                default.iter().for_each(|s| s.for_each_read_ref(f));
+            }
+        }
+    }
+}
+
 impl Stmt {
     /// Calls `f` with every identifier the statement reads (right-hand sides,
     /// conditions, case selectors and labels; not assignment targets).
@@ -544,71 +606,102 @@ impl Module {
     /// left. Generators build every helper signal a rule might need and let this
     /// drop the ones no rule used, so no unused (lint-warning) wire is ever printed.
     pub fn prune_unread_wires(&mut self) {
-        loop {
-            let mut reads = std::collections::BTreeSet::new();
-            let mut note = |n: &str| {
-                reads.insert(n.to_string());
-            };
-            for item in &self.items {
-                match item {
-                    Item::Assign { rhs, .. } => rhs.for_each_ident(&mut note),
-                    Item::Always(a) => {
-                        if let Sensitivity::Clocked { clock, async_reset } = &a.sens {
-                            note(clock);
-                            if let Some((r, _)) = async_reset {
-                                note(r);
-                            }
+        use super::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
+        // How many places read each name, and which names each wire's `assign` reads.
+        let mut readers: HashMap<&str, usize> = HashMap::default();
+        let mut assigned: HashMap<&str, Vec<&str>> = HashMap::default();
+        fn count<'a, 'm>(readers: &'m mut HashMap<&'a str, usize>) -> impl FnMut(&'a str) + 'm {
+            move |n| *readers.entry(n).or_default() += 1
+        }
+        for item in &self.items {
+            let mut note = count(&mut readers);
+            match item {
+                Item::Assign { lhs, rhs } => {
+                    let mut reads = Vec::new();
+                    rhs.for_each_ident_ref(&mut |n| reads.push(n));
+                    for &n in &reads {
+                        note(n);
+                    }
+                    if let Expr::Ident(n) = lhs {
+                        assigned.insert(n, reads);
+                    }
+                }
+                Item::Always(a) => {
+                    if let Sensitivity::Clocked { clock, async_reset } = &a.sens {
+                        note(clock);
+                        if let Some((r, _)) = async_reset {
+                            note(r);
                         }
-                        a.body.iter().for_each(|s| s.for_each_read(&mut note));
                     }
-                    Item::Instance(i) => {
-                        // Conservative: every connected signal counts as read.
-                        i.params
-                            .iter()
-                            .for_each(|(_, e)| e.for_each_ident(&mut note));
-                        i.conns
-                            .iter()
-                            .for_each(|(_, e)| e.for_each_ident(&mut note));
+                    a.body.iter().for_each(|s| s.for_each_read_ref(&mut note));
+                }
+                Item::Instance(i) => {
+                    // Conservative: every connected signal counts as read.
+                    for (_, e) in i.params.iter().chain(&i.conns) {
+                        e.for_each_ident_ref(&mut note);
                     }
-                    Item::LocalParam(p) => p.value.for_each_ident(&mut note),
-                    Item::Comment(_) | Item::Blank | Item::Decl(_) => {}
+                }
+                Item::LocalParam(p) => p.value.for_each_ident_ref(&mut note),
+                Item::Comment(_) | Item::Blank | Item::Decl(_) => {}
+            }
+        }
+        let prunable = |d: &Decl| d.kind == NetKind::Wire && !d.name.contains("unused");
+        let mut work: Vec<&str> = self
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Decl(d) if prunable(d) && !readers.contains_key(d.name.as_str()) => {
+                    Some(d.name.as_str())
+                }
+                _ => None,
+            })
+            .collect();
+        let wires: HashSet<&str> = self
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Decl(d) if prunable(d) => Some(d.name.as_str()),
+                _ => None,
+            })
+            .collect();
+        let mut dead: HashSet<String> = HashSet::default();
+        // Removing a dead wire's `assign` may leave the wires it read unread too.
+        while let Some(w) = work.pop() {
+            if !dead.insert(w.to_string()) {
+                continue;
+            }
+            for &n in assigned.get(w).map(Vec::as_slice).unwrap_or_default() {
+                if let Some(c) = readers.get_mut(n) {
+                    *c -= 1;
+                    if *c == 0 && wires.contains(n) {
+                        work.push(n);
+                    }
                 }
             }
-            let dead: std::collections::BTreeSet<String> = self
-                .items
-                .iter()
-                .filter_map(|item| match item {
-                    Item::Decl(d)
-                        if d.kind == NetKind::Wire
-                            && !reads.contains(&d.name)
-                            && !d.name.contains("unused") =>
-                    {
-                        Some(d.name.clone())
-                    }
-                    _ => None,
-                })
-                .collect();
-            if dead.is_empty() {
-                return;
-            }
-            self.items.retain(|item| match item {
-                Item::Decl(d) => !dead.contains(&d.name),
-                Item::Assign {
-                    lhs: Expr::Ident(n),
-                    ..
-                } => !dead.contains(n),
-                _ => true,
-            });
         }
+        if dead.is_empty() {
+            return;
+        }
+        self.items.retain(|item| match item {
+            Item::Decl(d) => !dead.contains(&d.name),
+            Item::Assign {
+                lhs: Expr::Ident(n),
+                ..
+            } => !dead.contains(n),
+            _ => true,
+        });
     }
 }
 
 impl Item {
-    /// Calls `f` with every identifier the item mentions (read or driven).
-    fn for_each_mention(&self, f: &mut impl FnMut(&str)) {
-        fn targets(s: &Stmt, f: &mut impl FnMut(&str)) {
+    /// Calls `f` with every identifier the item mentions (read or driven), borrowed
+    /// from the tree.
+    fn for_each_mention_ref<'a>(&'a self, f: &mut impl FnMut(&'a str)) {
+        fn targets<'a>(s: &'a Stmt, f: &mut impl FnMut(&'a str)) {
             match s {
-                Stmt::Blocking { lhs, .. } | Stmt::NonBlocking { lhs, .. } => lhs.for_each_ident(f),
+                Stmt::Blocking { lhs, .. } | Stmt::NonBlocking { lhs, .. } => {
+                    lhs.for_each_ident_ref(f)
+                }
                 Stmt::If { then, els, .. } => then.iter().chain(els).for_each(|s| targets(s, f)),
                 Stmt::Case { arms, default, .. } => {
                     arms.iter()
@@ -621,20 +714,21 @@ impl Item {
         }
         match self {
             Item::Assign { lhs, rhs } => {
-                lhs.for_each_ident(f);
-                rhs.for_each_ident(f);
+                lhs.for_each_ident_ref(f);
+                rhs.for_each_ident_ref(f);
             }
             Item::Always(a) => {
                 a.body.iter().for_each(|s| {
-                    s.for_each_read(f);
+                    s.for_each_read_ref(f);
                     targets(s, f);
                 });
             }
             Item::Instance(i) => {
-                i.params.iter().for_each(|(_, e)| e.for_each_ident(f));
-                i.conns.iter().for_each(|(_, e)| e.for_each_ident(f));
+                for (_, e) in i.params.iter().chain(&i.conns) {
+                    e.for_each_ident_ref(f);
+                }
             }
-            Item::LocalParam(p) => p.value.for_each_ident(f),
+            Item::LocalParam(p) => p.value.for_each_ident_ref(f),
             Item::Comment(_) | Item::Blank | Item::Decl(_) => {}
         }
     }
@@ -645,20 +739,27 @@ impl Module {
     /// so nothing is used before it is declared (IEEE 1364-2005 12.3.3 ordering that
     /// some tools enforce). Declarations used only after their place stay there.
     pub fn hoist_forward_declarations(&mut self) {
-        let mut first_use: std::collections::BTreeMap<String, usize> = Default::default();
+        let mut first_use: super::fxhash::FxHashMap<&str, usize> = Default::default();
         for (i, item) in self.items.iter().enumerate() {
-            item.for_each_mention(&mut |n| {
-                first_use.entry(n.to_string()).or_insert(i);
+            item.for_each_mention_ref(&mut |n| {
+                first_use.entry(n).or_insert(i);
             });
         }
+        let hoist: Vec<bool> = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                matches!(item, Item::Decl(d) if first_use.get(d.name.as_str()).is_some_and(|&u| u < i))
+            })
+            .collect();
         let mut hoisted = Vec::new();
         let mut kept = Vec::new();
-        for (i, item) in std::mem::take(&mut self.items).into_iter().enumerate() {
-            match &item {
-                Item::Decl(d) if first_use.get(&d.name).is_some_and(|&u| u < i) => {
-                    hoisted.push(item)
-                }
-                _ => kept.push(item),
+        for (item, h) in std::mem::take(&mut self.items).into_iter().zip(hoist) {
+            if h {
+                hoisted.push(item);
+            } else {
+                kept.push(item);
             }
         }
         if !hoisted.is_empty() {

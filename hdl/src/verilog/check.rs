@@ -20,6 +20,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
 use super::ast::{
     BinaryOp, Direction, Expr, Instance, Item, Module, NetKind, Sensitivity, Stmt, UnaryOp,
 };
@@ -95,9 +97,9 @@ struct Checker<'a> {
     m: &'a Module,
     modules: &'a BTreeMap<&'a str, &'a Module>,
     errors: &'a mut Vec<CheckError>,
-    syms: BTreeMap<String, Sym>,
-    reads: BTreeSet<String>,
-    drivers: BTreeMap<String, usize>,
+    syms: HashMap<&'a str, Sym>,
+    reads: HashSet<&'a str>,
+    drivers: HashMap<&'a str, usize>,
 }
 
 impl<'a> Checker<'a> {
@@ -110,9 +112,9 @@ impl<'a> Checker<'a> {
             m,
             modules,
             errors,
-            syms: BTreeMap::new(),
-            reads: BTreeSet::new(),
-            drivers: BTreeMap::new(),
+            syms: HashMap::default(),
+            reads: HashSet::default(),
+            drivers: HashMap::default(),
         }
     }
 
@@ -124,40 +126,48 @@ impl<'a> Checker<'a> {
     }
 
     fn run(mut self) {
+        let m = self.m;
         self.declare_all();
-        for p in &self.m.params {
+        for p in &m.params {
             self.check_value(&p.name, p.width, &p.value);
         }
-        for item in &self.m.items {
+        for item in &m.items {
             self.item(item);
         }
         self.finish();
     }
 
-    fn declare(&mut self, name: &str, kind: SymKind, width: u32, printed: &mut BTreeSet<String>) {
+    fn declare(
+        &mut self,
+        name: &'a str,
+        kind: SymKind,
+        width: u32,
+        printed: &mut HashSet<std::borrow::Cow<'a, str>>,
+    ) {
         if !is_simple_identifier(name) {
             self.err(format!("`{name}` is not a legal identifier"));
         }
         if width == 0 {
             self.err(format!("`{name}` has width 0"));
         }
-        if !printed.insert(legalize(name).into_owned()) {
+        if !printed.insert(legalize(name)) {
             self.err(format!(
                 "`{name}` is declared twice (after keyword renaming)"
             ));
         }
-        self.syms.insert(name.to_string(), Sym { kind, width });
+        self.syms.insert(name, Sym { kind, width });
     }
 
     fn declare_all(&mut self) {
-        let mut printed = BTreeSet::new();
-        if !is_simple_identifier(&self.m.name) {
-            self.err(format!("module name `{}` is not legal", self.m.name));
+        let m = self.m;
+        let mut printed = HashSet::default();
+        if !is_simple_identifier(&m.name) {
+            self.err(format!("module name `{}` is not legal", m.name));
         }
-        for p in &self.m.params {
+        for p in &m.params {
             self.declare(&p.name, SymKind::Param, p.width, &mut printed);
         }
-        for p in &self.m.ports {
+        for p in &m.ports {
             let kind = match p.dir {
                 Direction::Input => {
                     if p.kind == NetKind::Reg {
@@ -169,11 +179,11 @@ impl<'a> Checker<'a> {
             };
             self.declare(&p.name, kind, p.width, &mut printed);
         }
-        for item in &self.m.items {
+        for item in &m.items {
             match item {
                 Item::Decl(d) => self.declare(&d.name, SymKind::Net(d.kind), d.width, &mut printed),
                 Item::LocalParam(p) => self.declare(&p.name, SymKind::Param, p.width, &mut printed),
-                Item::Instance(i) if !printed.insert(legalize(&i.name).into_owned()) => {
+                Item::Instance(i) if !printed.insert(legalize(&i.name)) => {
                     self.err(format!("instance name `{}` clashes", i.name));
                 }
                 _ => {}
@@ -181,7 +191,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn check_value(&mut self, name: &str, width: u32, value: &Expr) {
+    fn check_value(&mut self, name: &str, width: u32, value: &'a Expr) {
         if let Some(w) = self.width(value) {
             if w != width {
                 self.err(format!("parameter `{name}` is {width} bits, value {w}"));
@@ -189,7 +199,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn item(&mut self, item: &Item) {
+    fn item(&mut self, item: &'a Item) {
         match item {
             Item::Comment(_) | Item::Blank | Item::Decl(_) => {}
             Item::LocalParam(p) => self.check_value(&p.name, p.width, &p.value),
@@ -208,7 +218,7 @@ impl<'a> Checker<'a> {
                         self.stmts(&a.body, false, &mut targets);
                         let assigned = definitely_assigned(&a.body);
                         for t in &targets {
-                            if !assigned.contains(t) {
+                            if !assigned.contains(*t) {
                                 self.err(format!(
                                     "`{t}` is not assigned on every path of an always @* (latch)"
                                 ));
@@ -238,17 +248,17 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn one_bit_signal(&mut self, name: &str) {
+    fn one_bit_signal(&mut self, name: &'a str) {
         match self.syms.get(name) {
             Some(s) if s.width == 1 && s.kind != SymKind::Param => {
-                self.reads.insert(name.to_string());
+                self.read(name);
             }
             Some(_) => self.err(format!("clock/reset `{name}` must be a 1-bit signal")),
             None => self.err(format!("`{name}` is not declared")),
         }
     }
 
-    fn stmts(&mut self, body: &[Stmt], clocked: bool, targets: &mut BTreeSet<String>) {
+    fn stmts(&mut self, body: &'a [Stmt], clocked: bool, targets: &mut BTreeSet<&'a str>) {
         for s in body {
             match s {
                 Stmt::Comment(_) => {}
@@ -295,7 +305,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn condition(&mut self, cond: &Expr) {
+    fn condition(&mut self, cond: &'a Expr) {
         if let Some(w) = self.width(cond) {
             if w != 1 {
                 self.err(format!(
@@ -306,7 +316,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn same_width(&mut self, what: &str, lhs: &Expr, rhs: &Expr) {
+    fn same_width(&mut self, what: &str, lhs: &'a Expr, rhs: &'a Expr) {
         let l = self.lvalue_width(lhs);
         let r = self.width(rhs);
         if let (Some(l), Some(r)) = (l, r) {
@@ -321,14 +331,14 @@ impl<'a> Checker<'a> {
     }
 
     /// Records the driven names of an lvalue and checks they may be driven that way.
-    fn lvalue(&mut self, e: &Expr, want: NetKind, targets: &mut BTreeSet<String>) {
+    fn lvalue(&mut self, e: &'a Expr, want: NetKind, targets: &mut BTreeSet<&'a str>) {
         match e {
             Expr::Ident(n) | Expr::Index(n, _) | Expr::Slice(n, ..) => {
-                match self.syms.get(n).copied() {
+                match self.syms.get(n.as_str()).copied() {
                     None => self.err(format!("`{n}` is not declared")),
                     Some(sym) => match sym.net() {
                         Some(k) if k == want => {
-                            targets.insert(n.clone());
+                            targets.insert(n.as_str());
                         }
                         Some(k) => self.err(format!(
                             "`{n}` is a {} and cannot be driven by {}",
@@ -353,9 +363,9 @@ impl<'a> Checker<'a> {
     }
 
     /// Width of an lvalue, without counting it as a read.
-    fn lvalue_width(&mut self, e: &Expr) -> Option<u32> {
+    fn lvalue_width(&mut self, e: &'a Expr) -> Option<u32> {
         match e {
-            Expr::Ident(n) => self.syms.get(n).map(|s| s.width),
+            Expr::Ident(n) => self.syms.get(n.as_str()).map(|s| s.width),
             Expr::Index(n, i) => self.select(n, *i, *i, false),
             Expr::Slice(n, m, l) => self.select(n, *m, *l, false),
             Expr::Concat(parts) => parts.iter().map(|p| self.lvalue_width(p)).sum(),
@@ -363,13 +373,13 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn select(&mut self, n: &str, msb: u32, lsb: u32, read: bool) -> Option<u32> {
+    fn select(&mut self, n: &'a str, msb: u32, lsb: u32, read: bool) -> Option<u32> {
         let Some(sym) = self.syms.get(n).copied() else {
             self.err(format!("`{n}` is not declared"));
             return None;
         };
         if read {
-            self.reads.insert(n.to_string());
+            self.read(n);
         }
         if msb < lsb || msb >= sym.width {
             self.err(format!(
@@ -382,12 +392,12 @@ impl<'a> Checker<'a> {
     }
 
     /// Self-determined width of an expression; records reads. `None` after an error.
-    fn width(&mut self, e: &Expr) -> Option<u32> {
+    fn width(&mut self, e: &'a Expr) -> Option<u32> {
         match e {
-            Expr::Ident(n) => match self.syms.get(n) {
+            Expr::Ident(n) => match self.syms.get(n.as_str()) {
                 Some(s) => {
                     let w = s.width;
-                    self.reads.insert(n.clone());
+                    self.read(n);
                     Some(w)
                 }
                 None => {
@@ -487,7 +497,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn instance(&mut self, inst: &Instance) {
+    fn instance(&mut self, inst: &'a Instance) {
         let Some(&sub) = self.modules.get(inst.module.as_str()) else {
             self.err(format!(
                 "instance `{}` of unknown module `{}`",
@@ -546,8 +556,15 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Records that `name` is read.
+    fn read(&mut self, name: &'a str) {
+        self.reads.insert(name);
+    }
+
     fn finish(&mut self) {
-        let syms: Vec<(String, Sym)> = self.syms.iter().map(|(n, s)| (n.clone(), *s)).collect();
+        // Sorted, so errors come out in a stable order.
+        let mut syms: Vec<(&'a str, Sym)> = self.syms.iter().map(|(n, s)| (*n, *s)).collect();
+        syms.sort_unstable_by(|a, b| a.0.cmp(b.0));
         for (name, sym) in syms {
             let drivers = self.drivers.get(&name).copied().unwrap_or(0);
             let exempt = name.contains("unused");

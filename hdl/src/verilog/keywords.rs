@@ -6,7 +6,7 @@
 //! is legal Verilog-2005 and still breaks a SystemVerilog flow.
 
 /// IEEE 1800-2017 Annex B reserved keywords, which include every IEEE 1364-2005
-/// keyword. Sorted, for binary search.
+/// keyword. Sorted (so a reviewer can find one); looked up through a hash set.
 const KEYWORDS: &[&str] = &[
     "accept_on",
     "alias",
@@ -260,8 +260,23 @@ const KEYWORDS: &[&str] = &[
 
 /// Whether `name` is a Verilog or SystemVerilog reserved word.
 pub fn is_keyword(name: &str) -> bool {
-    KEYWORDS.binary_search(&name).is_ok()
+    // Every keyword is short and lower case: most generated names (parameters, long
+    // flattened paths) are rejected without a search.
+    name.len() <= MAX_KEYWORD_LEN
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && keyword_set().contains(name)
 }
+
+fn keyword_set() -> &'static super::fxhash::FxHashSet<&'static str> {
+    static SET: std::sync::OnceLock<super::fxhash::FxHashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(|| KEYWORDS.iter().copied().collect())
+}
+
+/// Length of the longest keyword.
+const MAX_KEYWORD_LEN: usize = 19;
 
 /// Whether `name` is a simple identifier: `[A-Za-z_][A-Za-z0-9_$]*`.
 pub fn is_simple_identifier(name: &str) -> bool {
@@ -287,8 +302,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn list_is_sorted_for_binary_search() {
+    fn list_is_sorted_and_fast_path_holds() {
         assert!(KEYWORDS.windows(2).all(|w| w[0] < w[1]));
+        // The fast path of `is_keyword` holds for every keyword.
+        assert_eq!(
+            KEYWORDS.iter().map(|k| k.len()).max(),
+            Some(MAX_KEYWORD_LEN)
+        );
+        assert!(KEYWORDS.iter().all(|k| is_keyword(k)));
     }
 
     #[test]

@@ -15,6 +15,7 @@ use regdef::ir::RegisterMap;
 pub mod ast;
 pub mod bus;
 pub mod check;
+mod fxhash;
 pub mod keywords;
 pub mod print;
 pub mod regblock;

@@ -21,7 +21,7 @@ const WRAP: usize = 100;
 
 /// Prints one module, ending with a newline.
 pub fn module(m: &Module) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(1024 + 96 * (m.items.len() + m.ports.len()));
     for line in &m.header {
         push_comment(&mut out, "", line);
     }
@@ -66,6 +66,27 @@ fn range(width: u32) -> String {
     } else {
         format!("[{}:0]", width - 1)
     }
+}
+
+/// [`column`] of the range of a `width`-bit vector, written into `out`.
+fn push_column(out: &mut String, width: u32, w: usize) {
+    if w == 0 {
+        return;
+    }
+    let start = out.len();
+    if width > 1 {
+        let _ = write!(out, "[{}:0]", width - 1);
+    }
+    while out.len() - start < w + 1 {
+        out.push(' ');
+    }
+}
+
+/// Ends a line, dropping trailing spaces.
+fn end_line(out: &mut String) {
+    let trimmed = out.trim_end_matches(' ').len();
+    out.truncate(trimmed);
+    out.push('\n');
 }
 
 /// A range padded to a column of width `w` plus a separating space; nothing at all
@@ -136,12 +157,15 @@ fn print_ports(out: &mut String, ports: &[Port]) {
             NetKind::Reg => "reg ",
         };
         let sep = if i + 1 < ports.len() { "," } else { "" };
-        let line = format!(
-            "{INDENT}{dir} {kind} {}{}{sep}",
-            column(&range(p.width), rw),
-            legalize(&p.name)
-        );
-        let _ = writeln!(out, "{}", line.trim_end());
+        out.push_str(INDENT);
+        out.push_str(dir);
+        out.push(' ');
+        out.push_str(kind);
+        out.push(' ');
+        push_column(out, p.width, rw);
+        out.push_str(&legalize(&p.name));
+        out.push_str(sep);
+        end_line(out);
     }
 }
 
@@ -183,13 +207,21 @@ fn print_decls(out: &mut String, decls: &[&Decl]) {
             NetKind::Wire => "wire",
             NetKind::Reg => "reg ",
         };
-        let name = format!("{};", legalize(&d.name));
-        let r = column(&range(d.width), rw);
-        let line = match &d.comment {
-            Some(c) => format!("{INDENT}{kind} {r}{name:nw$}  // {c}"),
-            None => format!("{INDENT}{kind} {r}{name}"),
-        };
-        let _ = writeln!(out, "{}", line.trim_end());
+        out.push_str(INDENT);
+        out.push_str(kind);
+        out.push(' ');
+        push_column(out, d.width, rw);
+        let name = legalize(&d.name);
+        out.push_str(&name);
+        out.push(';');
+        if let Some(c) = &d.comment {
+            for _ in name.len() + 1..nw {
+                out.push(' ');
+            }
+            out.push_str("  // ");
+            out.push_str(c);
+        }
+        end_line(out);
     }
 }
 
@@ -215,29 +247,51 @@ fn print_item(out: &mut String, item: &Item) {
         }
         Item::Decl(d) => print_decls(out, &[d]),
         Item::Assign { lhs, rhs } => {
-            print_assignment(out, INDENT, &format!("assign {} =", expr(lhs)), rhs, ";");
+            print_assignment(out, INDENT, "assign ", lhs, "=", rhs);
         }
         Item::Always(a) => print_always(out, a),
         Item::Instance(inst) => print_instance(out, inst),
     }
 }
 
-/// `<head> <rhs><tail>`, breaking a long concatenation one part a line.
-fn print_assignment(out: &mut String, indent: &str, head: &str, rhs: &Expr, tail: &str) {
-    let flat = format!("{indent}{head} {}{tail}", expr(rhs));
-    match rhs {
-        Expr::Concat(parts) if flat.len() > WRAP => {
-            let _ = writeln!(out, "{indent}{head} {{");
+/// `<indent><prefix><lhs> <op> <rhs>;`, breaking a long concatenation one part a line.
+/// Written straight into `out` (the printer's hot path: no intermediate strings).
+fn print_assignment(
+    out: &mut String,
+    indent: &str,
+    prefix: &str,
+    lhs: &Expr,
+    op: &str,
+    rhs: &Expr,
+) {
+    let start = out.len();
+    out.push_str(indent);
+    out.push_str(prefix);
+    print_expr(out, lhs);
+    out.push(' ');
+    out.push_str(op);
+    out.push(' ');
+    let head_end = out.len();
+    print_expr(out, rhs);
+    out.push(';');
+    if let Expr::Concat(parts) = rhs {
+        if out.len() - start > WRAP {
+            out.truncate(head_end);
+            out.push_str("{\n");
             for (i, p) in parts.iter().enumerate() {
-                let sep = if i + 1 < parts.len() { "," } else { "" };
-                let _ = writeln!(out, "{indent}{INDENT}{}{sep}", expr(p));
+                out.push_str(indent);
+                out.push_str(INDENT);
+                print_expr(out, p);
+                if i + 1 < parts.len() {
+                    out.push(',');
+                }
+                out.push('\n');
             }
-            let _ = writeln!(out, "{indent}}}{tail}");
-        }
-        _ => {
-            let _ = writeln!(out, "{flat}");
+            out.push_str(indent);
+            out.push_str("};");
         }
     }
+    out.push('\n');
 }
 
 fn print_always(out: &mut String, a: &Always) {
@@ -272,12 +326,8 @@ fn print_stmt(out: &mut String, indent: &str, s: &Stmt) {
     let deeper = format!("{indent}{INDENT}");
     match s {
         Stmt::Comment(c) => push_comment(out, indent, c),
-        Stmt::Blocking { lhs, rhs } => {
-            print_assignment(out, indent, &format!("{} =", expr(lhs)), rhs, ";")
-        }
-        Stmt::NonBlocking { lhs, rhs } => {
-            print_assignment(out, indent, &format!("{} <=", expr(lhs)), rhs, ";")
-        }
+        Stmt::Blocking { lhs, rhs } => print_assignment(out, indent, "", lhs, "=", rhs),
+        Stmt::NonBlocking { lhs, rhs } => print_assignment(out, indent, "", lhs, "<=", rhs),
         Stmt::If { cond, then, els } => {
             let _ = writeln!(out, "{indent}if ({}) begin", expr(cond));
             for t in then {
@@ -456,17 +506,17 @@ fn print_expr(out: &mut String, e: &Expr) {
             }
         }
         Expr::Binary(op, a, b) => {
-            for (i, side) in [a, b].into_iter().enumerate() {
-                if i == 1 {
-                    let _ = write!(out, " {} ", binary_symbol(*op));
+            // Verilog groups `a | b | c` as `(a | b) | c`: a left operand with the same
+            // associative operator needs no parentheses, a right one keeps them, so the
+            // printed text has exactly the tree's shape (synthesis keeps that shape).
+            match &**a {
+                Expr::Binary(inner, ..) if *inner == *op && is_associative(*op) => {
+                    print_expr(out, a)
                 }
-                match &**side {
-                    Expr::Binary(inner, ..) if *inner == *op && is_associative(*op) => {
-                        print_expr(out, side)
-                    }
-                    _ => print_operand(out, side),
-                }
+                _ => print_operand(out, a),
             }
+            let _ = write!(out, " {} ", binary_symbol(*op));
+            print_operand(out, b);
         }
         Expr::Ternary(c, a, b) => {
             print_operand(out, c);

@@ -10,7 +10,7 @@
 //! | [`WriteGate::SecurityState`] | `Gen::gate_security` | `req_secure` |
 //! | [`WriteGate::UpdateHandshake`] | `Gen::gate_update` | update field reads 0 and the write sets it |
 //! | [`GuardTerm`] | `Gen::guard` | one tested field (the ACK bit is its own term) |
-//! | [`ReadRule`] | `Gen::read_data`, `Gen::unit_sw_read` | read mux; `rclr`/`rset` side effect |
+//! | [`ReadRule`] | `Gen::read_pieces`, `Gen::emit_read_mux`, `Gen::unit_sw_read` | read mux; `rclr`/`rset` side effect |
 //! | [`WriteRule`] | [`write_rule_value`] | the stored value after a write |
 //! | [`NextValue`] | `Gen::emit_field`, one arm per unit | one branch of the field's priority chain |
 //!
@@ -23,11 +23,29 @@ use regdef::access::{Completion, HwEnable, NextValue, ReadRule, WriteGate, Write
 use regdef::ir::{Field, FieldRef, GuardTerm, RegId, Register, RegisterMap, SecSid};
 
 use super::ast::{
-    any, concat, eq, id, index, lit, ones, reduce_or, reduce_xor, repeat, slice, ternary, CaseArm,
-    Expr, Item, Module, Param, Port, Stmt,
+    all, any, concat, eq, id, index, lit, ones, reduce_or, reduce_xor, slice, ternary, Expr, Item,
+    Module, Param, Port, Stmt,
 };
 use super::bus::{core_ports, sig, DATA_WIDTH};
 use super::{Clocking, GenerateError};
+
+/// Words per group of the read multiplexer: a read data bit goes through at most this
+/// many multiplexers before the OR of the groups (see `hdl/README.md`).
+pub const READ_GROUP: usize = 8;
+
+/// Runs of one bits `(lsb, msb)` of the low `width` bits of `value`, lsb first.
+fn ones_runs(value: u64, width: u32) -> Vec<(u32, u32)> {
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for b in 0..width {
+        if value >> b & 1 == 1 {
+            match runs.last_mut() {
+                Some(r) if r.1 + 1 == b => r.1 = b,
+                _ => runs.push((b, b)),
+            }
+        }
+    }
+    runs
+}
 
 /// Address bits the core decodes: enough for the last byte of the last register
 /// (at least 3, so that the word address `req_addr[AW-1:2]` has a bit).
@@ -107,6 +125,9 @@ struct Plan {
     /// in the cycle the write is taken, so the field is cleared after the chain.
     complete_now: bool,
 }
+
+/// Bits `(bus lsb, bus msb)` of the read data and their value.
+type Piece = (u32, u32, Expr);
 
 /// One 32-bit word of a register.
 #[derive(Copy, Clone, Debug)]
@@ -556,11 +577,6 @@ impl<'a> Gen<'a> {
                 id(format!("rd_{r}{sfx}")),
                 id("req_rd") & id(hit) & ok.clone(),
             ));
-            if let Some(data) = self.read_data(rid, s) {
-                let n = format!("rdata_{r}{sfx}");
-                self.items.push(Item::wire(n.clone(), DATA_WIDTH));
-                self.items.push(Item::assign(id(n), data));
-            }
         }
 
         let mut first_port = true;
@@ -708,7 +724,7 @@ impl<'a> Gen<'a> {
                     )
                 }
                 Unit::SwRead => {
-                    let (re, value) = self.unit_sw_read(fr, &sw_re, &q);
+                    let (re, value) = self.unit_sw_read(fr, &sw_re, &format!("{n}_q"));
                     (
                         Some(re),
                         value,
@@ -850,99 +866,110 @@ impl<'a> Gen<'a> {
     // ---------------------------------------------------------------- software side
 
     /// The write enable of a field (`<f>_sw_we`, after every gate and guard) and the
-    /// value a write stores ([`write_rule_value`] merged under the byte strobes).
+    /// value a write stores ([`write_rule_value`] under the byte strobes).
+    ///
+    /// A field inside one byte lane of one word stores the rule's value whenever the
+    /// enable is set. A field over several lanes (or both halves of a 64-bit register)
+    /// is merged lane by lane: `{lane_written ? rule(q, d) : q, ...}`. The rules are
+    /// bitwise, so applying one per lane is [`WriteRule::apply`] under the mask of
+    /// written bytes; and written as a multiplexer per lane, it lets synthesis turn
+    /// each lane into a flip-flop enable instead of a multiplexer per bit.
     fn sw_write_enable(&mut self, fr: FieldRef) -> (Expr, Expr) {
         let reg = self.reg(fr.reg);
         let f = self.field(fr);
         let n = self.plan_of(fr).name.clone();
         let r = self.rname(fr.reg);
-        let w = f.width();
         let segs = self.segments(reg, f, true);
         let enable = |s: u32, bus: u32| {
             id(format!("wr_{r}{}", Self::slice_suffix(reg, s))) & index(sig::REQ_WSTRB, bus / 8)
         };
-        // Write data: the bus bits of each slice the field occupies, MSB first.
-        let data_segs = self.segments(reg, f, false);
-        let data = concat(
-            data_segs
-                .iter()
-                .rev()
-                .map(|&(lo, hi, _, bus)| slice(sig::REQ_WDATA, bus + hi - lo, bus))
-                .collect(),
-        );
-        let data = if data_segs.len() > 1 {
-            let dn = format!("{n}_wdata");
-            self.items.push(Item::wire(dn.clone(), w));
-            self.items.push(Item::assign(id(dn.clone()), data));
-            id(dn)
-        } else {
-            data
-        };
-        let q = id(format!("{n}_q"));
-        let new = write_rule_value(f.write_rule, &q, &data, w);
+        let q_name = format!("{n}_q");
         let guard = super::ast::all(f.guard.iter().map(|t| self.guard(t)));
         let we_name = format!("{n}_sw_we");
         self.items.push(Item::wire(we_name.clone(), 1));
-        let value = if let [(_, _, s, bus)] = segs.as_slice() {
+        let lane_value = |lo: u32, hi: u32, bus: u32| {
+            write_rule_value(
+                f.write_rule,
+                &slice(q_name.clone(), hi, lo),
+                &slice(sig::REQ_WDATA, bus + hi - lo, bus),
+                hi - lo + 1,
+            )
+        };
+        let value = if let [(lo, hi, s, bus)] = segs.as_slice() {
             self.items
                 .push(Item::assign(id(we_name.clone()), enable(*s, *bus) & guard));
-            new
+            write_rule_value(
+                f.write_rule,
+                &id(q_name.clone()),
+                &slice(sig::REQ_WDATA, bus + hi - lo, *bus),
+                f.width(),
+            )
         } else {
-            // Byte strobes cover the field only in part: merge bit by bit
-            // (WriteRule::apply under the mask of written bytes).
-            let mn = format!("{n}_wmask");
-            self.items.push(Item::wire(mn.clone(), w));
-            self.items.push(Item::assign(
-                id(mn.clone()),
-                concat(
-                    segs.iter()
-                        .rev()
-                        .map(|&(lo, hi, s, bus)| repeat(hi - lo + 1, enable(s, bus)))
-                        .collect(),
-                ),
-            ));
+            let lanes = any(segs.iter().map(|&(_, _, s, bus)| enable(s, bus)));
             self.items.push(Item::assign(
                 id(we_name.clone()),
-                reduce_or(id(mn.clone())) & guard,
+                all(lanes.into_iter().chain([guard])),
             ));
-            (q.clone() & !id(mn.clone())) | (new & id(mn))
+            concat(
+                segs.iter()
+                    .rev()
+                    .map(|&(lo, hi, s, bus)| {
+                        ternary(
+                            enable(s, bus),
+                            lane_value(lo, hi, bus),
+                            slice(q_name.clone(), hi, lo),
+                        )
+                    })
+                    .collect(),
+            )
         };
         (id(we_name), value)
     }
 
-    /// The read strobe of a field: any read taken of a slice it occupies, and, for a
-    /// field across both halves of a 64-bit register, the per-bit mask of the read half.
-    fn sw_read_enable(&self, fr: FieldRef) -> (Expr, Option<Expr>) {
+    /// The read strobe of a field: any read taken of a slice it occupies; and for a
+    /// field across both halves of a 64-bit register, its runs per half
+    /// `(field lsb, field msb, read strobe of that half)`.
+    fn sw_read_enable(&self, fr: FieldRef) -> (Expr, Vec<(u32, u32, Expr)>) {
         let reg = self.reg(fr.reg);
         let f = self.field(fr);
         let r = self.rname(fr.reg);
         let segs = self.segments(reg, f, false);
         let rd = |s: u32| id(format!("rd_{r}{}", Self::slice_suffix(reg, s)));
         let strobe = any(segs.iter().map(|&(_, _, s, _)| rd(s))).unwrap_or(lit(1, 0));
-        let mask = (segs.len() > 1).then(|| {
-            concat(
-                segs.iter()
-                    .rev()
-                    .map(|&(lo, hi, s, _)| repeat(hi - lo + 1, rd(s)))
-                    .collect(),
-            )
-        });
-        (strobe, mask)
+        let halves = if segs.len() > 1 {
+            segs.iter().map(|&(lo, hi, s, _)| (lo, hi, rd(s))).collect()
+        } else {
+            Vec::new()
+        };
+        (strobe, halves)
     }
 
     /// [`NextValue::SwRead`]: `rclr` / `rset` ([`ReadRule::after_read`]) on the bits
     /// of the slice that was read.
-    fn unit_sw_read(&self, fr: FieldRef, re: &(Expr, Option<Expr>), q: &Expr) -> (Expr, Expr) {
+    fn unit_sw_read(
+        &self,
+        fr: FieldRef,
+        re: &(Expr, Vec<(u32, u32, Expr)>),
+        q: &str,
+    ) -> (Expr, Expr) {
         let f = self.field(fr);
-        let w = f.width();
-        let after = match f.read_rule {
+        let after = |w: u32, q: Expr| match f.read_rule {
             ReadRule::ValueThenClear => lit(w, 0),
             ReadRule::ValueThenSet => ones(w),
-            ReadRule::Zero | ReadRule::Value => q.clone(),
+            ReadRule::Zero | ReadRule::Value => q,
         };
-        let value = match &re.1 {
-            None => after,
-            Some(mask) => (q.clone() & !mask.clone()) | (after & mask.clone()),
+        let value = if re.1.is_empty() {
+            after(f.width(), id(q))
+        } else {
+            concat(
+                re.1.iter()
+                    .rev()
+                    .map(|(lo, hi, strobe)| {
+                        let part = slice(q, *hi, *lo);
+                        ternary(strobe.clone(), after(hi - lo + 1, part.clone()), part)
+                    })
+                    .collect(),
+            )
         };
         (re.0.clone(), value)
     }
@@ -956,9 +983,10 @@ impl<'a> Gen<'a> {
         }
     }
 
-    /// [`ReadRule`]: the 32 bits a read of slice `s` returns, before the register's
-    /// read gates; RES0 bits and unreadable fields are 0. `None` if nothing is readable.
-    fn read_data(&self, rid: RegId, s: Slice) -> Option<Expr> {
+    /// [`ReadRule`]: the readable fields of slice `s` as `(bus lsb, bus msb, value)`, by
+    /// bus bit, before the register's read gates; RES0 bits and unreadable (`Zero`)
+    /// fields are absent, and read 0.
+    fn read_pieces(&self, rid: RegId, s: Slice) -> Vec<Piece> {
         let reg = self.reg(rid);
         // (bus lsb, bus msb, expr) pieces.
         let mut pieces: Vec<(u32, u32, Expr)> = Vec::new();
@@ -988,81 +1016,82 @@ impl<'a> Gen<'a> {
                 pieces.push((bus, bus + hi - lo, part));
             }
         }
-        if pieces.is_empty() {
-            return None;
-        }
         pieces.sort_by_key(|p| p.0);
-        let mut parts = Vec::new();
-        let mut next = 0;
-        for (lo, hi, e) in pieces {
-            if lo > next {
-                parts.push(lit(lo - next, 0));
-            }
-            parts.push(e);
-            next = hi + 1;
-        }
-        if next < DATA_WIDTH {
-            parts.push(lit(DATA_WIDTH - next, 0));
-        }
-        parts.reverse();
-        Some(concat(parts))
+        pieces
     }
 
-    /// The read multiplexer: one `case` arm per word; undefined words read 0.
+    /// The read multiplexer.
+    ///
+    /// `rd_<reg>` (the register's word is addressed by a read and every read gate
+    /// passes) is one-hot over words. Readable words are taken in address order in
+    /// groups of [`READ_GROUP`]; within a group, an `always @*` starts from 0 and each
+    /// selected register overwrites only its readable field bits, so a data bit costs
+    /// one multiplexer, and RES0 bits and constant-0 bits cost nothing. The groups are
+    /// ORed as a balanced tree. Undefined addresses, absent registers and Non-secure
+    /// reads of Secure registers select nothing and read 0.
+    ///
+    /// (A flat AND-OR of every word costs two gates per data bit; one priority chain
+    /// over all words costs one but is as deep as the map is long. The groups keep
+    /// both the size and the depth small: see `docs/performance.md`.)
     fn emit_read_mux(&mut self) {
-        let mut arms: Vec<(u64, Vec<Expr>, Vec<String>)> = Vec::new();
+        // (read select, label, readable pieces) per word.
+        let mut words: Vec<(String, String, Vec<Piece>)> = Vec::new();
         for (rid, reg) in self.map.iter() {
             let r = self.rname(rid);
-            let gated = reg.write_gates.iter().any(|g| g.gates_reads());
             for s in self.slices(reg) {
-                if self.read_data(rid, s).is_none() {
+                let pieces: Vec<Piece> = self
+                    .read_pieces(rid, s)
+                    .into_iter()
+                    .flat_map(|(lo, hi, e)| match e {
+                        // A constant keeps only its runs of ones: 0 is the default.
+                        Expr::Literal { value, .. } => ones_runs(value, hi - lo + 1)
+                            .into_iter()
+                            .map(|(a, b)| (lo + a, lo + b, ones(b - a + 1)))
+                            .collect(),
+                        e => vec![(lo, hi, e)],
+                    })
+                    .collect();
+                if pieces.is_empty() {
                     continue;
                 }
                 let sfx = Self::slice_suffix(reg, s.index);
-                let data = id(format!("rdata_{r}{sfx}"));
-                let e = if gated {
-                    ternary(id(format!("ok_{r}")), data, lit(DATA_WIDTH, 0))
-                } else {
-                    data
-                };
                 let label = format!("{} 0x{:04X}", reg.path, s.word * 4);
-                match arms.iter_mut().find(|a| a.0 == s.word) {
-                    Some(a) => {
-                        a.1.push(e);
-                        a.2.push(label);
-                    }
-                    None => arms.push((s.word, vec![e], vec![label])),
-                }
+                words.push((format!("rd_{r}{sfx}"), label, pieces));
             }
         }
-        arms.sort_by_key(|a| a.0);
         self.items.push(Item::Blank);
         self.items.push(Item::Comment(vec![
             "-".repeat(76),
-            "Read data: one arm per word; RES0 bits, undefined addresses, absent".into(),
-            "registers and Non-secure reads of Secure registers read 0.".into(),
+            "Read data. rd_<reg> is one-hot: its word is read and its read gates pass.".into(),
+            format!(
+                "In groups of {READ_GROUP} words, the selected register sets its readable field bits;"
+            ),
+            "the groups are ORed. RES0 bits, undefined addresses, absent registers and".into(),
+            "Non-secure reads of Secure registers read 0.".into(),
             "-".repeat(76),
         ]));
-        self.items.push(Item::reg("rdata_mux", DATA_WIDTH));
-        let case = Stmt::Case {
-            sel: id("req_word"),
-            arms: arms
-                .into_iter()
-                .map(|(word, es, labels)| CaseArm {
-                    labels: vec![lit(self.aw - 2, word)],
-                    body: vec![Stmt::blocking(
-                        id("rdata_mux"),
-                        any(es).unwrap_or(lit(DATA_WIDTH, 0)),
-                    )],
-                    comment: Some(labels.join(", ")),
-                })
-                .collect(),
-            default: vec![Stmt::blocking(id("rdata_mux"), lit(DATA_WIDTH, 0))],
-        };
-        self.items.push(Item::comb(vec![case]));
+        let mut groups = Vec::new();
+        for (gi, chunk) in words.chunks(READ_GROUP).enumerate() {
+            let g = format!("rdata_g{gi}");
+            self.items.push(Item::reg(g.clone(), DATA_WIDTH));
+            let mut body = vec![Stmt::blocking(id(g.clone()), lit(DATA_WIDTH, 0))];
+            for (rd, label, pieces) in chunk {
+                body.push(Stmt::Comment(label.clone()));
+                body.push(Stmt::if_else(
+                    id(rd.clone()),
+                    pieces
+                        .iter()
+                        .map(|(lo, hi, e)| Stmt::blocking(slice(g.clone(), *hi, *lo), e.clone()))
+                        .collect(),
+                    vec![],
+                ));
+            }
+            self.items.push(Item::comb(body));
+            groups.push(id(g));
+        }
         self.items.push(Item::assign(
             id(sig::RSP_RDATA),
-            ternary(id("req_rd"), id("rdata_mux"), lit(DATA_WIDTH, 0)),
+            super::ast::any_balanced(groups).unwrap_or(lit(DATA_WIDTH, 0)),
         ));
     }
 
