@@ -3,6 +3,8 @@
 //! ```text
 //! twinreg check [FILE]          parse and elaborate; diagnostics and a summary
 //! twinreg dump  [FILE] [--json] the elaborated register map
+//! twinreg generate [FILE] [--out DIR]
+//!                               RTL (APB4, AXI4-Lite), C header + self-test, docs
 //! twinreg run   SCENARIO.json [--trace OUT.jsonl]
 //!                               run a scenario on the SMMUv3 model (JSON Lines out)
 //! ```
@@ -44,6 +46,27 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Generate the RTL (APB4 and AXI4-Lite), the C header and its self-test, and the
+    /// register reference (Markdown and HTML). Writes nothing if the definition has
+    /// errors.
+    Generate {
+        #[command(flatten)]
+        input: Input,
+        /// Directory to write into (created if needed).
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Reset of every flip-flop: synchronous active-high `rst`, or asynchronous
+        /// active-low `rst_n`.
+        #[arg(long, value_enum, default_value_t = ResetArg::Sync)]
+        reset: ResetArg,
+        /// When ACK mirrors and update handshakes complete: at once (what the Rust
+        /// register file does), or on a hardware handshake input.
+        #[arg(long, value_enum, default_value_t = CompletionArg::Immediate)]
+        completion: CompletionArg,
+        /// Prefix of the C macros [default: the top addrmap's name in upper case].
+        #[arg(long)]
+        c_prefix: Option<String>,
+    },
     /// Run a scenario on the SMMUv3 model, one JSON object per step on stdout
     /// (format: docs/scenarios.md). Exit status 0: every expectation held;
     /// 1: a mismatch; 2: the scenario is invalid or could not run.
@@ -55,6 +78,24 @@ enum Command {
         #[arg(long, value_name = "OUT.jsonl")]
         trace: Option<PathBuf>,
     },
+}
+
+/// `--reset` of `generate`.
+#[derive(Copy, Clone, clap::ValueEnum)]
+enum ResetArg {
+    /// Synchronous, active high (`rst`).
+    Sync,
+    /// Asynchronous, active low (`rst_n`).
+    Async,
+}
+
+/// `--completion` of `generate`.
+#[derive(Copy, Clone, clap::ValueEnum)]
+enum CompletionArg {
+    /// ACKs follow their control fields and update bits clear in the same cycle.
+    Immediate,
+    /// Hardware completes them through the ACK fields' and update fields' inputs.
+    Handshake,
 }
 
 /// The definition file a subcommand reads.
@@ -107,6 +148,13 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(input) => check(&input),
         Command::Dump { input, json } => dump(&input, json),
+        Command::Generate {
+            input,
+            out,
+            reset,
+            completion,
+            c_prefix,
+        } => generate(&input, &out, reset, completion, c_prefix),
         Command::Run { scenario, trace } => return run(&scenario, trace.as_deref()),
     };
     match result {
@@ -116,6 +164,49 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn generate(
+    input: &Input,
+    out: &Path,
+    reset: ResetArg,
+    completion: CompletionArg,
+    c_prefix: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let Some(map) = input.compile() else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let options = hdl::GenerateOptions {
+        verilog: hdl::verilog::VerilogOptions {
+            reset: match reset {
+                ResetArg::Sync => hdl::verilog::ResetStyle::SyncHigh,
+                ResetArg::Async => hdl::verilog::ResetStyle::AsyncLow,
+            },
+            completion: match completion {
+                CompletionArg::Immediate => regdef::access::Completion::Immediate,
+                CompletionArg::Handshake => regdef::access::Completion::Handshake,
+            },
+            ..Default::default()
+        },
+        c_header: hdl::c_header::CHeaderOptions { prefix: c_prefix },
+    };
+    // Every file is generated before any is written, so an error leaves `out` as it was.
+    let files = hdl::generate_all(&map, &options).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut report = String::new();
+    for file in &files {
+        let path = file
+            .write_under(out)
+            .with_context(|| format!("writing {} under {}", file.path, out.display()))?;
+        report.push_str(&format!("{:>9}  {}\n", file.contents.len(), path.display()));
+    }
+    report.push_str(&format!(
+        "{} files from {} ({} registers)\n",
+        files.len(),
+        input.path().display(),
+        map.registers.len()
+    ));
+    emit(&report)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run(scenario: &Path, trace: Option<&Path>) -> ExitCode {

@@ -152,3 +152,53 @@ fn shipped_scenarios_pass() {
         assert!(!stdout(&o).contains(r#""mismatch":true"#), "{name}");
     }
 }
+
+#[test]
+fn generate_writes_every_artefact_and_matches_the_committed_docs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let o = twinreg(&["generate", "--out", dir.path().to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for file in [
+        "rtl/smmuv3_regs.v",
+        "rtl/smmuv3_apb4.v",
+        "rtl/smmuv3_apb4_slave.v",
+        "rtl/smmuv3_axi4lite.v",
+        "rtl/smmuv3_axi4lite_slave.v",
+        "include/smmuv3.h",
+        "test/smmuv3_header_test.c",
+        "docs/registers.md",
+        "docs/registers.html",
+    ] {
+        let written = dir.path().join(file);
+        let len = std::fs::metadata(&written).map(|m| m.len()).unwrap_or(0);
+        assert!(len > 0, "{file} missing or empty");
+        assert!(stdout(&o).contains(file), "{file} not reported");
+    }
+    // The committed reference is what the default options generate.
+    let generated = std::fs::read_to_string(dir.path().join("docs/registers.md")).expect("read");
+    let committed = std::fs::read_to_string(root().join("docs/registers.md")).expect("read");
+    assert!(generated == committed, "docs/registers.md is stale");
+    let rtl = std::fs::read_to_string(dir.path().join("rtl/smmuv3_regs.v")).expect("read");
+    assert!(rtl.contains("ns_cr0_smmuen"), "CR0.SMMUEN port");
+}
+
+#[test]
+fn generate_refuses_a_bad_definition_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bad = dir.path().join("bad.rdl");
+    std::fs::write(
+        &bad,
+        "addrmap top { reg { field { sw = w; hw = w; } f[0:0]; } x @ 0x0; };\n",
+    )
+    .expect("write");
+    let out = dir.path().join("out");
+    let o = twinreg(&[
+        "generate",
+        bad.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("bad.rdl:1:"), "{}", stderr(&o));
+    assert!(!out.exists(), "nothing may be written");
+}
