@@ -28,12 +28,12 @@ pub fn to_json(map: &RegisterMap) -> Value {
     serde_json::to_value(MapView::new(map)).unwrap_or(Value::Null)
 }
 
-/// Writes the map as pretty-printed JSON to `out`.
+/// Writes the map as compact JSON to `out` (pipe it through `jq` to read it).
 ///
 /// Serialises straight from the IR through a borrowed view: building a
 /// [`serde_json::Value`] first cost as much as parsing and elaborating the file.
 pub fn write_json(map: &RegisterMap, out: impl std::io::Write) -> serde_json::Result<()> {
-    serde_json::to_writer_pretty(out, &MapView::new(map))
+    serde_json::to_writer(out, &MapView::new(map))
 }
 
 #[derive(Serialize)]
