@@ -469,6 +469,22 @@ fn field_present_when_term_is_not_conditional_itself() {
 }
 
 #[test]
+fn ack_fields_share_the_presence_of_their_control_field() {
+    let (code, _, _, msg, _) = only_error(&format!(
+        "{GUARD_UDPS}addrmap top {{ reg {{ field {{ sw = r; hw = na; impl_defined; }} vmw = 1; }} idr0;\n\
+         reg {{ field {{}} vmw; }} ctl; reg {{ field {{ sw = r; hw = w; we; }} vmw; }} ack;\n\
+         ack->ack_of = ctl; ctl.vmw->present_when = idr0.vmw; }};"
+    ));
+    assert_eq!(
+        (code, msg.as_str()),
+        (
+            "rdl::udp-use",
+            "ACK field `vmw` must have the same `present_when` as `top.ctl.vmw`, which it acknowledges"
+        )
+    );
+}
+
+#[test]
 fn legacy_present_when_declaration_cannot_reach_a_field() {
     // Declared before fields could be conditional: still accepted on registers.
     let legacy = GUARD_UDPS.replace("regfile | reg | field", "regfile | reg");

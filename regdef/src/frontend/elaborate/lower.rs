@@ -1005,6 +1005,32 @@ impl Lowerer<'_, '_> {
                 regs[r].fields[i].present_when.clear();
             }
         }
+        // An ACK field mirrors its control field, so it exists exactly when that does
+        // (CR0ACK.VMW with CR0.VMW, IHI0070 6.3.10): back ends copy the control bits
+        // without a presence test of their own.
+        for r in 0..regs.len() {
+            for i in 0..regs[r].fields.len() {
+                let Some(c) = regs[r].fields[i].acknowledges else {
+                    continue;
+                };
+                let ctrl = &regs[c.reg.0].fields[c.field];
+                if ctrl.present_when == regs[r].fields[i].present_when {
+                    continue;
+                }
+                let path = format!("{}.{}", regs[c.reg.0].path, ctrl.name);
+                let span = self.tree.nodes[self.field_nodes[r][i]].span;
+                self.rep
+                    .error(
+                        codes::UDP_USE,
+                        span,
+                        format!(
+                            "ACK field `{}` must have the same `present_when` as `{path}`, which it acknowledges",
+                            regs[r].fields[i].name
+                        ),
+                    )
+                    .hint("give both fields the same condition");
+            }
+        }
     }
 
     /// The field named by the `present_when` set on `node` (a component or a field),
