@@ -215,7 +215,12 @@ fn banks_present_fields() {
         .read(OPT, NS, 0x0010_1000, "reset: W1C and K are 1")
         .set("ns_opt_live_in", 1)
         .write(OPT, 0xFFFF_FFFF, NS)
-        .read(OPT, NS, 0x0011_007F, "written; W1C cleared; LIVE follows its input")
+        .read(
+            OPT,
+            NS,
+            0x0011_007F,
+            "written; W1C cleared; LIVE follows its input",
+        )
         .expect("ns_opt_vmw", 7, "VMW output")
         .set("ns_opt_err_next", 1)
         .pulse("ns_opt_err_we")
