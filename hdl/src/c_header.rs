@@ -581,9 +581,27 @@ fn header_of(p: &Plan) -> Result<String, CHeaderError> {
                     }
                 })
                 .collect();
+            let presence: Vec<String> = present
+                .iter()
+                .filter_map(|&fr| {
+                    p.names
+                        .field_presence(map, map.field(fr))
+                        .map(|c| (p.names.reg(fr.reg).to_string(), c))
+                })
+                .map(|(r, c)| {
+                    if present.len() > 1 {
+                        format!("{r}: {c}")
+                    } else {
+                        c
+                    }
+                })
+                .collect();
             let mut lines = vec![text];
             if !guards.is_empty() {
                 lines.push(format!("Guard: {}.", guards.join("; ")));
+            }
+            if !presence.is_empty() {
+                lines.push(format!("Presence: {}.", presence.join("; ")));
             }
             out.push('\n');
             block_comment(&mut out, &lines, WRAP);

@@ -177,6 +177,23 @@ impl Names {
         })
     }
 
+    /// A field's presence condition ([`Field::present_when`], "Field presence" in
+    /// [`regdef::access`]), e.g. "RES0 unless IDR0.VMW = 1"; `None` if the field is
+    /// there whenever its register is.
+    pub fn field_presence(&self, map: &RegisterMap, f: &Field) -> Option<String> {
+        (!f.present_when.is_empty()).then(|| {
+            format!(
+                "RES0 unless {}",
+                join_and(
+                    f.present_when
+                        .iter()
+                        .map(|&t| self.condition(map, t, true))
+                        .collect()
+                )
+            )
+        })
+    }
+
     /// What hardware sees and does to a field, from its `hw` access and its
     /// [`NextValue`] units: "reads; writes (we)", "mirrors CR0.SMMUEN", "—".
     pub fn hardware(&self, map: &RegisterMap, f: &Field) -> String {

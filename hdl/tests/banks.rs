@@ -1,7 +1,7 @@
 //! Directed simulations of the register-level rules (`tests/rdl/banks.rdl`): Secure
 //! gating by PPROT/AxPROT, absent registers, ACK mirrors, write guards on a control
-//! bit *and* its ACK bit, and the GBPA-style update handshake, with both completion
-//! modes.
+//! bit *and* its ACK bit, the GBPA-style update handshake, with both completion
+//! modes, and field presence.
 
 mod common;
 
@@ -14,6 +14,7 @@ const CTRLACK: u64 = 0x004;
 const BASE: u64 = 0x008;
 const BOTH: u64 = 0x00C;
 const GBPA: u64 = 0x010;
+const OPT: u64 = 0x018;
 const S_IDR: u64 = 0x100;
 const S_CTRL: u64 = 0x120;
 const S_CTRLACK: u64 = 0x124;
@@ -199,6 +200,65 @@ fn banks_handshake_completion() {
             bus,
             ResetStyle::SyncHigh,
             Completion::Handshake,
+            &sc,
+        );
+    }
+}
+
+/// Field presence, feature present (the default): every kind of conditional field
+/// (flop written by software, flop written by hardware, write-1-to-clear, wire,
+/// constant) works as without a condition.
+#[test]
+fn banks_present_fields() {
+    let mut sc = Scenario::new();
+    sc.set("ns_opt_live_in", 0)
+        .read(OPT, NS, 0x0010_1000, "reset: W1C and K are 1")
+        .set("ns_opt_live_in", 1)
+        .write(OPT, 0xFFFF_FFFF, NS)
+        .read(
+            OPT,
+            NS,
+            0x0011_007F,
+            "written; W1C cleared; LIVE follows its input",
+        )
+        .expect("ns_opt_vmw", 7, "VMW output")
+        .set("ns_opt_err_next", 1)
+        .pulse("ns_opt_err_we")
+        .read(OPT, NS, 0x0011_017F, "hardware set ERR")
+        .expect_count("ns_opt_w1c_swmod", 1, "W1C strobed by the write");
+    for bus in Bus::ALL {
+        run(
+            &format!("banks_present_fields_{}", bus.suffix()),
+            bus,
+            ResetStyle::SyncHigh,
+            Completion::Immediate,
+            &sc,
+        );
+    }
+}
+
+/// Field presence, feature absent (`NS_NIDR_FEAT = 0`): the conditional fields are
+/// RES0. They read 0 from reset on, ignore writes and hardware inputs, drive 0 on
+/// their outputs and strobes; the unconditional field of the register still works.
+#[test]
+fn banks_absent_fields() {
+    let mut sc = Scenario::new();
+    sc.param("NS_NIDR_FEAT", 0)
+        .read(OPT, NS, 0, "reset: W1C and K read 0")
+        .set("ns_opt_live_in", 1)
+        .write(OPT, 0xFFFF_FFFF, NS)
+        .read(OPT, NS, 0xF, "only ALWAYS is written")
+        .expect("ns_opt_vmw", 0, "VMW output is 0")
+        .set("ns_opt_err_next", 1)
+        .pulse("ns_opt_err_we")
+        .read(OPT, NS, 0xF, "hardware write ignored")
+        .expect_count("ns_opt_w1c_swmod", 0, "no strobe");
+    for bus in Bus::ALL {
+        run(
+            &format!("banks_absent_fields_{}", bus.suffix()),
+            bus,
+            ResetStyle::AsyncLow,
+            Completion::Immediate,
             &sc,
         );
     }

@@ -168,3 +168,123 @@ fn smmuv3_verilog_snapshot() {
         insta::assert_snapshot!(f.name.clone(), f.contents);
     }
 }
+
+const CR2: u64 = 0x002C;
+const S_CR2: u64 = 0x802C;
+const S_GERRORN: u64 = 0x8064;
+const S_INIT: u64 = 0x803C;
+
+/// Fields that exist only with a feature (IHI0070 6.3.9, 6.3.10, 6.3.12, 6.3.19,
+/// 6.3.20 and the Secure copies): with the feature (the defaults) they work; without
+/// it (parameters at 0) they are RES0, next to fields of the same registers that still
+/// work.
+fn field_presence(absent: bool) -> Scenario {
+    let pick = |with: u64, without: u64| if absent { without } else { with };
+    let mut sc = Scenario::new();
+    if absent {
+        sc.param("NS_IDR0_VMW", 0)
+            .param("NS_IDR0_HYP", 0)
+            .param("NS_IDR0_MSI", 0)
+            .param("S_S_IDR0_MSI", 0)
+            .param("S_S_IDR1_SEL2", 0);
+    }
+    sc.write(CR2, 0b11, NS)
+        .read(CR2, NS, pick(0b11, 0b10), "CR2.E2H needs IDR0.HYP")
+        .write(S_CR2, 0b11, S)
+        .read(S_CR2, S, pick(0b11, 0b10), "S_CR2.E2H needs S_IDR1.SEL2")
+        .write(CR0, 0x1C1, NS)
+        .read(CR0, NS, pick(0x1C1, 0x1), "CR0.VMW needs IDR0.VMW")
+        .read(CR0ACK, NS, pick(0x1C1, 0x1), "so does CR0ACK.VMW")
+        .expect("ns_cr0_vmw", pick(7, 0), "CR0.VMW output")
+        .write(S_CR0, 0x1C0, S)
+        .read(S_CR0, S, pick(0x1C0, 0), "S_CR0.VMW needs IDR0.VMW")
+        .read(S_CR0ACK, S, pick(0x1C0, 0), "so does S_CR0ACK.VMW")
+        .write(GERRORN, 0x1FF, NS)
+        .read(
+            GERRORN,
+            NS,
+            pick(0x1B5, 0x105),
+            "GERRORN.MSI_* need IDR0.MSI",
+        )
+        .write(S_GERRORN, 0x1FF, S)
+        .read(
+            S_GERRORN,
+            S,
+            pick(0x1B5, 0x105),
+            "S_GERRORN.MSI_* need S_IDR0.MSI",
+        )
+        .set("ns_gerror_msi_gerror_abt_err_next", 1)
+        .set("ns_gerror_cmdq_err_next", 1)
+        .pulse("ns_gerror_msi_gerror_abt_err_we")
+        .pulse("ns_gerror_cmdq_err_we")
+        .read(
+            GERROR,
+            NS,
+            pick(0x81, 0x1),
+            "hardware sets GERROR.MSI_* only with MSIs",
+        )
+        .expect(
+            "ns_gerror_msi_gerror_abt_err",
+            pick(1, 0),
+            "GERROR.MSI_GERROR_ABT_ERR output",
+        );
+    sc
+}
+
+#[test]
+fn smmuv3_fields_present_by_default() {
+    let map = common::smmuv3();
+    for bus in Bus::ALL {
+        common::run_map(
+            &format!("smmuv3_fields_present_{}", bus.suffix()),
+            &map,
+            bus,
+            ResetStyle::SyncHigh,
+            Completion::Immediate,
+            &field_presence(false),
+        );
+    }
+}
+
+#[test]
+fn smmuv3_fields_absent_without_their_feature() {
+    let map = common::smmuv3();
+    for bus in Bus::ALL {
+        common::run_map(
+            &format!("smmuv3_fields_absent_{}", bus.suffix()),
+            &map,
+            bus,
+            ResetStyle::AsyncLow,
+            Completion::Immediate,
+            &field_presence(true),
+        );
+    }
+}
+
+/// IHI0070 6.3.62: S_INIT is ignored while any SMMUEN or its ACK is 1 (its write
+/// guard, which names both banks).
+#[test]
+fn smmuv3_s_init_guard() {
+    let map = common::smmuv3();
+    let mut sc = Scenario::new();
+    sc.write(CR0, 0x1, NS)
+        .write(S_INIT, 0x1, S)
+        .read(S_INIT, S, 0, "ignored while CR0.SMMUEN is 1")
+        .write(CR0, 0x0, NS)
+        .write(S_CR0, 0x1, S)
+        .write(S_INIT, 0x1, S)
+        .read(S_INIT, S, 0, "ignored while S_CR0.SMMUEN is 1")
+        .write(S_CR0, 0x0, S)
+        .write(S_INIT, 0x1, S)
+        .read(S_INIT, S, 1, "taken once every SMMUEN and ACK is 0");
+    for bus in Bus::ALL {
+        common::run_map(
+            &format!("smmuv3_s_init_guard_{}", bus.suffix()),
+            &map,
+            bus,
+            ResetStyle::SyncHigh,
+            Completion::Immediate,
+            &sc,
+        );
+    }
+}

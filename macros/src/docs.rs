@@ -2,7 +2,7 @@
 //! IR's access units (each unit's own `describe`).
 
 use regdef::access::{NextValue, ReadRule};
-use regdef::ir::{Field, Register, RegisterMap};
+use regdef::ir::{Field, FieldRef, Register, RegisterMap};
 
 /// `[8:6]` or `[0]`.
 pub fn bits(lsb: u32, msb: u32) -> String {
@@ -43,6 +43,12 @@ pub fn field_line(map: &RegisterMap, r: &Register, f: &Field) -> String {
         (Some(v), true) => parts.push(format!("reset {v:#x}, implementation defined")),
         (Some(v), false) => parts.push(format!("reset {v:#x}")),
         (None, _) => parts.push("reset 0 (UNKNOWN in the architecture)".into()),
+    }
+    if !f.present_when.is_empty() {
+        parts.push(format!(
+            "RES0 unless {}",
+            presence_terms(map, &f.present_when)
+        ));
     }
     if !f.guard.is_empty() {
         let terms: Vec<String> = f
@@ -96,12 +102,19 @@ pub fn gates_line(map: &RegisterMap, r: &Register) -> Option<String> {
         .map(|g| g.describe().to_string())
         .collect();
     if !r.present_when.is_empty() {
-        let terms: Vec<String> = r
-            .present_when
-            .iter()
-            .map(|p| format!("`{}`", map.field_path(*p)))
-            .collect();
-        parts.push(format!("present while {} non-zero", terms.join(" and ")));
+        parts.push(format!(
+            "present while {}",
+            presence_terms(map, &r.present_when)
+        ));
     }
     Some(parts.join("; "))
+}
+
+/// A presence condition ([`regdef::access::presence_holds`]): "`a` and `b` non-zero".
+fn presence_terms(map: &RegisterMap, terms: &[FieldRef]) -> String {
+    let terms: Vec<String> = terms
+        .iter()
+        .map(|p| format!("`{}`", map.field_path(*p)))
+        .collect();
+    format!("{} non-zero", terms.join(" and "))
 }

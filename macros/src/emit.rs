@@ -678,7 +678,7 @@ impl Emitter<'_, '_> {
                 self.layout_of(r).int,
                 "u64",
             );
-            apply_impl.push(quote!(core.set_impl_defined(&MAP, #i, #bits);));
+            apply_impl.push(quote!((#i, #bits)));
         }
         let mut direct = Vec::new();
         for r in self.plan.regs.iter().filter(|r| r.reach == Reach::Direct) {
@@ -739,8 +739,7 @@ impl Emitter<'_, '_> {
                     impl_defined: &ImplDefined,
                     completion: ::twinreg_runtime::Completion,
                 ) -> Self {
-                    let mut core = ::twinreg_runtime::Core::new(&MAP, completion);
-                    #(#apply_impl)*
+                    let core = ::twinreg_runtime::Core::new(&MAP, completion, &[#(#apply_impl),*]);
                     RegisterFile { core }
                 }
 
@@ -1101,6 +1100,7 @@ impl Emitter<'_, '_> {
         };
         let update_complete = has(NextValue::UpdateComplete);
         let impl_defined = f.impl_defined;
+        let present = f.present_when.iter().map(|p| self.field_loc(*p));
         let encode = match layout
             .fields
             .iter()
@@ -1132,6 +1132,7 @@ impl Emitter<'_, '_> {
                 acknowledges: #acknowledges,
                 update_complete: #update_complete,
                 impl_defined: #impl_defined,
+                present_when: &[#(#present),*],
                 encode: #encode,
             }
         }

@@ -25,6 +25,7 @@ const GUARDED: u64 = 0x20;
 const CTL: u64 = 0x24;
 const CTLACK: u64 = 0x28;
 const UPD: u64 = 0x2C;
+const COND: u64 = 0x3C;
 
 fn regs() -> RegisterFile {
     RegisterFile::default()
@@ -112,6 +113,7 @@ fn hardware_inputs_and_impl_defined_values() {
         hwctl: HwR::from_bits(0xF000_0000)
             .with_f_param(0x42)
             .with_f_preset(7),
+        ..ImplDefined::DEFAULT
     };
     let mut r = RegisterFile::new(&cfg);
     assert_eq!(r.read(HWCTL, 4, NS), 0x9742_0000);
@@ -251,5 +253,79 @@ fn one_definition_for_two_registers() {
         (h.reg, h.refused.bits()),
         (Reg::ScratchA, 1),
         "sw-only field"
+    );
+}
+
+/// A file where `feat.has_y` is 1: `cond.y` and `cond.z` exist.
+fn with_y() -> RegisterFile {
+    RegisterFile::new(&ImplDefined {
+        feat: ImplDefined::DEFAULT.feat.with_has_y(true),
+        ..ImplDefined::DEFAULT
+    })
+}
+
+#[test]
+fn absent_fields_are_res0() {
+    let mut r = regs();
+    let cond = Reg::CondR.index();
+    // y (reset 5) and z (reset 1) are absent: they read 0 from reset on.
+    assert_eq!(r.read(COND, 4, NS), 0xA0);
+    assert_eq!(r.field_value(cond, 2), Some(0));
+    // A write reaches the present fields only. z is neither guarded (ENABLES.LOCK is
+    // 1) nor strobed: it is not there.
+    r.write(ENABLES, 4, 0b10, NS);
+    let e = r.write(COND, 4, 0xFFFF_FFFF, NS);
+    assert_eq!((e.outcome, e.old, e.new), (Outcome::Applied, 0xA0, 0xFF));
+    assert!(e.guarded.is_empty() && e.guard.is_none() && e.swmod.is_empty());
+    assert_eq!(r.read(COND, 4, NS), 0xFF);
+    // No hardware update either, and no refusal: the bits are dropped, as RES0.
+    let h = r.hw_write_field(cond, 2, 3).unwrap();
+    assert_eq!((h.old, h.new), (0xFF, 0xFF));
+    r.hw_set(cond, 3).unwrap();
+    let h = r.hw().cond_r(|c| c.with_y(3).with_z(true));
+    assert!(h.refused.is_empty());
+    assert_eq!(r.read(COND, 4, NS), 0xFF);
+}
+
+#[test]
+fn present_fields_follow_the_configuration() {
+    let mut r = with_y();
+    let cond = Reg::CondR.index();
+    assert_eq!(r.read(COND, 4, NS), 0x15A0);
+    // z is now guarded by ENABLES.LOCK and strobes when written.
+    r.write(ENABLES, 4, 0b10, NS);
+    let e = r.write(COND, 4, 0x1000, NS);
+    assert!(e.guarded.contains(3) && e.guard.is_some());
+    r.write(ENABLES, 4, 0, NS);
+    let e = r.write(COND, 4, 0x1000, NS);
+    assert!(e.swmod.contains(3));
+    assert_eq!(r.read(COND, 4, NS), 0x0000);
+    r.hw_write_field(cond, 2, 3).unwrap();
+    r.hw_set(cond, 3).unwrap();
+    assert_eq!(r.read(COND, 4, NS), 0x1300);
+    // Clearing has_x removes x.
+    let r = RegisterFile::new(&ImplDefined {
+        feat: ImplDefined::DEFAULT.feat.with_has_x(false),
+        ..ImplDefined::DEFAULT
+    });
+    assert_eq!(r.core().present()[cond] & 0xF0, 0);
+}
+
+#[test]
+fn snapshots_keep_absent_fields_at_zero() {
+    let mut r = with_y();
+    r.write(COND, 4, 0x0F00, NS);
+    let json = serde_json::to_value(&r).unwrap();
+    let back: RegisterFile = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(back, r);
+    // The same values with has_y = 0: y would be set although absent.
+    let mut bad = json;
+    bad["registers"]["rules.feat"] = serde_json::json!(1);
+    let err = serde_json::from_value::<RegisterFile>(bad).unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "register `rules.cond`: field `y` is absent in this configuration and must be 0"
+        ),
+        "{err}"
     );
 }

@@ -679,3 +679,101 @@ fn readme_example() {
     assert_eq!(h.new, 4);
     regs.hw().s_init(|s| s.with_inv_all(false));
 }
+
+/// A register file whose implementation-defined values are the defaults changed by `f`.
+fn configured(f: impl FnOnce(&mut ImplDefined)) -> RegisterFile {
+    let mut cfg = ImplDefined::DEFAULT;
+    f(&mut cfg);
+    RegisterFile::new(&cfg)
+}
+
+#[test]
+fn cr0_vmw_is_res0_without_idr0_vmw() {
+    // IHI0070 6.3.9, 6.3.57: CR0.VMW and S_CR0.VMW are RES0 unless IDR0.VMW; so are
+    // their ACK copies (6.3.10, 6.3.58).
+    let mut r = configured(|c| c.idr0 = c.idr0.with_vmw(false));
+    assert_eq!(r.read(0x00, 4, NS) & (1 << 17), 0, "IDR0.VMW reads 0");
+    for (base, bank) in [(0, NS), (SECURE, S)] {
+        let e = r.write(base + CR0, 4, 0x1C0 | 1, bank);
+        assert_eq!(
+            (e.outcome, e.new),
+            (Outcome::Applied, 1),
+            "SMMUEN taken, VMW not"
+        );
+        assert_eq!(r.read(base + CR0, 4, bank), 1);
+        assert_eq!(r.read(base + CR0ACK, 4, bank), 1);
+        assert_eq!(r.bank(bank).cr0().vmw_raw(), 0);
+        assert_eq!(r.bank(bank).cr0ack().vmw_raw(), 0);
+    }
+    // The default has VMW: the field is stored and acknowledged.
+    let mut r = regs();
+    for (base, bank) in [(0, NS), (SECURE, S)] {
+        r.write(base + CR0, 4, 0x40, bank);
+        assert_eq!(r.read(base + CR0, 4, bank), 0x40);
+        assert_eq!(r.read(base + CR0ACK, 4, bank), 0x40);
+    }
+}
+
+#[test]
+fn cr2_e2h_is_res0_without_hyp_or_sel2() {
+    // IHI0070 6.3.12: CR2.E2H is RES0 unless IDR0.HYP; 6.3.60: S_CR2.E2H unless
+    // S_IDR1.SEL2. Each condition removes only its own bank's field.
+    let mut r = configured(|c| c.idr0 = c.idr0.with_hyp(false));
+    assert_eq!(r.write(CR2, 4, 0b11, NS).new, 0b10);
+    assert_eq!(r.read(CR2, 4, NS), 0b10, "RECINVSID only");
+    assert_eq!(r.write(SECURE + CR2, 4, 0b11, S).new, 0b11);
+    let mut r = configured(|c| c.s_idr1 = c.s_idr1.with_sel2(false));
+    assert_eq!(r.write(SECURE + CR2, 4, 0b11, S).new, 0b10);
+    assert_eq!(r.read(SECURE + CR2, 4, S), 0b10);
+    assert_eq!(r.write(CR2, 4, 0b11, NS).new, 0b11);
+}
+
+#[test]
+fn msi_abort_errors_are_res0_without_msi() {
+    // IHI0070 6.3.19, 6.3.20 (6.3.67, 6.3.68): GERROR/GERRORN.MSI_*_ABT_ERR are RES0
+    // unless IDR0.MSI (S_IDR0.MSI for the Secure bank).
+    const ALL: u64 = 0x1B5;
+    const NO_MSI: u64 = 0x105;
+    let mut r = configured(|c| c.idr0 = c.idr0.with_msi(false));
+    assert_eq!(r.write(GERRORN, 4, 0x1FF, NS).new, NO_MSI);
+    assert_eq!(r.write(SECURE + GERRORN, 4, 0x1FF, S).new, ALL);
+    // Hardware cannot raise them either; the bits are dropped, not refused.
+    let h = r
+        .bank_hw(NS)
+        .gerror(|g| g.with_cmdq_err(true).with_msi_cmdq_abt_err(true));
+    assert_eq!((h.new, h.refused.bits()), (1, 0));
+    let gerror = Reg::Gerror(NS).index();
+    assert_eq!(r.hw_write_field(gerror, 2, 1).map(|h| h.new), Ok(1));
+    assert_eq!(r.read(GERROR, 4, NS), 1);
+    assert_eq!(r.field_value(gerror, 2), Some(0));
+    let mut r = configured(|c| c.s_idr0 = c.s_idr0.with_msi(false));
+    assert_eq!(r.write(SECURE + GERRORN, 4, 0x1FF, S).new, NO_MSI);
+    assert_eq!(r.write(GERRORN, 4, 0x1FF, NS).new, ALL);
+    // With MSIs (the default) they are there.
+    let mut r = regs();
+    let h = r.bank_hw(S).gerror(|g| g.with_msi_gerror_abt_err(true));
+    assert_eq!(h.new, 0x80);
+}
+
+#[test]
+fn s_init_is_ignored_while_any_smmuen_or_its_ack_is_1() {
+    // IHI0070 6.3.62: S_INIT's write guard names both banks' SMMUEN and their ACKs.
+    for (cr0, bank) in [(CR0, NS), (SECURE + CR0, S)] {
+        let mut r = regs();
+        r.write(cr0, 4, 1, bank);
+        let e = r.write(S_INIT, 4, 1, S);
+        assert_eq!((e.outcome, e.old, e.new), (Outcome::Applied, 0, 0));
+        assert!(e.guarded.contains(0));
+        assert_eq!(e.guard.copied(), Some(zero(Reg::Cr0(bank), 0)));
+        r.write(cr0, 4, 0, bank);
+        assert_eq!(r.write(S_INIT, 4, 1, S).new, 1, "taken once both are 0");
+    }
+    // With hardware completion an ACK still at 1 keeps it closed.
+    let mut r = handshake();
+    let ack = Reg::Cr0ack(S).index();
+    r.hw_write_field(ack, 0, 1).unwrap();
+    let e = r.write(S_INIT, 4, 1, S);
+    assert_eq!(e.guard.copied(), Some(zero(Reg::Cr0ack(S), 0)));
+    r.hw_write_field(ack, 0, 0).unwrap();
+    assert_eq!(r.write(S_INIT, 4, 1, S).new, 1);
+}

@@ -14,7 +14,7 @@
 //! | GERRORN | Acknowledging CMDQ_ERR resumes consumption (7.1). |
 //! | IRQ_CTRL | IRQ_CTRLACK follows at once; MSIs are synchronous, so none is outstanding (6.3.16). |
 //! | EVENTQ_CONS | Nothing to do: free space, the overflow acknowledge (OVACKFLG) and the empty state that arms the next interrupt are all read from the registers when the next event is written ([`crate::evtq`]). |
-//! | S_INIT | INV_ALL: invalidate everything, or ignore the write, then clear INV_ALL. |
+//! | S_INIT | INV_ALL (only set while every SMMUEN and ACK is 0, by its write guard): invalidate everything, then clear INV_ALL. |
 //!
 //! Transactions come in through [`Smmu::translate`] (and [`Smmu::dma_read`] /
 //! [`Smmu::dma_write`], which also move the data), with the two banks' registers
@@ -331,22 +331,17 @@ impl<M: GuestMemory, I: InterruptSink, T: TraceSink> Smmu<M, I, T> {
         }
     }
 
-    /// SMMU_S_INIT.INV_ALL (IHI0070 6.3.62, 3.11): with every SMMUEN and its ACK 0,
-    /// invalidate every cache of every Security state; otherwise the write is
-    /// ignored (the CONSTRAINED UNPREDICTABLE choice the `.rdl` documents). Either
-    /// way INV_ALL reads 0 again when done, through its `hwclr` input.
+    /// SMMU_S_INIT.INV_ALL (IHI0070 6.3.62, 3.11): invalidate every cache of every
+    /// Security state, then clear INV_ALL through its `hwclr` input. The register
+    /// file takes the write only while every SMMUEN and its ACK is 0 (S_INIT's write
+    /// guard in the `.rdl`, the CONSTRAINED UNPREDICTABLE choice documented there), so
+    /// a write made while enabled never sets INV_ALL and never gets here with it set.
     fn s_init_written(&mut self) {
         if !self.regs.s_init().inv_all() {
-            return; // Writing 0 is ignored.
+            return; // Writing 0, or a write the guard ignored.
         }
-        let quiescent = SecSid::ALL.iter().all(|&b| {
-            let bank = self.regs.bank(b);
-            !bank.cr0().smmuen() && !bank.cr0ack().smmuen()
-        });
-        if quiescent {
-            self.invalidate(&Invalidation::All);
-            self.set_dormant(true);
-        }
+        self.invalidate(&Invalidation::All);
+        self.set_dormant(true);
         self.hw_update(|regs| regs.hw().s_init(|s| s.with_inv_all(false)));
     }
 

@@ -11,7 +11,7 @@ use smmu::evtq::EventDelivery;
 use smmu::gerror::GlobalError;
 use smmu::irq::{Interrupt, IrqLine, IrqSource, MsiOutcome};
 use smmu::regfile::{Gbpa, GerrorIrqCfg0, IrqCtrl, Reg, SInit};
-use smmu::trace::{HwInput, TraceRecord};
+use smmu::trace::TraceRecord;
 use smmu::translate::{Bypass, Outcome};
 use smmu::{Event, EventType, Invalidation, Pas, SecSid, SmmuConfig};
 
@@ -113,25 +113,22 @@ fn s_init_is_ignored_while_any_smmuen_is_set() {
     smmu.translate(&read(NS, 8, IOVA)).unwrap();
     let seen = listen(&mut smmu);
     smmu.trace_mut().clear();
-    w32(&mut smmu, Reg::SInit, 1);
-    // Ignored: nothing invalidated, but INV_ALL reads 0 again (its hwclr).
+    let e = w32(&mut smmu, Reg::SInit, 1);
+    // Ignored by S_INIT's write guard: INV_ALL never reads 1, nothing is invalidated,
+    // and the model has nothing to clear.
+    assert!(e.guarded.contains(0));
     assert_eq!(r32(&mut smmu, Reg::SInit), 0);
     assert!(seen.lock().unwrap().is_empty());
     assert_eq!(smmu.translator().tlb().len(), 1);
-    assert_eq!(
-        smmu.trace()[1],
-        TraceRecord::Hw {
-            reg: Reg::SInit.index(),
-            path: "smmuv3.s.s_init".into(),
-            field: 0,
-            name: "inv_all".into(),
-            input: HwInput::Clear,
-            value: 0,
-        }
-    );
+    assert!(!smmu
+        .trace()
+        .iter()
+        .any(|t| matches!(t, TraceRecord::Hw { .. })));
     // A Non-secure access cannot reach S_INIT at all.
+    let traced = smmu.trace().len();
     smmu.mmio_write(Reg::SInit.address(), 4, 1, NS);
-    assert_eq!(smmu.trace().len(), 4);
+    assert_eq!(smmu.trace().len(), traced + 1);
+    assert_eq!(r32(&mut smmu, Reg::SInit), 0);
     // With every SMMUEN and ACK 0: taken.
     w32(&mut smmu, Reg::Cr0(NS), cr0(false, true, true));
     w32(&mut smmu, Reg::SInit, 1);
@@ -579,4 +576,27 @@ fn consumption_is_visible_before_the_completion_signal() {
             "msi 0x40000100=0x9"
         ]
     );
+}
+
+#[test]
+fn qemu_7_2_builds_and_translates_stage_1() {
+    // The register file advertises exactly QEMU 7.2's configuration (stage 1 only,
+    // no MSI, no Secure state, CD2L = VMID16 = ATTR_*_OVR = 0), so Smmu::new takes it.
+    let config = SmmuConfig::qemu_7_2();
+    let mut smmu = new_smmu(config);
+    let idr0 = smmu.registers().idr0();
+    assert!(idr0.s1p() && !idr0.s2p() && !idr0.msi() && !idr0.hyp());
+    assert!(!idr0.vmw() && !idr0.vmid16() && !idr0.cd2l() && idr0.asid16());
+    let idr1 = smmu.registers().idr1();
+    assert!(!idr1.attr_perms_ovr() && !idr1.attr_types_ovr());
+    assert_eq!(r32(&mut smmu, Reg::SIdr1), 0, "no Secure state");
+    bring_up(&mut smmu, NS, true);
+    stage1_stream(&mut smmu, NS, 8, 1, IOVA, 0x4ECB_A000, RW);
+    match smmu.translate(&read(NS, 8, IOVA)).unwrap() {
+        Outcome::Translated(t) => assert_eq!((t.output_addr, t.pas), (0x4ECB_A567, Pas::NonSecure)),
+        other => panic!("{other:?}"),
+    }
+    // CR0.VMW is RES0 without stage 2.
+    let e = w32(&mut smmu, Reg::Cr0(NS), cr0(true, true, true) | 0x1C0);
+    assert_eq!(e.new, u64::from(cr0(true, true, true)));
 }

@@ -281,10 +281,12 @@ fn invalid_scenarios_are_errors_naming_the_step() {
         "{err}"
     );
     // A configuration the register file cannot advertise.
-    let s = Scenario::from_json(r#"{"name": "x", "config": {"two_level_cd": false}, "steps": []}"#)
-        .unwrap();
+    let s = Scenario::from_json(
+        r#"{"name": "x", "config": {"two_level_stream_table": false}, "steps": []}"#,
+    )
+    .unwrap();
     let err = scenario::run(&s, &mut Vec::new()).unwrap_err();
-    assert!(err.to_string().contains("IDR0.CD2L"), "{err}");
+    assert!(err.to_string().contains("IDR0.ST_LEVEL"), "{err}");
 }
 
 #[test]

@@ -19,6 +19,21 @@
 //! A software read: [`WriteGate::Absent`] and [`WriteGate::SecurityState`] make it
 //! read as zero with no side effect; otherwise each field answers by its
 //! [`ReadRule`], and RES0 bits read 0.
+//!
+//! # Field presence
+//!
+//! A field may exist only while implementation-defined features are present
+//! ([`crate::ir::Field::present_when`]): IHI0070 6.3.9 makes SMMU_CR0.VMW RES0 unless
+//! SMMU_IDR0.VMW == 1, 6.3.12 makes SMMU_CR2.E2H RES0 unless SMMU_IDR0.HYP == 1, and
+//! 6.3.19 makes the SMMU_GERROR.MSI_*_ABT_ERR bits RES0 unless SMMU_IDR0.MSI == 1.
+//! [`presence_holds`] decides it; every back end then treats an absent field exactly
+//! like RES0 bits: it reads 0, ignores software writes (no guard, write-once or
+//! `swmod` effect either), takes no hardware update, and drives 0 on its RTL output.
+//! The condition is conjunctive with the register's own ([`WriteGate::Absent`]).
+//!
+//! The terms are implementation-defined constants, fixed once a register file is
+//! constructed (Rust) or elaborated (Verilog parameters), so a back end computes the
+//! effective masks once ([`effective_mask`]) and its per-access paths are unchanged.
 
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +43,27 @@ pub const fn ones(n: u32) -> u64 {
         u64::MAX
     } else {
         (1u64 << n) - 1
+    }
+}
+
+/// Whether a presence condition holds, given the values of its terms: every term
+/// (an implementation-defined constant field) is non-zero.
+///
+/// One rule for both levels: a register's [`WriteGate::Absent`] (IHI0070 6.3.52-6.3.82,
+/// the Secure bank "is present only when SMMU_S_IDR1.SECURE_IMPL == 1") and a field's
+/// presence (see "Field presence" above). No term at all: present.
+pub fn presence_holds(terms: impl IntoIterator<Item = u64>) -> bool {
+    terms.into_iter().all(|v| v != 0)
+}
+
+/// The bits a field contributes to its register's effective masks (readable,
+/// writable, hardware-updatable): its `mask` while present, nothing while absent,
+/// so that an absent field is indistinguishable from RES0 bits.
+pub const fn effective_mask(mask: u64, present: bool) -> u64 {
+    if present {
+        mask
+    } else {
+        0
     }
 }
 
@@ -551,6 +587,15 @@ mod tests {
             false,
         );
         assert_eq!(ack, [NextValue::AckMirror]);
+    }
+
+    #[test]
+    fn presence() {
+        assert!(presence_holds([]));
+        assert!(presence_holds([1, 0b10]));
+        assert!(!presence_holds([1, 0]));
+        assert_eq!(effective_mask(0x1C0, true), 0x1C0);
+        assert_eq!(effective_mask(0x1C0, false), 0);
     }
 
     #[test]

@@ -84,6 +84,7 @@ struct FieldView<'a> {
     precedence: Precedence,
     encode: Option<&'a str>,
     impl_defined: bool,
+    present_when: Vec<String>,
     guard: Vec<GuardView>,
     acknowledges: Option<String>,
     read_rule: ReadRule,
@@ -195,6 +196,7 @@ impl<'a> FieldView<'a> {
             precedence: f.precedence,
             encode: f.encode.map(|e| map.enums[e.0].name.as_str()),
             impl_defined: f.impl_defined,
+            present_when: f.present_when.iter().map(|p| map.field_path(*p)).collect(),
             guard: f
                 .guard
                 .iter()
@@ -314,6 +316,11 @@ pub fn to_table(map: &RegisterMap) -> String {
                     })
                     .collect();
                 extras.push(format!("guard={}", terms.join("&")));
+            }
+            if !f.present_when.is_empty() {
+                let terms: Vec<String> =
+                    f.present_when.iter().map(|p| map.field_path(*p)).collect();
+                extras.push(format!("present_when={}", terms.join("&")));
             }
             if let Some(e) = f.encode {
                 extras.push(format!("enum={}", map.enums[e.0].name));

@@ -211,6 +211,11 @@ pub struct Field {
     /// Conditions under which a software write reaches the field; all must hold
     /// (`write_guard` UDP expanded with ACK mirrors, `swwe`/`swwel` references).
     pub guard: Vec<GuardTerm>,
+    /// The field exists only while every one of these implementation-defined
+    /// constants is non-zero (`present_when` UDP on the field), on top of the
+    /// register's own [`Register::present_when`]. An absent field is RES0: see
+    /// "Field presence" in [`crate::access`] for the rule every back end applies.
+    pub present_when: Vec<FieldRef>,
     /// The reset value is implementation defined and may be overridden per instance
     /// (`impl_defined` UDP): a constructor argument in Rust, a Verilog parameter. For
     /// a constant field (`sw = r`, `hw = na`) that is the value itself.

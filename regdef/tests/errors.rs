@@ -347,7 +347,7 @@ const GUARD_UDPS: &str = "property write_guard { type = ref[]; component = reg |
     property ack_of { type = ref; component = reg; };\n\
     property update_handshake { type = boolean; component = field; };\n\
     property impl_defined { type = boolean; component = reg | field; };\n\
-    property present_when { type = ref; component = addrmap | regfile | reg; };\n";
+    property present_when { type = ref; component = addrmap | regfile | reg | field; };\n";
 
 #[test]
 fn write_guard_must_name_fields() {
@@ -424,6 +424,74 @@ fn present_when_needs_an_implementation_defined_constant() {
     ));
     assert_eq!((code, line, col), ("rdl::udp-use", 7, 47));
     assert!(msg.contains("`top.idr0.msi` is not one"), "{msg}");
+}
+
+#[test]
+fn field_present_when_needs_an_implementation_defined_constant() {
+    let (code, line, col, msg, hint) = only_error(&format!(
+        "{GUARD_UDPS}addrmap top {{ reg {{ field {{ sw = r; hw = na; }} vmw = 1; }} idr0;\n reg {{ field {{}} vmw[8:6]; }} cr0; cr0.vmw->present_when = idr0.vmw; }};"
+    ));
+    assert_eq!((code, line, col), ("rdl::udp-use", 7, 58));
+    assert_eq!(
+        msg,
+        "`present_when` needs an implementation-defined constant, but `top.idr0.vmw` is not one"
+    );
+    assert_eq!(
+        hint.as_deref(),
+        Some("the field must be `sw = r; hw = na;` with `impl_defined` and a reset")
+    );
+}
+
+#[test]
+fn field_present_when_must_name_a_field() {
+    let (code, line, col, msg, _) = only_error(&format!(
+        "{GUARD_UDPS}addrmap top {{ reg {{ field {{ sw = r; hw = na; impl_defined; }} vmw = 1; }} idr0;\n reg {{ field {{}} vmw[8:6]; }} cr0; cr0.vmw->present_when = idr0; }};"
+    ));
+    assert_eq!((code, line, col), ("rdl::udp-use", 7, 58));
+    assert_eq!(
+        msg,
+        "`present_when` must reference a field, but `idr0` is a reg"
+    );
+}
+
+#[test]
+fn field_present_when_term_is_not_conditional_itself() {
+    let (code, _, _, msg, _) = only_error(&format!(
+        "{GUARD_UDPS}addrmap top {{ reg {{ field {{ sw = r; hw = na; impl_defined; }} a[0:0] = 1; field {{ sw = r; hw = na; impl_defined; }} b[1:1] = 1; }} idr0;\n reg {{ field {{}} v; }} cr0;\n idr0.b->present_when = idr0.a; cr0.v->present_when = idr0.b; }};"
+    ));
+    assert_eq!(
+        (code, msg.as_str()),
+        (
+            "rdl::udp-use",
+            "`present_when` term `top.idr0.b` has a presence condition of its own"
+        )
+    );
+}
+
+#[test]
+fn ack_fields_share_the_presence_of_their_control_field() {
+    let (code, _, _, msg, _) = only_error(&format!(
+        "{GUARD_UDPS}addrmap top {{ reg {{ field {{ sw = r; hw = na; impl_defined; }} vmw = 1; }} idr0;\n\
+         reg {{ field {{}} vmw; }} ctl; reg {{ field {{ sw = r; hw = w; we; }} vmw; }} ack;\n\
+         ack->ack_of = ctl; ctl.vmw->present_when = idr0.vmw; }};"
+    ));
+    assert_eq!(
+        (code, msg.as_str()),
+        (
+            "rdl::udp-use",
+            "ACK field `vmw` must have the same `present_when` as `top.ctl.vmw`, which it acknowledges"
+        )
+    );
+}
+
+#[test]
+fn legacy_present_when_declaration_cannot_reach_a_field() {
+    // Declared before fields could be conditional: still accepted on registers.
+    let legacy = GUARD_UDPS.replace("regfile | reg | field", "regfile | reg");
+    let (code, _, _, msg, _) = only_error(&format!(
+        "{legacy}addrmap top {{ reg {{ field {{ sw = r; hw = na; impl_defined; }} vmw = 1; }} idr0;\n reg {{ field {{}} vmw[8:6]; }} cr0; cr0->present_when = idr0.vmw; cr0.vmw->present_when = idr0.vmw; }};"
+    ));
+    assert_eq!(code, "rdl::property-component", "{msg}");
 }
 
 #[test]

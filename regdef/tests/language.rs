@@ -48,7 +48,7 @@ enum security_e {
     secure    = 1 { desc = "Owned by the Secure state."; };
 };
 property security         { type = security_e; component = addrmap | regfile | reg; };
-property present_when     { type = ref;        component = addrmap | regfile | reg; };
+property present_when     { type = ref;        component = addrmap | regfile | reg | field; };
 property write_guard      { type = ref[];      component = reg | field; };
 property ack_of           { type = ref;        component = reg; };
 property update_handshake { type = boolean;    component = field; };
@@ -693,6 +693,46 @@ fn update_handshake_and_impl_defined() {
     assert!(!field(&m, "mini.ns.b.cr0", "smmuen").impl_defined);
     let impl_fields: Vec<String> = m.impl_defined_fields().map(|f| m.field_path(f)).collect();
     assert!(impl_fields.contains(&"mini.s.s_idr1.secure_impl".to_owned()));
+}
+
+#[test]
+fn present_when_on_a_field() {
+    let m = map(&format!(
+        "{UDPS}{}",
+        r#"
+        reg idr_t {
+            field { sw = r; hw = na; impl_defined; } vmw[0:0] = 1;
+            field { sw = r; hw = na; impl_defined; } secure_impl[1:1] = 0;
+        };
+        reg cr0_t { field { hw = r; } smmuen[0:0] = 0; field { hw = r; } vmw[8:6] = 0; };
+        addrmap top {
+            idr_t idr0 @ 0x0;
+            cr0_t cr0 @ 0x20;
+            regfile { cr0_t s_cr0 @ 0x20; } s @ 0x8000;
+            cr0.vmw->present_when = idr0.vmw;
+            s->present_when = idr0.secure_impl;
+            s.s_cr0.vmw->present_when = idr0.vmw;
+        };
+    "#
+    ));
+    let vmw = fref(&m, "top.idr0", "vmw");
+    assert_eq!(field(&m, "top.cr0", "vmw").present_when, [vmw]);
+    assert!(field(&m, "top.cr0", "smmuen").present_when.is_empty());
+    // A field condition is no register gate: the other fields still take writes.
+    assert!(reg(&m, "top.cr0").present_when.is_empty());
+    assert!(reg(&m, "top.cr0").write_gates.is_empty());
+    // Conjunctive with the register's condition, which stays on the register.
+    assert_eq!(
+        reg(&m, "top.s.s_cr0").present_when,
+        [fref(&m, "top.idr0", "secure_impl")]
+    );
+    assert_eq!(field(&m, "top.s.s_cr0", "vmw").present_when, [vmw]);
+    // The JSON dump lists the condition with the field.
+    let json = regdef::dump::to_json(&m);
+    assert_eq!(
+        json["registers"][1]["fields"][1]["present_when"],
+        serde_json::json!(["top.idr0.vmw"])
+    );
 }
 
 #[test]

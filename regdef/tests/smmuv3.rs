@@ -116,3 +116,60 @@ fn invariants_of_the_ir() {
         }
     }
 }
+
+/// The fields the architecture makes RES0 without their feature (IHI0070 6.3.9,
+/// 6.3.10, 6.3.12, 6.3.19, 6.3.20 and the Secure copies), and nothing else.
+#[test]
+fn field_presence_follows_the_architecture() {
+    let map = smmuv3();
+    let mut got: Vec<(String, String)> = Vec::new();
+    for r in &map.registers {
+        for f in &r.fields {
+            for p in &f.present_when {
+                let t = map.field(*p);
+                assert!(t.impl_defined && t.present_when.is_empty());
+                got.push((format!("{}.{}", r.path, f.name), map.field_path(*p)));
+            }
+        }
+    }
+    let mut want: Vec<(String, String)> = Vec::new();
+    let mut add = |f: &str, t: &str| want.push((format!("smmuv3.{f}"), format!("smmuv3.{t}")));
+    for (bank, cr0, cr0ack, cr2, gerror, gerrorn, msi, e2h) in [
+        (
+            "ns",
+            "cr0",
+            "cr0ack",
+            "cr2",
+            "gerror",
+            "gerrorn",
+            "ns.idr0.msi",
+            "ns.idr0.hyp",
+        ),
+        (
+            "s",
+            "s_cr0",
+            "s_cr0ack",
+            "s_cr2",
+            "s_gerror",
+            "s_gerrorn",
+            "s.s_idr0.msi",
+            "s.s_idr1.sel2",
+        ),
+    ] {
+        add(&format!("{bank}.{cr0}.vmw"), "ns.idr0.vmw");
+        add(&format!("{bank}.{cr0ack}.vmw"), "ns.idr0.vmw");
+        add(&format!("{bank}.{cr2}.e2h"), e2h);
+        for reg in [gerror, gerrorn] {
+            for f in [
+                "msi_cmdq_abt_err",
+                "msi_eventq_abt_err",
+                "msi_gerror_abt_err",
+            ] {
+                add(&format!("{bank}.{reg}.{f}"), msi);
+            }
+        }
+    }
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+}

@@ -310,7 +310,14 @@ impl Doc {
                         reset,
                         hardware: names.hardware(map, f),
                         guard: names.guard(map, &f.guard),
-                        desc: f.desc.clone().or_else(|| f.display_name.clone()),
+                        desc: {
+                            let desc = f.desc.clone().or_else(|| f.display_name.clone());
+                            match (names.field_presence(map, f), desc) {
+                                (Some(p), Some(d)) => Some(format!("{p}. {d}")),
+                                (Some(p), None) => Some(format!("{p}.")),
+                                (None, d) => d,
+                            }
+                        },
                         encode: f.encode.map(|e| e.0),
                         values,
                     })));

@@ -7,6 +7,7 @@
 //! | IR unit | Emitter (private) | RTL |
 //! |---|---|---|
 //! | [`WriteGate::Absent`] | `Gen::gate_absent` | `present_<reg>`: every `present_when` field non-zero |
+//! | Field presence ([`regdef::access::presence_holds`]) | `Gen::field_presence` | `<field>_present` gates the field's writes, strobes, storage and value |
 //! | [`WriteGate::SecurityState`] | `Gen::gate_security` | `req_secure` |
 //! | [`WriteGate::UpdateHandshake`] | `Gen::gate_update` | update field reads 0 and the write sets it |
 //! | [`GuardTerm`] | `Gen::guard` | one tested field (the ACK bit is its own term) |
@@ -239,6 +240,7 @@ impl<'a> Gen<'a> {
                 for t in &f.guard {
                     self.referenced.insert(t.field);
                 }
+                self.referenced.extend(f.present_when.iter().copied());
             }
             self.referenced.extend(reg.present_when.iter().copied());
             self.plans.push(plans);
@@ -353,10 +355,28 @@ impl<'a> Gen<'a> {
     fn value(&self, fr: FieldRef) -> Expr {
         let p = self.plan_of(fr);
         match p.storage {
+            // A conditional constant or wire reads through its gated value
+            // (`Gen::field_presence`); a conditional flop holds 0 while absent.
+            Storage::Constant | Storage::Wire if !self.field(fr).present_when.is_empty() => {
+                id(format!("{}_v", p.name))
+            }
             Storage::Constant => self.constant(fr),
             Storage::Wire => id(format!("{}_in", p.name)),
             Storage::Flop => id(format!("{}_q", p.name)),
         }
+    }
+
+    /// A presence condition ([`regdef::access::presence_holds`]): every term, an
+    /// implementation-defined constant (a parameter), non-zero.
+    fn presence(&self, terms: &[FieldRef]) -> Expr {
+        all(terms.iter().map(|&t| {
+            let v = self.value(t);
+            if self.field(t).width() == 1 {
+                v
+            } else {
+                reduce_or(v)
+            }
+        }))
     }
 
     /// The value a field will hold after this cycle's edge.
@@ -593,7 +613,16 @@ impl<'a> Gen<'a> {
                 .iter()
                 .map(|&fr| {
                     let n = &self.plan_of(fr).name;
-                    (format!("{n}_q"), self.reset_value(fr), format!("{n}_d"))
+                    let reset = match self.field(fr).present_when.is_empty() {
+                        true => self.reset_value(fr),
+                        // Field presence: an absent field resets to 0, as RES0.
+                        false => ternary(
+                            id(format!("{n}_present")),
+                            self.reset_value(fr),
+                            lit(self.field(fr).width(), 0),
+                        ),
+                    };
+                    (format!("{n}_q"), reset, format!("{n}_d"))
                 })
                 .collect();
             let resets: Vec<(&str, Expr)> = names
@@ -632,6 +661,7 @@ impl<'a> Gen<'a> {
             f.write_rule.short_name(f.read_rule),
             f.write_rule.describe()
         );
+        let present = self.field_presence(fr, &storage);
 
         // Hardware ports.
         let mut ports = Vec::new();
@@ -691,7 +721,10 @@ impl<'a> Gen<'a> {
                 srcs.push(we.clone());
             }
             if units.iter().any(|(_, u)| *u == Unit::SwRead) {
-                srcs.push(sw_re.0.clone());
+                srcs.push(match &present {
+                    Some(p) => sw_re.0.clone() & p.clone(),
+                    None => sw_re.0.clone(),
+                });
             }
             self.items.push(Item::assign(
                 id(format!("{n}_swmod")),
@@ -699,8 +732,12 @@ impl<'a> Gen<'a> {
             ));
         }
         if f.swacc {
+            let strobe = match &present {
+                Some(p) => sw_re.0.clone() & p.clone(),
+                None => sw_re.0.clone(),
+            };
             self.items
-                .push(Item::assign(id(format!("{n}_swacc")), sw_re.0.clone()));
+                .push(Item::assign(id(format!("{n}_swacc")), strobe));
         }
 
         if storage != Storage::Flop {
@@ -786,10 +823,54 @@ impl<'a> Gen<'a> {
                  taken, so the field never reads 1"
                     .into(),
             ));
-            body.push(Stmt::blocking(id(d), lit(w, 0)));
+            body.push(Stmt::blocking(id(d.clone()), lit(w, 0)));
+        }
+        if let Some(p) = present {
+            body.push(Stmt::Comment(
+                "Field presence: while absent the field is RES0 and holds 0".into(),
+            ));
+            body.push(Stmt::if_else(
+                !p,
+                vec![Stmt::blocking(id(d), lit(w, 0))],
+                vec![],
+            ));
         }
         self.items.push(Item::comb(body));
         Ok(())
+    }
+
+    /// Field presence ("Field presence" in [`regdef::access`]): for a field with
+    /// `present_when`, `<field>_present` = every term non-zero. Its terms are
+    /// parameters, so synthesis folds the condition: an absent field costs nothing,
+    /// a present one nothing more. The callers gate with it the field's software
+    /// write enable and strobes, its flop (next value and reset), and for a constant
+    /// or a wire its value `<field>_v`; everything that reads the field (read data,
+    /// output port, guards of other fields) then sees 0 while it is absent.
+    fn field_presence(&mut self, fr: FieldRef, storage: &Storage) -> Option<Expr> {
+        let f = self.field(fr);
+        if f.present_when.is_empty() {
+            return None;
+        }
+        let n = self.plan_of(fr).name.clone();
+        let present = format!("{n}_present");
+        self.items.push(Item::wire(present.clone(), 1));
+        self.items.push(Item::assign(
+            id(present.clone()),
+            self.presence(&f.present_when),
+        ));
+        let base = match storage {
+            Storage::Constant => Some(self.constant(fr)),
+            Storage::Wire => Some(id(format!("{n}_in"))),
+            Storage::Flop => None,
+        };
+        if let Some(base) = base {
+            self.items.push(Item::wire(format!("{n}_v"), f.width()));
+            self.items.push(Item::assign(
+                id(format!("{n}_v")),
+                ternary(id(present.clone()), base, lit(f.width(), 0)),
+            ));
+        }
+        Some(id(present))
     }
 
     // ---------------------------------------------------------------- gates
@@ -799,21 +880,9 @@ impl<'a> Gen<'a> {
     fn gate_absent(&mut self, rid: RegId) -> Expr {
         let reg = self.reg(rid);
         let n = format!("present_{}", self.rname(rid));
-        let terms: Vec<Expr> = reg
-            .present_when
-            .iter()
-            .map(|&t| {
-                let v = self.value(t);
-                if self.field(t).width() == 1 {
-                    v
-                } else {
-                    reduce_or(v)
-                }
-            })
-            .collect();
+        let condition = self.presence(&reg.present_when);
         self.items.push(Item::wire(n.clone(), 1));
-        self.items
-            .push(Item::assign(id(n.clone()), super::ast::all(terms)));
+        self.items.push(Item::assign(id(n.clone()), condition));
         id(n)
     }
 
@@ -884,7 +953,9 @@ impl<'a> Gen<'a> {
             id(format!("wr_{r}{}", Self::slice_suffix(reg, s))) & index(sig::REQ_WSTRB, bus / 8)
         };
         let q_name = format!("{n}_q");
-        let guard = super::ast::all(f.guard.iter().map(|t| self.guard(t)));
+        // Every guard term, and the field's presence: an absent field takes no write.
+        let presence = (!f.present_when.is_empty()).then(|| id(format!("{n}_present")));
+        let guard = super::ast::all(f.guard.iter().map(|t| self.guard(t)).chain(presence));
         let we_name = format!("{n}_sw_we");
         self.items.push(Item::wire(we_name.clone(), 1));
         let lane_value = |lo: u32, hi: u32, bus: u32| {

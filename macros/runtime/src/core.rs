@@ -7,6 +7,7 @@
 //! | Unit | Where |
 //! |---|---|
 //! | [`WriteGate::Absent`], [`WriteGate::SecurityState`], [`WriteGate::UpdateHandshake`] | [`Core::gate_open`] |
+//! | Field presence ([`regdef::access::presence_holds`]) | [`Core::present`], computed once by [`Core::new`]; a mask on the write and hardware paths |
 //! | [`regdef::ir::GuardTerm`] | [`Core::guards_hold`] |
 //! | [`WriteRule`], write-once, `singlepulse` ([`NextValue::PulseEnd`]) | [`Core::write`] |
 //! | [`ReadRule`] | [`Core::read`] |
@@ -23,7 +24,9 @@
 //! [`NextValue::HwSet`]: regdef::access::NextValue::HwSet
 //! [`NextValue::HwClr`]: regdef::access::NextValue::HwClr
 
-use regdef::access::{ones, Completion, ReadRule, WriteGate, WriteRule};
+use regdef::access::{
+    effective_mask, ones, presence_holds, Completion, ReadRule, WriteGate, WriteRule,
+};
 use regdef::ir::{GuardTerm, SecSid};
 
 use crate::desc::{FieldDesc, Guard, MapDesc, RegDesc};
@@ -40,40 +43,82 @@ pub struct Core<const N: usize> {
     values: [u64; N],
     /// Per register, the bits of write-once fields that have been written.
     once: [u64; N],
+    /// Per register, the bits of its fields whose presence conditions hold (every
+    /// field of most registers). Derived from the implementation-defined values, which
+    /// are constant after construction, so computed once: the access paths AND it into
+    /// their masks, and absent fields are stored as 0, so reads need nothing more.
+    present: [u64; N],
     /// How ACK mirrors and update handshakes complete.
     completion: Completion,
 }
 
 impl<const N: usize> Core<N> {
-    /// Every register at its reset value (impl-defined fields at their IR default).
-    pub fn new(map: &'static MapDesc, completion: Completion) -> Self {
+    /// Every register at its reset value, the implementation-defined bits of each
+    /// `(register index, bits)` of `impl_defined` taken from `bits` (others at their IR
+    /// default; unknown indices are ignored), and field presence evaluated on the
+    /// result. These values are constant from here on.
+    pub fn new(
+        map: &'static MapDesc,
+        completion: Completion,
+        impl_defined: &[(usize, u64)],
+    ) -> Self {
         debug_assert_eq!(map.registers.len(), N, "descriptor count");
         let mut values = [0; N];
         for (v, r) in values.iter_mut().zip(map.registers) {
             *v = r.reset;
         }
-        Core {
+        for &(reg, bits) in impl_defined {
+            if let (Some(v), Some(r)) = (values.get_mut(reg), map.registers.get(reg)) {
+                *v = (*v & !r.impl_defined) | (bits & r.impl_defined);
+            }
+        }
+        let mut core = Core {
             values,
             once: [0; N],
+            present: [u64::MAX; N],
             completion,
-        }
+        };
+        core.apply_presence(map);
+        core
     }
 
-    /// Rebuilds a state from parts a snapshot has validated.
-    pub(crate) fn from_parts(values: [u64; N], once: [u64; N], completion: Completion) -> Self {
-        Core {
+    /// Rebuilds a state from parts a snapshot has validated (absent fields hold 0).
+    pub(crate) fn from_parts(
+        map: &MapDesc,
+        values: [u64; N],
+        once: [u64; N],
+        completion: Completion,
+    ) -> Self {
+        let mut core = Core {
             values,
             once,
+            present: [u64::MAX; N],
             completion,
+        };
+        core.apply_presence(map);
+        core
+    }
+
+    /// Field presence ("Field presence" in [`regdef::access`]): evaluates every field's
+    /// `present_when` on the current implementation-defined values, records the
+    /// present bits of each register, and clears the absent ones, which then behave as
+    /// RES0. Terms are never conditional themselves, so one pass suffices.
+    fn apply_presence(&mut self, map: &MapDesc) {
+        for (ri, r) in map.registers.iter().enumerate().take(N) {
+            let present = r.fields.iter().fold(!r.defined, |m, f| {
+                let holds =
+                    presence_holds(f.present_when.iter().map(|p| self.value(p.reg()) & p.mask));
+                m | effective_mask(f.mask, holds)
+            });
+            self.present[ri] = present;
+            self.values[ri] &= present;
         }
     }
 
-    /// Sets the impl-defined bits of register `reg` from `bits` (other bits keep
-    /// their value). Unknown indices are ignored.
-    pub fn set_impl_defined(&mut self, map: &'static MapDesc, reg: usize, bits: u64) {
-        if let (Some(v), Some(r)) = (self.values.get_mut(reg), map.registers.get(reg)) {
-            *v = (*v & !r.impl_defined) | (bits & r.impl_defined);
-        }
+    /// Per register, the bits of its fields that are present (RES0 bits included):
+    /// an absent field's bits are clear.
+    pub const fn present(&self) -> &[u64; N] {
+        &self.present
     }
 
     /// The completion mode.
@@ -120,10 +165,9 @@ impl<const N: usize> Core<N> {
         match gate {
             // IHI0070 6.3.52-6.3.82: each Secure register "is present only when
             // SMMU_S_IDR1.SECURE_IMPL == 1", otherwise RES0.
-            WriteGate::Absent => r
-                .present_when
-                .iter()
-                .all(|p| self.value(p.reg()) & p.mask != 0),
+            WriteGate::Absent => {
+                presence_holds(r.present_when.iter().map(|p| self.value(p.reg()) & p.mask))
+            }
             // IHI0070 3.10, 6.2: Non-secure accesses to Secure registers are RAZ/WI.
             WriteGate::SecurityState => access.may_access(r.bank),
             // IHI0070 6.3.14 (GBPA): taken only while Update reads 0 and only if the
@@ -280,7 +324,8 @@ impl<const N: usize> Core<N> {
     ) {
         let mut v = self.values[ri];
         for (i, f) in r.fields.iter().enumerate() {
-            let reach = f.mask & span.words;
+            // An absent field is RES0: no strobe and no side effect.
+            let reach = f.mask & span.words & self.present[ri];
             if reach == 0 {
                 continue;
             }
@@ -368,15 +413,17 @@ impl<const N: usize> Core<N> {
             raw.outcome = Outcome::Gated(g);
             return raw;
         }
-        // Plain stores of every covered byte at once; RES0 bits are never in a mask.
-        let mut new = WriteRule::Store.apply(old, data, r.plain & span.bytes);
+        // Plain stores of every covered byte at once; RES0 bits are never in a mask,
+        // and absent fields are not in `present`.
+        let reach = span.bytes & self.present[ri];
+        let mut new = WriteRule::Store.apply(old, data, r.plain & reach);
         for &i in r.plain_swmod {
-            if r.fields.get(i).is_some_and(|f| f.mask & span.bytes != 0) {
+            if r.fields.get(i).is_some_and(|f| f.mask & reach != 0) {
                 raw.swmod.insert(i);
             }
         }
         if !r.special.is_empty() {
-            new = self.write_special(r, ri, &span, data, new, &mut raw);
+            new = self.write_special(r, ri, reach, data, new, &mut raw);
         }
         // NextValue::UpdateComplete, immediate: the gate admitted the write only if
         // it set Update, and the update completes at once (Update reads 0).
@@ -397,14 +444,15 @@ impl<const N: usize> Core<N> {
     }
 
     /// The fields a plain store does not cover: guards, write rules other than
-    /// `Store`, write-once, `singlepulse`. Returns the new value.
+    /// `Store`, write-once, `singlepulse`. `reach` is the bytes written, less absent
+    /// fields. Returns the new value.
     /// Inlined so that `raw` stays in registers.
     #[inline(always)]
     fn write_special<R: RegisterId>(
         &mut self,
         r: &'static RegDesc,
         ri: usize,
-        span: &Span,
+        reach: u64,
         data: u64,
         mut new: u64,
         raw: &mut RawWrite<R>,
@@ -415,7 +463,7 @@ impl<const N: usize> Core<N> {
         let mut last_result = Ok(());
         for &i in r.special {
             let Some(f) = r.fields.get(i) else { continue };
-            let reach = f.mask & span.bytes;
+            let reach = f.mask & reach;
             if reach == 0 || f.write_rule == WriteRule::Ignore {
                 continue;
             }
@@ -467,6 +515,8 @@ impl<const N: usize> Core<N> {
         let old = *self.values.get(ai)?;
         // Fields at the same bits (all of CR0ACK's): one masked copy.
         let same = r.ack_same_bits;
+        // An absent control field holds 0, and elaboration gives an ACK field the
+        // presence of its control field, so the copy needs no presence mask.
         let mut new = (old & !same) | (self.value(ri) & same);
         if ack.mirrored & !same != 0 {
             for f in ack.fields.iter().filter(|f| f.mask & same == 0) {
@@ -478,6 +528,8 @@ impl<const N: usize> Core<N> {
                 }
             }
         }
+        // An absent ACK field stays 0 (RES0) whatever its control field holds.
+
         self.values[ai] = new;
         Some(RawMirror { reg: ai, old, new })
     }
@@ -526,6 +578,8 @@ impl<const N: usize> Core<N> {
         let r = map.registers.get(reg).ok_or(HwError::NoSuchRegister(reg))?;
         let id = R::from_index(reg).ok_or(HwError::NoSuchRegister(reg))?;
         let old = self.values[reg];
+        // An absent field takes no hardware update: its input is ignored, as RES0.
+        let new = new & self.present[reg];
         self.values[reg] = new;
         let ack = if new != old {
             self.mirror(map, r, reg).and_then(RawMirror::typed)
@@ -633,8 +687,8 @@ impl<const N: usize> Core<N> {
 
     /// Hardware moves register `reg` towards `desired`: each field that differs takes
     /// its desired value if some hardware input of the field can produce it (a write:
-    /// any value; `hwset`: all ones; `hwclr`: zero). Other fields, and RES0 bits,
-    /// keep their value; the fields refused are reported.
+    /// any value; `hwset`: all ones; `hwclr`: zero). Other fields keep their value and
+    /// are reported as refused; RES0 bits and absent fields are dropped silently.
     pub fn hw_update<R: RegisterId>(
         &mut self,
         map: &'static MapDesc,
@@ -649,6 +703,7 @@ impl<const N: usize> Core<N> {
         let old = self.values[reg];
         let mut new = old;
         let mut refused = FieldSet::EMPTY;
+        let desired = desired & self.present[reg];
         for (i, f) in r.fields.iter().enumerate() {
             let want = desired & f.mask;
             if want == old & f.mask {

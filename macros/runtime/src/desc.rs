@@ -155,6 +155,10 @@ pub struct FieldDesc {
     pub update_complete: bool,
     /// `impl_defined`: its reset comes from the `ImplDefined` configuration.
     pub impl_defined: bool,
+    /// Implementation-defined constants that must all be non-zero for the field to
+    /// exist (the IR's `Field::present_when`); otherwise it is RES0. The engine
+    /// evaluates them once per configuration ([`crate::Core::present`]).
+    pub present_when: &'static [FieldLoc],
     /// Enumeration of its values, for `Debug` output.
     pub encode: Option<&'static EnumDesc>,
 }

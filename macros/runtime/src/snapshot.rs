@@ -171,5 +171,16 @@ fn validate<const N: usize>(map: &MapDesc, repr: Repr) -> Result<Core<N>, String
             None => return Err(format!("`written_once` names an unknown field `{name}`")),
         }
     }
-    Ok(Core::from_parts(values, once, repr.completion))
+    let core = Core::from_parts(map, values, once, repr.completion);
+    // An absent field is RES0 under the restored implementation-defined values.
+    for (i, r) in map.registers.iter().enumerate() {
+        let absent = values[i] & !core.present()[i];
+        if let Some(f) = r.fields.iter().find(|f| f.mask & absent != 0) {
+            return Err(format!(
+                "register `{}`: field `{}` is absent in this configuration and must be 0",
+                r.path, f.name
+            ));
+        }
+    }
+    Ok(core)
 }

@@ -49,7 +49,7 @@ fn malformed_snapshots_are_errors() {
         ),
         (
             r#"{"completion":"immediate","registers":{}}"#,
-            "register `rules.onwrite` is missing (13 missing in all)",
+            "register `rules.onwrite` is missing (15 missing in all)",
         ),
     ] {
         let err = restore(json).unwrap_err();

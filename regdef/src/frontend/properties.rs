@@ -282,7 +282,10 @@ impl TwinUdp {
                 TwinType::SecurityEnum,
                 &[Kind::Addrmap, Kind::Regfile, Kind::Reg],
             ),
-            TwinUdp::PresentWhen => (TwinType::Ref, &[Kind::Addrmap, Kind::Regfile, Kind::Reg]),
+            TwinUdp::PresentWhen => (
+                TwinType::Ref,
+                &[Kind::Addrmap, Kind::Regfile, Kind::Reg, Kind::Field],
+            ),
             TwinUdp::WriteGuard => (TwinType::RefArray, &[Kind::Reg, Kind::Field]),
             TwinUdp::AckOf => (TwinType::Ref, &[Kind::Reg]),
             TwinUdp::UpdateHandshake => (TwinType::Boolean, &[Kind::Field]),
@@ -297,7 +300,7 @@ impl TwinUdp {
                 "property security { type = security_e; component = addrmap | regfile | reg; };"
             }
             TwinUdp::PresentWhen => {
-                "property present_when { type = ref; component = addrmap | regfile | reg; };"
+                "property present_when { type = ref; component = addrmap | regfile | reg | field; };"
             }
             TwinUdp::WriteGuard => {
                 "property write_guard { type = ref[]; component = reg | field; };"

@@ -1159,7 +1159,15 @@ impl Collector<'_> {
         let mut b = want_kinds.to_vec();
         a.sort();
         b.sort();
-        ty_ok && a == b
+        // `present_when` was declared without `field` before fields could be
+        // conditional; such a file still elaborates (a field assignment is then refused
+        // as for any property on a kind it does not list).
+        let exact = a == b;
+        let legacy = t == TwinUdp::PresentWhen && {
+            b.retain(|k| *k != Kind::Field);
+            a == b
+        };
+        ty_ok && (exact || legacy)
     }
 
     fn udp_type(&mut self, t: &UdpTypeAst, span: Span) -> Option<UdpTy> {

@@ -694,6 +694,7 @@ impl Lowerer<'_, '_> {
             precedence,
             encode,
             guard: Vec::new(),
+            present_when: Vec::new(),
             impl_defined: impl_defined.is_some(),
             acknowledges: None,
             read_rule: ReadRule::for_field(sw, onread),
@@ -943,36 +944,18 @@ impl Lowerer<'_, '_> {
         }
     }
 
-    /// `present_when` terms (conjunctive down the hierarchy) and the write gates.
+    /// `present_when` terms (conjunctive down the hierarchy) and the write gates of
+    /// registers; then the `present_when` terms of fields.
     fn presence_and_gates(&mut self, regs: &mut [Register]) {
         for r in 0..regs.len() {
             let n = self.reg_nodes[r];
             let chain: Vec<NodeId> = self.tree.ancestry(n).collect();
             let mut terms = Vec::new();
             for &a in chain.iter().rev() {
-                let Some(pv) = self.udp_val(a, TwinUdp::PresentWhen).cloned() else {
-                    continue;
-                };
-                let Value::Ref(rf) = &pv.value else {
-                    continue;
-                };
-                let Some(fr) = self.resolve_field(a, rf, "`present_when`") else {
-                    continue;
-                };
-                let target = &regs[fr.reg.0].fields[fr.field];
-                if !target.impl_defined || !is_constant(target) {
-                    let path = format!("{}.{}", regs[fr.reg.0].path, target.name);
-                    self.rep
-                        .error(
-                            codes::UDP_USE,
-                            rf.span,
-                            format!("`present_when` needs an implementation-defined constant, but `{path}` is not one"),
-                        )
-                        .hint("the field must be `sw = r; hw = na;` with `impl_defined` and a reset");
-                    continue;
-                }
-                if !terms.contains(&fr) {
-                    terms.push(fr);
+                if let Some(fr) = self.presence_term(a, regs) {
+                    if !terms.contains(&fr) {
+                        terms.push(fr);
+                    }
                 }
             }
             let reg = &mut regs[r];
@@ -987,6 +970,90 @@ impl Lowerer<'_, '_> {
                 reg.write_gates.push(WriteGate::UpdateHandshake);
             }
         }
+        for r in 0..regs.len() {
+            for i in 0..regs[r].fields.len() {
+                let f = self.field_nodes[r][i];
+                if let Some(fr) = self.presence_term(f, regs) {
+                    regs[r].fields[i].present_when = vec![fr];
+                }
+            }
+        }
+        // A term is read as the constant it is declared to be, so it may not be
+        // conditional itself: back ends evaluate every condition once, in any order.
+        for r in 0..regs.len() {
+            for i in 0..regs[r].fields.len() {
+                let Some(&term) = regs[r].fields[i].present_when.first() else {
+                    continue;
+                };
+                if regs[term.reg.0].fields[term.field].present_when.is_empty() {
+                    continue;
+                }
+                let span = self
+                    .udp_val(self.field_nodes[r][i], TwinUdp::PresentWhen)
+                    .map_or(Span::default(), |p| p.vspan);
+                let path = format!(
+                    "{}.{}",
+                    regs[term.reg.0].path, regs[term.reg.0].fields[term.field].name
+                );
+                self.rep
+                    .error(
+                        codes::UDP_USE,
+                        span,
+                        format!("`present_when` term `{path}` has a presence condition of its own"),
+                    )
+                    .hint("reference the feature's ID field directly");
+                regs[r].fields[i].present_when.clear();
+            }
+        }
+        // An ACK field mirrors its control field, so it exists exactly when that does
+        // (CR0ACK.VMW with CR0.VMW, IHI0070 6.3.10): back ends copy the control bits
+        // without a presence test of their own.
+        for r in 0..regs.len() {
+            for i in 0..regs[r].fields.len() {
+                let Some(c) = regs[r].fields[i].acknowledges else {
+                    continue;
+                };
+                let ctrl = &regs[c.reg.0].fields[c.field];
+                if ctrl.present_when == regs[r].fields[i].present_when {
+                    continue;
+                }
+                let path = format!("{}.{}", regs[c.reg.0].path, ctrl.name);
+                let span = self.tree.nodes[self.field_nodes[r][i]].span;
+                self.rep
+                    .error(
+                        codes::UDP_USE,
+                        span,
+                        format!(
+                            "ACK field `{}` must have the same `present_when` as `{path}`, which it acknowledges",
+                            regs[r].fields[i].name
+                        ),
+                    )
+                    .hint("give both fields the same condition");
+            }
+        }
+    }
+
+    /// The field named by the `present_when` set on `node` (a component or a field),
+    /// which must be an implementation-defined constant.
+    fn presence_term(&mut self, node: NodeId, regs: &[Register]) -> Option<FieldRef> {
+        let pv = self.udp_val(node, TwinUdp::PresentWhen).cloned()?;
+        let Value::Ref(rf) = &pv.value else {
+            return None;
+        };
+        let fr = self.resolve_field(node, rf, "`present_when`")?;
+        let target = &regs[fr.reg.0].fields[fr.field];
+        if !target.impl_defined || !is_constant(target) {
+            let path = format!("{}.{}", regs[fr.reg.0].path, target.name);
+            self.rep
+                .error(
+                    codes::UDP_USE,
+                    rf.span,
+                    format!("`present_when` needs an implementation-defined constant, but `{path}` is not one"),
+                )
+                .hint("the field must be `sw = r; hw = na;` with `impl_defined` and a reset");
+            return None;
+        }
+        Some(fr)
     }
 
     /// `write_guard` (expanded with ACK mirrors) and `swwe`/`swwel` references.
