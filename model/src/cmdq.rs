@@ -590,6 +590,58 @@ fn worlds(list: &[StreamWorld]) -> WorldSet {
     WorldSet::of(list)
 }
 
+/// The four TLBI_EL2_* forms, which the Non-secure and the Secure state share with
+/// only the EL2 worlds told apart.
+#[derive(Copy, Clone)]
+enum El2Tlbi {
+    All,
+    Asid(u16),
+    Va(u16, TlbiAddress),
+    Vaa(TlbiAddress),
+}
+
+impl El2Tlbi {
+    /// The scope in the EL2 worlds of `sec`. With E2H (CR2.E2H / S_CR2.E2H) the EL2
+    /// regime is the ASID-tagged EL2-E2H one, so the VA forms name that world and
+    /// honour the ASID; the ASID form only ever names it (IHI0070 4.4.2).
+    fn scope(self, sec: SecSid, e2h: bool) -> TlbScope {
+        let (every, plain, host) = match sec {
+            SecSid::NonSecure => (WorldSet::NS_EL2, StreamWorld::NsEl2, StreamWorld::NsEl2E2h),
+            SecSid::Secure => (
+                WorldSet::SECURE_EL2,
+                StreamWorld::SecureEl2,
+                StreamWorld::SecureEl2E2h,
+            ),
+        };
+        let by_va = worlds(&[if e2h { host } else { plain }]);
+        let s = TlbScope::sec_sid(sec);
+        match self {
+            El2Tlbi::All => TlbScope { worlds: every, ..s },
+            El2Tlbi::Asid(asid) => TlbScope {
+                worlds: worlds(&[host]),
+                stages: StageSet::STAGE1,
+                asid: Some(asid),
+                include_global: false,
+                ..s
+            },
+            El2Tlbi::Va(asid, address) => TlbScope {
+                worlds: by_va,
+                stages: StageSet::STAGE1,
+                asid: e2h.then_some(asid),
+                include_global: true,
+                range: Some(address.range(RangeSpace::Input)),
+                ..s
+            },
+            El2Tlbi::Vaa(address) => TlbScope {
+                worlds: by_va,
+                stages: StageSet::STAGE1,
+                range: Some(address.range(RangeSpace::Input)),
+                ..s
+            },
+        }
+    }
+}
+
 impl Command {
     /// The invalidation the command performs, if it is one (IHI0070 4.3, 4.4).
     ///
@@ -609,13 +661,8 @@ impl Command {
         let tlb = |sec: SecSid, f: &dyn Fn(TlbScope) -> TlbScope| {
             Some(Invalidation::Tlb(f(TlbScope::sec_sid(sec))))
         };
-        let el2 = |sec: SecSid, plain: StreamWorld, e2h_world: StreamWorld| {
-            if ctx.e2h[sec.index()] {
-                (worlds(&[e2h_world]), true)
-            } else {
-                (worlds(&[plain]), false)
-            }
-        };
+        let el2 =
+            |sec: SecSid, op: El2Tlbi| Some(Invalidation::Tlb(op.scope(sec, ctx.e2h[sec.index()])));
         match *self {
             Command::PrefetchConfig { .. } | Command::PrefetchAddr { .. } | Command::Sync(_) => {
                 None
@@ -701,71 +748,17 @@ impl Command {
                 range: Some(address.range(RangeSpace::Input)),
                 ..s
             }),
-            // IHI0070 4.4.2.7-10: Non-secure EL2 entries from either queue; VA forms
-            // follow CR2.E2H.
-            Command::TlbiEl2All => tlb(NonSecure, &|s| TlbScope {
-                worlds: WorldSet::NS_EL2,
-                ..s
-            }),
-            Command::TlbiEl2Asid { asid } => tlb(NonSecure, &|s| TlbScope {
-                worlds: worlds(&[StreamWorld::NsEl2E2h]),
-                stages: StageSet::STAGE1,
-                asid: Some(asid),
-                include_global: false,
-                ..s
-            }),
-            Command::TlbiEl2Va { asid, address } => {
-                let (w, tagged) = el2(NonSecure, StreamWorld::NsEl2, StreamWorld::NsEl2E2h);
-                tlb(NonSecure, &|s| TlbScope {
-                    worlds: w,
-                    stages: StageSet::STAGE1,
-                    asid: tagged.then_some(asid),
-                    include_global: true,
-                    range: Some(address.range(RangeSpace::Input)),
-                    ..s
-                })
-            }
-            Command::TlbiEl2Vaa { address } => {
-                let (w, _) = el2(NonSecure, StreamWorld::NsEl2, StreamWorld::NsEl2E2h);
-                tlb(NonSecure, &|s| TlbScope {
-                    worlds: w,
-                    stages: StageSet::STAGE1,
-                    range: Some(address.range(RangeSpace::Input)),
-                    ..s
-                })
-            }
-            // IHI0070 4.4.2.11-14: the same for Secure EL2, following S_CR2.E2H.
-            Command::TlbiSEl2All => tlb(Secure, &|s| TlbScope {
-                worlds: WorldSet::SECURE_EL2,
-                ..s
-            }),
-            Command::TlbiSEl2Asid { asid } => tlb(Secure, &|s| TlbScope {
-                worlds: worlds(&[StreamWorld::SecureEl2E2h]),
-                stages: StageSet::STAGE1,
-                asid: Some(asid),
-                include_global: false,
-                ..s
-            }),
-            Command::TlbiSEl2Va { asid, address } => {
-                let (w, tagged) = el2(Secure, StreamWorld::SecureEl2, StreamWorld::SecureEl2E2h);
-                tlb(Secure, &|s| TlbScope {
-                    worlds: w,
-                    stages: StageSet::STAGE1,
-                    asid: tagged.then_some(asid),
-                    include_global: true,
-                    range: Some(address.range(RangeSpace::Input)),
-                    ..s
-                })
-            }
-            Command::TlbiSEl2Vaa { address } => {
-                let (w, _) = el2(Secure, StreamWorld::SecureEl2, StreamWorld::SecureEl2E2h);
-                tlb(Secure, &|s| TlbScope {
-                    worlds: w,
-                    stages: StageSet::STAGE1,
-                    range: Some(address.range(RangeSpace::Input)),
-                    ..s
-                })
-            }
+            // IHI0070 4.4.2.7-14: EL2 entries of the Non-secure state from either
+            // queue, of the Secure state from the Secure queue (decode refuses
+            // TLBI_S_EL2_* on the Non-secure one).
+            Command::TlbiEl2All => el2(NonSecure, El2Tlbi::All),
+            Command::TlbiEl2Asid { asid } => el2(NonSecure, El2Tlbi::Asid(asid)),
+            Command::TlbiEl2Va { asid, address } => el2(NonSecure, El2Tlbi::Va(asid, address)),
+            Command::TlbiEl2Vaa { address } => el2(NonSecure, El2Tlbi::Vaa(address)),
+            Command::TlbiSEl2All => el2(Secure, El2Tlbi::All),
+            Command::TlbiSEl2Asid { asid } => el2(Secure, El2Tlbi::Asid(asid)),
+            Command::TlbiSEl2Va { asid, address } => el2(Secure, El2Tlbi::Va(asid, address)),
+            Command::TlbiSEl2Vaa { address } => el2(Secure, El2Tlbi::Vaa(address)),
             // IHI0070 4.4.3.2: Non-secure EL1 entries of the VMID, all stages.
             Command::TlbiS12Vmall { vmid } => tlb(NonSecure, &|s| TlbScope {
                 worlds: worlds(&[StreamWorld::NsEl1]),
