@@ -8,7 +8,7 @@
 use crate::config::{AddressSize, SmmuConfig};
 use crate::memory::{GuestMemory, Pas};
 use crate::stream_table::{
-    read_dwords, CdTableFormat, DefaultSubstream, Stage1Source, StreamWorld,
+    read_dwords, set_descriptor_field, CdTableFormat, DefaultSubstream, Stage1Source, StreamWorld,
 };
 use crate::walk::{Granule, Stage1Regime, WalkFault, WalkGeometry};
 
@@ -208,18 +208,7 @@ impl ContextDescriptor {
     /// A range that is reversed, beyond bit 511 or crossing a double word is
     /// ignored.
     pub fn set_field(&mut self, hi: u32, lo: u32, value: u64) {
-        if hi < lo || hi >= 512 || hi / 64 != lo / 64 {
-            return;
-        }
-        let dw = &mut self.dwords[(lo / 64) as usize];
-        let shift = lo % 64;
-        let width = hi - lo + 1;
-        let mask = if width >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << width) - 1
-        };
-        *dw = (*dw & !(mask << shift)) | ((value & mask) << shift);
+        set_descriptor_field(&mut self.dwords, hi, lo, value);
     }
 
     const fn bits(&self, dw: usize, hi: u32, lo: u32) -> u64 {

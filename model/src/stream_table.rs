@@ -256,6 +256,24 @@ pub const fn bank_pas(state: SecSid) -> Pas {
     }
 }
 
+/// Sets bits `[hi:lo]` of a 512-bit descriptor (STE or CD) to `value`, truncated to
+/// the field; a range that is reversed, beyond bit 511 or crossing a double word is
+/// ignored, so a test or tool building descriptors cannot panic the model.
+pub(crate) fn set_descriptor_field(dwords: &mut [u64; 8], hi: u32, lo: u32, value: u64) {
+    if hi < lo || hi >= 512 || hi / 64 != lo / 64 {
+        return;
+    }
+    let dw = &mut dwords[(lo / 64) as usize];
+    let shift = lo % 64;
+    let width = hi - lo + 1;
+    let mask = if width >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << width) - 1
+    };
+    *dw = (*dw & !(mask << shift)) | ((value & mask) << shift);
+}
+
 /// Reads a 64-byte structure (STE or CD) as double words; `Err(addr)` on abort or
 /// an address beyond the OAS (IHI0070 3.4.3: an out-of-range structure address is
 /// reported as a fetch abort).
@@ -368,18 +386,7 @@ impl StreamTableEntry {
     /// A range that is reversed, beyond bit 511 or crossing a double word is
     /// ignored.
     pub fn set_field(&mut self, hi: u32, lo: u32, value: u64) {
-        if hi < lo || hi >= 512 || hi / 64 != lo / 64 {
-            return;
-        }
-        let dw = &mut self.dwords[(lo / 64) as usize];
-        let shift = lo % 64;
-        let width = hi - lo + 1;
-        let mask = if width >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << width) - 1
-        };
-        *dw = (*dw & !(mask << shift)) | ((value & mask) << shift);
+        set_descriptor_field(&mut self.dwords, hi, lo, value);
     }
 
     /// V.
