@@ -184,9 +184,10 @@ pub struct SmmuConfig {
     /// IHI0070 6.3.14): `true` gives a default-deny SMMU that aborts every transaction
     /// until software enables translation or clears ABORT.
     pub gbpa_abort_at_reset: bool,
-    /// Entries in the configuration cache (STE + CD per stream/substream).
+    /// Entries in the configuration cache (STE + CD per stream/substream), 1 to
+    /// [`SmmuConfig::MAX_CACHE_CAPACITY`].
     pub config_cache_capacity: usize,
-    /// Entries in the IOTLB.
+    /// Entries in the IOTLB, 1 to [`SmmuConfig::MAX_CACHE_CAPACITY`].
     pub tlb_capacity: usize,
 }
 
@@ -271,6 +272,14 @@ pub enum ConfigError {
     /// A cache needs room for at least one entry.
     #[error("{0} capacity must be at least 1")]
     ZeroCapacity(&'static str),
+    /// A cache capacity above [`SmmuConfig::MAX_CACHE_CAPACITY`].
+    #[error("{cache} capacity {capacity} is above the limit of {max} entries", max = SmmuConfig::MAX_CACHE_CAPACITY)]
+    CapacityTooLarge {
+        /// Which cache.
+        cache: &'static str,
+        /// The capacity asked for.
+        capacity: usize,
+    },
     /// IDR0.Hyp is RES0 unless both stages are implemented (IHI0070 6.3.1).
     #[error("EL2 StreamWorlds (IDR0.Hyp) require stage 1 and stage 2")]
     HypWithoutBothStages,
@@ -281,6 +290,10 @@ pub enum ConfigError {
 }
 
 impl SmmuConfig {
+    /// The largest configuration cache or IOTLB the model accepts: 2^20 entries, far
+    /// more than any SMMU caches, small enough that allocating it cannot fail.
+    pub const MAX_CACHE_CAPACITY: usize = 1 << 20;
+
     /// QEMU 7.2's `arm-smmuv3`: stage 1 only, no Secure state, 44-bit OAS, all granules,
     /// SIDSIZE 16, no substreams, CMDQS/EVENTQS 19, ASID16, 2-level stream tables, no
     /// CD2L/MSI/Hyp, terminate model (behaviour.md 0.3 with `stage=1`).
@@ -363,11 +376,18 @@ impl SmmuConfig {
         if self.stall_model != StallModel::TerminateOnly {
             return Err(ConfigError::StallModelUnsupported(self.stall_model));
         }
-        if self.config_cache_capacity == 0 {
-            return Err(ConfigError::ZeroCapacity("configuration cache"));
-        }
-        if self.tlb_capacity == 0 {
-            return Err(ConfigError::ZeroCapacity("IOTLB"));
+        for (cache, capacity) in [
+            ("configuration cache", self.config_cache_capacity),
+            ("IOTLB", self.tlb_capacity),
+        ] {
+            if capacity == 0 {
+                return Err(ConfigError::ZeroCapacity(cache));
+            }
+            // The caches allocate their slots up front, so an absurd capacity from a
+            // scenario file must be refused here rather than abort the process.
+            if capacity > Self::MAX_CACHE_CAPACITY {
+                return Err(ConfigError::CapacityTooLarge { cache, capacity });
+            }
         }
         if self.hyp && !(self.stage1 && self.stage2) {
             return Err(ConfigError::HypWithoutBothStages);
@@ -534,6 +554,16 @@ mod tests {
                     ..base.clone()
                 },
                 ConfigError::ZeroCapacity("configuration cache"),
+            ),
+            (
+                SmmuConfig {
+                    tlb_capacity: 4_000_000_000,
+                    ..base.clone()
+                },
+                ConfigError::CapacityTooLarge {
+                    cache: "IOTLB",
+                    capacity: 4_000_000_000,
+                },
             ),
             (
                 SmmuConfig {

@@ -254,6 +254,10 @@ impl<M: GuestMemory, I: InterruptSink, T: TraceSink> Smmu<M, I, T> {
                 "an enabled Command queue without error holds unconsumed commands",
             ));
         }
+        // The Event queue has no such check: software writes EVENTQ_CONS freely, so
+        // every PROD/CONS pair (even one claiming more entries than the queue holds)
+        // is a state a guest can reach; the next event treats an inconsistent queue
+        // as full (IHI0070 3.5; docs/spec-choices.md Q-04).
         Ok(())
     }
 }

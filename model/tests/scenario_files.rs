@@ -287,6 +287,18 @@ fn invalid_scenarios_are_errors_naming_the_step() {
     .unwrap();
     let err = scenario::run(&s, &mut Vec::new()).unwrap_err();
     assert!(err.to_string().contains("IDR0.ST_LEVEL"), "{err}");
+    // A cache too large to allocate is refused, not an aborted process.
+    let s = Scenario::from_json(
+        r#"{"name": "x", "config": {"tlb_capacity": 4000000000}, "steps": []}"#,
+    )
+    .unwrap();
+    let err = scenario::run(&s, &mut Vec::new()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("IOTLB capacity 4000000000 is above the limit of 1048576 entries"),
+        "{err}"
+    );
+    assert_eq!(scenario::exit_code(&Err(err)), 2);
 }
 
 #[test]
