@@ -154,6 +154,44 @@ fn shipped_scenarios_pass() {
 }
 
 #[test]
+fn run_trace_writes_every_mmio_access_and_hardware_update() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let trace = dir.path().join("trace.jsonl");
+    let o = twinreg(&[
+        "run",
+        "verif/scenarios/secure_bringup.json",
+        "--trace",
+        trace.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let steps = stdout(&o);
+    let text = std::fs::read_to_string(&trace).expect("the trace was written");
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each trace line is JSON"))
+        .collect();
+    let kind = |r: &serde_json::Value| r["kind"].as_str().unwrap_or("").to_owned();
+    // One trace record per MMIO step the scenario ran, in the same order.
+    let mmio_steps = steps
+        .lines()
+        .filter(|l| l.contains(r#""op":"mmio_read""#) || l.contains(r#""op":"mmio_write""#))
+        .count();
+    let mmio_records: Vec<_> = records
+        .iter()
+        .filter(|r| kind(r).starts_with("mmio_"))
+        .collect();
+    assert_eq!(mmio_records.len(), mmio_steps);
+    // The Secure bring-up writes S_INIT (0x803c) Securely, and the SMMU clears
+    // INV_ALL from the hardware side.
+    assert!(mmio_records
+        .iter()
+        .any(|r| r["offset"] == 0x803c && r["security"] == "secure" && kind(r) == "mmio_write"));
+    assert!(records
+        .iter()
+        .any(|r| kind(r) == "hw" && r["path"] == "smmuv3.s.s_init" && r["name"] == "inv_all"));
+}
+
+#[test]
 fn generate_writes_every_artefact_and_matches_the_committed_docs() {
     let dir = tempfile::tempdir().expect("temp dir");
     let o = twinreg(&["generate", "--out", dir.path().to_str().expect("utf-8")]);
