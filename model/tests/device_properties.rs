@@ -73,8 +73,12 @@ fn poke() -> impl Strategy<Value = Poke> {
     ]
 }
 
+/// A case that runs this long is a hang, reported as a failure of that case rather
+/// than a stalled test run (generous: debug build, two shared cores).
+const HANG_MS: u32 = 20_000;
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig { cases: 64, timeout: HANG_MS, ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_queues_and_pointers_do_bounded_work(

@@ -9,6 +9,10 @@ use smmu::walk::{AccessKind, Granule, WalkGeometry};
 use smmu::{BankRegisters, GuestMemory, InMemoryGuest, Pas, SecSid, Translator};
 
 /// Small memories so that random pointers often land inside them.
+/// A case that runs this long is a hang, reported as a failure of that case rather
+/// than a stalled test run (generous: debug build, two shared cores).
+const HANG_MS: u32 = 20_000;
+
 const NS_BASE: u64 = 0x4000_0000;
 const S_BASE: u64 = 0x0E00_0000;
 const SIZE: u64 = 0x4_0000;
@@ -101,7 +105,7 @@ fn garbage_guest(ns: &[(u64, u64)], s: &[(u64, u64)]) -> InMemoryGuest {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 384, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 384, timeout: HANG_MS, ..ProptestConfig::default() })]
 
     /// Garbage stream tables, CDs and page tables give a result or an architected
     /// fault: no panic, no hang. Non-secure streams never produce Secure output.
@@ -353,7 +357,7 @@ fn structured_request(streams: usize) -> impl Strategy<Value = (usize, usize, u6
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, timeout: HANG_MS, ..ProptestConfig::default() })]
 
     /// With memory unchanged, a translator that keeps its caches answers every
     /// request exactly as a fresh translator (empty caches) does.
