@@ -2,7 +2,7 @@
 # command and what .ci/run calls.
 CARGO ?= cargo
 
-.PHONY: test tools check lint fmt generate bench soak
+.PHONY: test tools check lint fmt generate bench soak fuzz-check
 
 ## Install the external tools (apt: verilator iverilog yosys; .venv: systemrdl-compiler, PeakRDL), then run every test.
 test: tools
@@ -18,6 +18,12 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
+	$(MAKE) fuzz-check
+
+## The cargo-fuzz targets (outside the workspace: they need libFuzzer) still compile.
+fuzz-check:
+	$(CARGO) check --locked --manifest-path regdef/fuzz/Cargo.toml --target-dir target/fuzz
+	$(CARGO) check --locked --manifest-path model/fuzz/Cargo.toml --target-dir target/fuzz
 
 fmt:
 	$(CARGO) fmt --all
