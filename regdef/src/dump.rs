@@ -30,10 +30,308 @@ pub fn to_json(map: &RegisterMap) -> Value {
 
 /// Writes the map as compact JSON to `out` (pipe it through `jq` to read it).
 ///
-/// Serialises straight from the IR through a borrowed view: building a
-/// [`serde_json::Value`] first cost as much as parsing and elaborating the file.
-pub fn write_json(map: &RegisterMap, out: impl std::io::Write) -> serde_json::Result<()> {
-    serde_json::to_writer(out, &MapView::new(map))
+/// The same text as serialising [`to_json`]'s view with `serde_json` (a test holds
+/// them equal), written by hand for the map, register, field and layout objects:
+/// their keys are constants, and going through `serde` for every key and value cost
+/// as much as elaborating the file. Values of the IR's own types still go through
+/// `serde_json`.
+pub fn write_json(map: &RegisterMap, mut out: impl std::io::Write) -> serde_json::Result<()> {
+    let buf = to_json_bytes(map)?;
+    out.write_all(&buf).map_err(serde_json::Error::io)
+}
+
+/// [`write_json`] into a new buffer.
+pub fn to_json_bytes(map: &RegisterMap) -> serde_json::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(64 * 1024 + map.registers.len() * 2048);
+    json::map(&mut buf, map)?;
+    Ok(buf)
+}
+
+/// The hand-written half of [`write_json`]: compact JSON exactly as `serde_json`
+/// writes the derived views below.
+mod json {
+    use serde::Serialize;
+
+    use crate::ir::{Field, FieldRef, Layout, Register, RegisterMap};
+
+    type Out = Vec<u8>;
+
+    /// A string with `serde_json`'s escapes: `"`, `\\`, and the control characters
+    /// (short forms where JSON has them, else `\u00xx`).
+    pub(super) fn string(out: &mut Out, s: &str) {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        let bytes = s.as_bytes();
+        let mut start = 0;
+        // Skip eight bytes at a time while none needs an escape (the common case).
+        let mut clean = 0;
+        while let Some(chunk) = bytes.get(clean..clean + 8) {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            if needs_escape(u64::from_le_bytes(word)) {
+                break;
+            }
+            clean += 8;
+        }
+        for (i, &b) in bytes.iter().enumerate().skip(clean) {
+            if b >= 0x20 && b != b'"' && b != b'\\' {
+                continue;
+            }
+            out.extend_from_slice(&bytes[start..i]);
+            start = i + 1;
+            match b {
+                b'"' => out.extend_from_slice(b"\\\""),
+                b'\\' => out.extend_from_slice(b"\\\\"),
+                0x08 => out.extend_from_slice(b"\\b"),
+                0x0c => out.extend_from_slice(b"\\f"),
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                b'\t' => out.extend_from_slice(b"\\t"),
+                _ => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    out.extend_from_slice(b"\\u00");
+                    out.push(HEX[usize::from(b >> 4)]);
+                    out.push(HEX[usize::from(b & 0xf)]);
+                }
+            }
+        }
+        out.extend_from_slice(&bytes[start..]);
+        out.push(b'"');
+    }
+
+    /// Whether any byte of `w` is a control character, `"` or `\\` (exact: a byte
+    /// at or above 0x80 never matches).
+    fn needs_escape(w: u64) -> bool {
+        const LO: u64 = 0x0101_0101_0101_0101;
+        const HI: u64 = 0x8080_8080_8080_8080;
+        let below_space = w.wrapping_sub(LO * 0x20) & !w & HI;
+        let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+        below_space | zero(w ^ (LO * u64::from(b'"'))) | zero(w ^ (LO * u64::from(b'\\'))) != 0
+    }
+
+    fn uint(out: &mut Out, v: u64) {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        let mut v = v;
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        out.extend_from_slice(&digits[i..]);
+    }
+
+    fn boolean(out: &mut Out, b: bool) {
+        out.extend_from_slice(if b { b"true" } else { b"false" });
+    }
+
+    fn opt_str(out: &mut Out, s: Option<&str>) {
+        match s {
+            Some(s) => string(out, s),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+
+    /// `,"key":` (or `{"key":` with `open`) as one constant.
+    macro_rules! key {
+        ($out:expr, $k:literal) => {
+            $out.extend_from_slice(concat!(",\"", $k, "\":").as_bytes())
+        };
+        ($out:expr, open $k:literal) => {
+            $out.extend_from_slice(concat!("{\"", $k, "\":").as_bytes())
+        };
+    }
+
+    fn serde(out: &mut Out, v: &(impl Serialize + ?Sized)) -> serde_json::Result<()> {
+        serde_json::to_writer(out, v)
+    }
+
+    /// `[item,item]`.
+    fn array<T>(
+        out: &mut Out,
+        items: impl IntoIterator<Item = T>,
+        mut each: impl FnMut(&mut Out, T) -> serde_json::Result<()>,
+    ) -> serde_json::Result<()> {
+        out.push(b'[');
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            each(out, item)?;
+        }
+        out.push(b']');
+        Ok(())
+    }
+
+    /// [`RegisterMap::field_path`], written in place.
+    fn field_path(out: &mut Out, map: &RegisterMap, f: FieldRef) {
+        let path = &map.reg(f.reg).path;
+        let name = &map.field(f).name;
+        let mut s = String::with_capacity(path.len() + 1 + name.len());
+        s.push_str(path);
+        s.push('.');
+        s.push_str(name);
+        string(out, &s);
+    }
+
+    pub(super) fn map(out: &mut Out, map: &RegisterMap) -> serde_json::Result<()> {
+        key!(out, open "top");
+        string(out, &map.top);
+        key!(out, "name");
+        opt_str(out, map.name.as_deref());
+        key!(out, "desc");
+        opt_str(out, map.desc.as_deref());
+        key!(out, "registers");
+        array(out, &map.registers, |out, r| register(out, map, r))?;
+        key!(out, "layouts");
+        array(out, &map.layouts, |out, l| {
+            layout(out, map, l);
+            Ok(())
+        })?;
+        key!(out, "enums");
+        serde(out, &map.enums)?;
+        key!(out, "properties");
+        serde(out, &map.properties)?;
+        out.push(b'}');
+        Ok(())
+    }
+
+    fn register(out: &mut Out, map: &RegisterMap, r: &Register) -> serde_json::Result<()> {
+        key!(out, open "path");
+        string(out, &r.path);
+        key!(out, "address");
+        uint(out, r.address);
+        key!(out, "width");
+        uint(out, r.width.into());
+        key!(out, "access_width");
+        uint(out, r.access_width.into());
+        key!(out, "security");
+        string(out, r.security.as_str());
+        key!(out, "layout");
+        string(out, &map.layout(r.layout).name);
+        key!(out, "array_index");
+        array(out, &r.array_index, |out, &i| {
+            uint(out, i);
+            Ok(())
+        })?;
+        key!(out, "present_when");
+        array(out, &r.present_when, |out, &f| {
+            field_path(out, map, f);
+            Ok(())
+        })?;
+        key!(out, "update_field");
+        opt_str(out, r.update_field.map(|i| r.fields[i].name.as_str()));
+        key!(out, "ack_of");
+        opt_str(out, r.ack_of.map(|a| map.reg(a).path.as_str()));
+        key!(out, "acked_by");
+        opt_str(out, r.acked_by.map(|a| map.reg(a).path.as_str()));
+        key!(out, "write_gates");
+        serde(out, &r.write_gates)?;
+        key!(out, "udps");
+        serde(out, &r.udps)?;
+        key!(out, "fields");
+        array(out, &r.fields, |out, f| field(out, map, f))?;
+        out.push(b'}');
+        Ok(())
+    }
+
+    fn field(out: &mut Out, map: &RegisterMap, f: &Field) -> serde_json::Result<()> {
+        key!(out, open "name");
+        string(out, &f.name);
+        key!(out, "lsb");
+        uint(out, f.lsb.into());
+        key!(out, "msb");
+        uint(out, f.msb.into());
+        key!(out, "sw");
+        string(out, f.sw.as_str());
+        key!(out, "hw");
+        string(out, f.hw.as_str());
+        key!(out, "reset");
+        match f.reset {
+            Some(v) => uint(out, v),
+            None => out.extend_from_slice(b"null"),
+        }
+        key!(out, "onread");
+        opt_str(out, f.onread.map(|o| o.as_str()));
+        key!(out, "onwrite");
+        opt_str(out, f.onwrite.map(|o| o.as_str()));
+        key!(out, "singlepulse");
+        boolean(out, f.singlepulse);
+        key!(out, "swmod");
+        boolean(out, f.swmod);
+        key!(out, "swacc");
+        boolean(out, f.swacc);
+        key!(out, "hwset");
+        boolean(out, f.hwset);
+        key!(out, "hwclr");
+        boolean(out, f.hwclr);
+        key!(out, "hw_enable");
+        serde(out, &f.hw_enable)?;
+        key!(out, "precedence");
+        serde(out, &f.precedence)?;
+        key!(out, "encode");
+        opt_str(out, f.encode.map(|e| map.enums[e.0].name.as_str()));
+        key!(out, "impl_defined");
+        boolean(out, f.impl_defined);
+        key!(out, "present_when");
+        array(out, &f.present_when, |out, &p| {
+            field_path(out, map, p);
+            Ok(())
+        })?;
+        key!(out, "guard");
+        array(out, &f.guard, |out, g| {
+            key!(out, open "field");
+            field_path(out, map, g.field);
+            key!(out, "when_set");
+            boolean(out, g.when_set);
+            out.push(b'}');
+            Ok(())
+        })?;
+        key!(out, "acknowledges");
+        match f.acknowledges {
+            Some(a) => field_path(out, map, a),
+            None => out.extend_from_slice(b"null"),
+        }
+        key!(out, "read_rule");
+        serde(out, &f.read_rule)?;
+        key!(out, "write_rule");
+        serde(out, &f.write_rule)?;
+        key!(out, "next_value");
+        serde(out, &f.next_value)?;
+        key!(out, "udps");
+        serde(out, &f.udps)?;
+        out.push(b'}');
+        Ok(())
+    }
+
+    fn layout(out: &mut Out, map: &RegisterMap, l: &Layout) {
+        key!(out, open "name");
+        string(out, &l.name);
+        key!(out, "width");
+        uint(out, l.width.into());
+        key!(out, "banked");
+        boolean(out, l.banked);
+        key!(out, "instances");
+        let _ = array(out, &l.instances, |out, &r| {
+            string(out, &map.reg(r).path);
+            Ok(())
+        });
+        key!(out, "fields");
+        let _ = array(out, &l.fields, |out, f| {
+            key!(out, open "name");
+            string(out, &f.name);
+            key!(out, "lsb");
+            uint(out, f.lsb.into());
+            key!(out, "msb");
+            uint(out, f.msb.into());
+            out.push(b'}');
+            Ok(())
+        });
+        out.push(b'}');
+    }
 }
 
 #[derive(Serialize)]
@@ -343,4 +641,49 @@ pub fn to_table(map: &RegisterMap) -> String {
         .collect::<Vec<_>>()
         .join("\n")
         + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hand-written writer and the derived view agree byte for byte.
+    #[test]
+    fn write_json_is_the_serde_view() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/smmuv3.rdl");
+        let text = std::fs::read_to_string(path).expect("smmuv3.rdl is readable");
+        let map = crate::compile_source("smmuv3.rdl", &text).expect("smmuv3.rdl compiles");
+        let mut fast = Vec::new();
+        write_json(&map, &mut fast).expect("writes");
+        let slow = serde_json::to_vec(&MapView::new(&map)).expect("serialises");
+        assert!(fast == slow, "write_json differs from the serde view");
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_does() {
+        let all: String = (0u8..0x80)
+            .map(char::from)
+            .chain("é\u{2028}".chars())
+            .collect();
+        let mut cases = vec![
+            String::new(),
+            "plain".to_owned(),
+            "a\"b\\c".to_owned(),
+            "\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f}".to_owned(),
+            all,
+        ];
+        // Every special character at every position of a long clean run.
+        for c in (0u8..0x20).chain([b'"', b'\\', b' ', b'!', b'#', b'[', b']', 0x7f]) {
+            for at in 0..20 {
+                let mut s = "abcdefghijklmnopqrstuvwxyz\u{e9}".to_owned();
+                s.insert(at, char::from(c));
+                cases.push(s);
+            }
+        }
+        for s in &cases {
+            let mut out = Vec::new();
+            json::string(&mut out, s);
+            assert_eq!(out, serde_json::to_vec(s).expect("serialises"), "{s:?}");
+        }
+    }
 }

@@ -269,11 +269,13 @@ pub(crate) const MAX_ERRORS: usize = 100;
 /// Collects the diagnostics of one compilation.
 pub(crate) struct Reporter {
     file: Arc<SourceFile>,
-    source: Arc<NamedSource<String>>,
+    /// The source as the diagnostics show it: a copy of the text, made at the first
+    /// diagnostic (most compilations have none).
+    source: Option<Arc<NamedSource<String>>>,
     items: Vec<Diagnostic>,
     /// One report per (place, kind): a definition shared by several instances must
     /// not report its one mistake once per instance.
-    seen: HashSet<(Span, &'static str)>,
+    seen: HashSet<(Span, &'static str), crate::frontend::BuildFxHasher>,
     errors: usize,
     /// Where suppressed diagnostics are written so callers can chain builders.
     scratch: Diagnostic,
@@ -281,13 +283,12 @@ pub(crate) struct Reporter {
 
 impl Reporter {
     pub fn new(file: Arc<SourceFile>) -> Reporter {
-        let source = Arc::new(NamedSource::new(file.name.clone(), file.text.clone()));
         let scratch = Diagnostic::detached(Severity::Error, "", &file.name, "");
         Reporter {
             file,
-            source,
+            source: None,
             items: Vec::new(),
-            seen: HashSet::new(),
+            seen: HashSet::default(),
             errors: 0,
             scratch,
         }
@@ -349,7 +350,16 @@ impl Reporter {
             span: Some(span),
             label: None,
             related: Vec::new(),
-            source: Some(self.source.clone()),
+            source: Some(
+                self.source
+                    .get_or_insert_with(|| {
+                        Arc::new(NamedSource::new(
+                            self.file.name.clone(),
+                            self.file.text.clone(),
+                        ))
+                    })
+                    .clone(),
+            ),
         };
         self.items.push(d);
         let last = self.items.len() - 1;

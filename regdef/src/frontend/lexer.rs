@@ -4,7 +4,7 @@
 //! so the parser sees every statement it can.
 
 use super::diagnostics::{codes, Reporter};
-use super::source::Span;
+use super::source::{find_byte, find_either, Span};
 
 /// Reserved words. SystemRDL reserves every one of them; an escaped identifier
 /// (`\type`) is the way to use one as a name.
@@ -171,14 +171,141 @@ const KEYWORDS: &[(&str, Kw)] = &[
     ("within", Kw::Within),
 ];
 
-/// `KEYWORDS` indexed by spelling: every identifier the lexer sees is looked up, and a
-/// linear scan of the table dominated lexing time.
-static KEYWORD_INDEX: std::sync::LazyLock<std::collections::HashMap<&'static str, Kw>> =
-    std::sync::LazyLock::new(|| KEYWORDS.iter().copied().collect());
-
 impl Kw {
+    /// The keyword spelt `s`. Every identifier the lexer sees is looked up: a
+    /// dispatch on the first letter, then on the spelling, beats hashing the word.
     pub fn from_str(s: &str) -> Option<Kw> {
-        KEYWORD_INDEX.get(s).copied()
+        Some(match *s.as_bytes().first()? {
+            b'a' => match s {
+                "addrmap" => Kw::Addrmap,
+                "alias" => Kw::Alias,
+                "abstract" => Kw::Abstract,
+                "all" => Kw::All,
+                "accesstype" => Kw::AccessType,
+                "addressingtype" => Kw::AddressingType,
+                "alternate" => Kw::Alternate,
+                _ => return None,
+            },
+            b'b' => match s {
+                "boolean" => Kw::Boolean,
+                "bit" => Kw::Bit,
+                "bothedge" => Kw::Bothedge,
+                "byte" => Kw::Byte,
+                _ => return None,
+            },
+            b'c' => match s {
+                "constraint" => Kw::Constraint,
+                "component" => Kw::Component,
+                "componentwidth" => Kw::ComponentWidth,
+                "compact" => Kw::Compact,
+                _ => return None,
+            },
+            b'd' => match s {
+                "default" => Kw::Default,
+                _ => return None,
+            },
+            b'e' => match s {
+                "enum" => Kw::Enum,
+                "encode" => Kw::Encode,
+                "external" => Kw::External,
+                _ => return None,
+            },
+            b'f' => match s {
+                "field" => Kw::Field,
+                "false" => Kw::False,
+                "fullalign" => Kw::Fullalign,
+                _ => return None,
+            },
+            b'h' => match s {
+                "hw" => Kw::Hw,
+                _ => return None,
+            },
+            b'i' => match s {
+                "internal" => Kw::Internal,
+                "inside" => Kw::Inside,
+                "int" => Kw::Int,
+                _ => return None,
+            },
+            b'l' => match s {
+                "longint" => Kw::Longint,
+                "level" => Kw::Level,
+                _ => return None,
+            },
+            b'm' => match s {
+                "mem" => Kw::Mem,
+                _ => return None,
+            },
+            b'n' => match s {
+                "number" => Kw::Number,
+                "na" => Kw::Na,
+                "negedge" => Kw::Negedge,
+                "nonsticky" => Kw::Nonsticky,
+                _ => return None,
+            },
+            b'o' => match s {
+                "onreadtype" => Kw::OnReadType,
+                "onwritetype" => Kw::OnWriteType,
+                _ => return None,
+            },
+            b'p' => match s {
+                "property" => Kw::Property,
+                "posedge" => Kw::Posedge,
+                "precedencetype" => Kw::PrecedenceType,
+                _ => return None,
+            },
+            b'r' => match s {
+                "regfile" => Kw::Regfile,
+                "reg" => Kw::Reg,
+                "ref" => Kw::Ref,
+                "rw" => Kw::Rw,
+                "r" => Kw::R,
+                "rw1" => Kw::Rw1,
+                "rclr" => Kw::Rclr,
+                "rset" => Kw::Rset,
+                "ruser" => Kw::Ruser,
+                "regalign" => Kw::Regalign,
+                "real" => Kw::Real,
+                _ => return None,
+            },
+            b's' => match s {
+                "signal" => Kw::Signal,
+                "struct" => Kw::Struct,
+                "string" => Kw::String,
+                "sw" => Kw::Sw,
+                "shortint" => Kw::Shortint,
+                "shortreal" => Kw::Shortreal,
+                "signed" => Kw::Signed,
+                _ => return None,
+            },
+            b't' => match s {
+                "type" => Kw::Type,
+                "true" => Kw::True,
+                "this" => Kw::This,
+                _ => return None,
+            },
+            b'u' => match s {
+                "unsigned" => Kw::Unsigned,
+                _ => return None,
+            },
+            b'w' => match s {
+                "wr" => Kw::Wr,
+                "w" => Kw::W,
+                "w1" => Kw::W1,
+                "woset" => Kw::Woset,
+                "woclr" => Kw::Woclr,
+                "wot" => Kw::Wot,
+                "wzs" => Kw::Wzs,
+                "wzc" => Kw::Wzc,
+                "wzt" => Kw::Wzt,
+                "wclr" => Kw::Wclr,
+                "wset" => Kw::Wset,
+                "wuser" => Kw::Wuser,
+                "with" => Kw::With,
+                "within" => Kw::Within,
+                _ => return None,
+            },
+            _ => return None,
+        })
     }
 
     pub fn as_str(self) -> &'static str {
@@ -338,7 +465,8 @@ pub(crate) fn lex(text: &str, rep: &mut Reporter) -> Vec<Token> {
         text,
         bytes: text.as_bytes(),
         pos: 0,
-        tokens: Vec::new(),
+        // About one token per six bytes of (commented) source.
+        tokens: Vec::with_capacity(text.len() / 4 + 16),
     };
     lexer.run(rep);
     lexer.tokens
@@ -370,12 +498,13 @@ impl<'a> Lexer<'a> {
             let start = self.pos;
             let c = self.bytes[self.pos];
             match c {
-                b' ' | b'\t' | b'\r' | b'\n' | 0x0c => self.pos += 1,
-                b'/' if self.peek(1) == b'/' => {
-                    while self.pos < self.bytes.len() && self.bytes[self.pos] != b'\n' {
+                b' ' | b'\t' | b'\r' | b'\n' | 0x0c => {
+                    self.pos += 1;
+                    while let Some(b' ' | b'\t' | b'\r' | b'\n' | 0x0c) = self.bytes.get(self.pos) {
                         self.pos += 1;
                     }
                 }
+                b'/' if self.peek(1) == b'/' => self.skip_line(),
                 b'/' if self.peek(1) == b'*' => self.block_comment(rep),
                 b'"' => self.string(rep),
                 b'\\' => self.escaped_ident(rep),
@@ -422,10 +551,9 @@ impl<'a> Lexer<'a> {
         &self.text[start..self.pos]
     }
 
+    /// Up to (not past) the end of the line.
     fn skip_line(&mut self) {
-        while self.pos < self.bytes.len() && self.bytes[self.pos] != b'\n' {
-            self.pos += 1;
-        }
+        self.pos = find_byte(self.bytes, self.pos, b'\n').unwrap_or(self.bytes.len());
     }
 
     fn block_comment(&mut self, rep: &mut Reporter) {
@@ -441,11 +569,14 @@ impl<'a> Lexer<'a> {
                 .hint("close it with `*/`");
                 return;
             }
-            if self.bytes[self.pos] == b'*' && self.peek(1) == b'/' {
-                self.pos += 2;
-                return;
+            match find_byte(self.bytes, self.pos, b'*') {
+                Some(star) if self.bytes.get(star + 1) == Some(&b'/') => {
+                    self.pos = star + 2;
+                    return;
+                }
+                Some(star) => self.pos = star + 1,
+                None => self.pos = self.bytes.len(),
             }
-            self.pos += 1;
         }
     }
 
@@ -489,7 +620,11 @@ impl<'a> Lexer<'a> {
                     }
                     chunk = self.pos;
                 }
-                Some(_) => self.pos += 1,
+                // Up to the next quote or backslash in one go.
+                Some(_) => {
+                    self.pos = find_either(self.bytes, self.pos + 1, b'"', b'\\')
+                        .unwrap_or(self.bytes.len());
+                }
             }
         }
         self.push(Tok::Str(value), start);
@@ -576,7 +711,11 @@ impl<'a> Lexer<'a> {
         radix: u32,
         width: Option<u32>,
     ) {
-        let clean = digits.replace('_', "");
+        let clean = if digits.contains('_') {
+            std::borrow::Cow::Owned(digits.replace('_', ""))
+        } else {
+            std::borrow::Cow::Borrowed(digits)
+        };
         // A letter or digit glued to the number (`12ab`, `4'b102`) is a typo, not a
         // second token.
         let glued = matches!(self.peek(0), b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_');
@@ -617,14 +756,8 @@ impl<'a> Lexer<'a> {
 
     fn punct_or_junk(&mut self, rep: &mut Reporter) {
         let start = self.pos;
-        let rest = &self.bytes[self.pos..];
-        // Compare the first byte before the whole spelling: most candidates differ there.
-        let first = rest.first().copied();
-        if let Some(&(s, p)) = PUNCTS
-            .iter()
-            .find(|(s, _)| s.as_bytes().first().copied() == first && rest.starts_with(s.as_bytes()))
-        {
-            self.pos += s.len();
+        if let Some((len, p)) = punct_at(&self.bytes[self.pos..]) {
+            self.pos += len;
             self.push(Tok::Punct(p), start);
             return;
         }
@@ -636,6 +769,62 @@ impl<'a> Lexer<'a> {
             self.span_from(start),
             format!("unexpected character `{}`", ch.escape_debug()),
         );
+    }
+}
+
+/// The punctuation `rest` starts with and its length: the longest spelling of
+/// [`PUNCTS`], so that `+=` wins over `+`.
+fn punct_at(rest: &[u8]) -> Option<(usize, Punct)> {
+    use Punct::*;
+    let first = *rest.first()?;
+    let second = rest.get(1).copied().unwrap_or(0);
+    let two = |p: Punct| Some((2, p));
+    let one = |p: Punct| Some((1, p));
+    match (first, second) {
+        (b':', b':') => two(ColonColon),
+        (b'-', b'>') => two(Arrow),
+        (b'+', b'=') => two(PlusAssign),
+        (b'%', b'=') => two(PercentAssign),
+        (b'*', b'*') => two(StarStar),
+        (b'&', b'&') => two(AmpAmp),
+        (b'|', b'|') => two(PipePipe),
+        (b'~', b'&') => two(TildeAmp),
+        (b'~', b'|') => two(TildePipe),
+        (b'~', b'^') | (b'^', b'~') => two(TildeCaret),
+        (b'<', b'<') => two(Shl),
+        (b'>', b'>') => two(Shr),
+        (b'=', b'=') => two(Eq),
+        (b'!', b'=') => two(Ne),
+        (b'<', b'=') => two(Le),
+        (b'>', b'=') => two(Ge),
+        (b'{', _) => one(LBrace),
+        (b'}', _) => one(RBrace),
+        (b'(', _) => one(LParen),
+        (b')', _) => one(RParen),
+        (b'[', _) => one(LBracket),
+        (b']', _) => one(RBracket),
+        (b';', _) => one(Semi),
+        (b',', _) => one(Comma),
+        (b'.', _) => one(Dot),
+        (b':', _) => one(Colon),
+        (b'\'', _) => one(Apostrophe),
+        (b'#', _) => one(Hash),
+        (b'?', _) => one(Question),
+        (b'=', _) => one(Assign),
+        (b'@', _) => one(At),
+        (b'+', _) => one(Plus),
+        (b'-', _) => one(Minus),
+        (b'*', _) => one(Star),
+        (b'/', _) => one(Slash),
+        (b'%', _) => one(Percent),
+        (b'!', _) => one(Bang),
+        (b'~', _) => one(Tilde),
+        (b'&', _) => one(Amp),
+        (b'|', _) => one(Pipe),
+        (b'^', _) => one(Caret),
+        (b'<', _) => one(Lt),
+        (b'>', _) => one(Gt),
+        _ => None,
     }
 }
 
@@ -729,6 +918,43 @@ mod tests {
             ]
         );
         assert!(lex_err("/* open").contains("unterminated block comment"));
+    }
+
+    #[test]
+    fn keyword_lookup_agrees_with_the_table() {
+        for &(spelling, kw) in KEYWORDS {
+            assert_eq!(Kw::from_str(spelling), Some(kw), "{spelling}");
+            assert_eq!(kw.as_str(), spelling);
+        }
+        for word in ["", "Reg", "regs", "re", "addrmap_", "x"] {
+            assert_eq!(Kw::from_str(word), None, "{word}");
+        }
+    }
+
+    #[test]
+    fn punctuation_lookup_agrees_with_the_table() {
+        // Longest match over the table, the reference the fast lookup must equal.
+        let by_table = |rest: &[u8]| {
+            PUNCTS
+                .iter()
+                .filter(|(s, _)| rest.starts_with(s.as_bytes()))
+                .max_by_key(|(s, _)| s.len())
+                .map(|&(s, p)| (s.len(), p))
+        };
+        let chars: Vec<u8> = (0x20..0x7f).chain([0, b'\n', 0xc3]).collect();
+        for &a in &chars {
+            assert_eq!(punct_at(&[a]), by_table(&[a]), "{:?}", a as char);
+            for &b in &chars {
+                assert_eq!(
+                    punct_at(&[a, b]),
+                    by_table(&[a, b]),
+                    "{:?}{:?}",
+                    a as char,
+                    b as char
+                );
+            }
+        }
+        assert_eq!(punct_at(b""), None);
     }
 
     #[test]

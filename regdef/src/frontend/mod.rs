@@ -28,6 +28,61 @@ pub use self::diagnostics::{Diagnostic, Diagnostics, Severity};
 use self::source::SourceFile;
 use crate::ir::RegisterMap;
 
+/// A `HashMap` with [`FxHasher`]: the front end hashes short names it wrote itself,
+/// where SipHash's flooding resistance buys nothing and cost a tenth of elaboration.
+pub(crate) type FxMap<K, V> = std::collections::HashMap<K, V, BuildFxHasher>;
+
+pub(crate) type BuildFxHasher = std::hash::BuildHasherDefault<FxHasher>;
+
+/// The multiply-rotate hash of rustc (`rustc-hash` 1.x), eight bytes at a time.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+impl FxHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// Largest source accepted, in bytes. Far beyond any register description; the
 /// bound keeps byte offsets in 32 bits and a stray binary file from being chewed on.
 pub const MAX_SOURCE_BYTES: usize = 16 * 1024 * 1024;
@@ -45,6 +100,12 @@ pub struct Compilation {
 /// Compiles SystemRDL text. `file_name` is only used to name the source in
 /// locations and messages.
 pub fn compile(file_name: &str, text: &str) -> Compilation {
+    compile_string(file_name, text.to_owned())
+}
+
+/// [`compile`] for text the caller owns (the diagnostics keep the source, so
+/// [`compile`] has to copy it).
+pub fn compile_string(file_name: &str, text: String) -> Compilation {
     if text.len() > MAX_SOURCE_BYTES {
         let d = Diagnostic::detached(
             Severity::Error,
@@ -60,7 +121,7 @@ pub fn compile(file_name: &str, text: &str) -> Compilation {
             diagnostics: diagnostics_from(vec![d]),
         };
     }
-    let file = Arc::new(SourceFile::new(file_name, text));
+    let file = Arc::new(SourceFile::from_string(file_name, text));
     let mut rep = Reporter::new(file.clone());
     let tokens = lexer::lex(&file.text, &mut rep);
     let items = parser::parse(&tokens, &mut rep);
@@ -87,7 +148,13 @@ pub fn compile_source(file_name: &str, text: &str) -> Result<RegisterMap, Diagno
 pub fn compile_file(path: &Path) -> Result<RegisterMap, Diagnostics> {
     let name = path.display().to_string();
     match std::fs::read_to_string(path) {
-        Ok(text) => compile_source(&name, &text),
+        Ok(text) => {
+            let c = compile_string(&name, text);
+            match c.map {
+                Some(map) => Ok(map),
+                None => Err(c.diagnostics),
+            }
+        }
         Err(e) => Err(diagnostics_from(vec![Diagnostic::detached(
             Severity::Error,
             codes::IO,

@@ -48,10 +48,10 @@ const EOF_TOKEN: Token = Token {
     span: Span::new(0, 0),
 };
 
-impl Parser<'_, '_> {
+impl<'t> Parser<'t, '_> {
     // ---- token access --------------------------------------------------------
 
-    fn tok(&self, ahead: usize) -> &Token {
+    fn tok(&self, ahead: usize) -> &'t Token {
         // The lexer always ends with Eof; clamping keeps look-ahead past it there.
         let last = self.toks.len().saturating_sub(1);
         self.toks
@@ -59,7 +59,7 @@ impl Parser<'_, '_> {
             .unwrap_or(&EOF_TOKEN)
     }
 
-    fn peek(&self) -> &Tok {
+    fn peek(&self) -> &'t Tok {
         &self.tok(0).tok
     }
 
@@ -75,8 +75,8 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn bump(&mut self) -> Token {
-        let t = self.tok(0).clone();
+    fn bump(&mut self) -> &'t Token {
+        let t = self.tok(0);
         if self.pos < self.toks.len().saturating_sub(1) {
             self.pos += 1;
         }
@@ -136,10 +136,13 @@ impl Parser<'_, '_> {
     }
 
     fn ident(&mut self, what: &str) -> PResult<Ident> {
-        match self.peek().clone() {
-            Tok::Ident(name) => {
+        match *self.peek() {
+            Tok::Ident(ref name) => {
                 let span = self.bump().span;
-                Ok(Ident { name, span })
+                Ok(Ident {
+                    name: name.clone(),
+                    span,
+                })
             }
             _ => Err(self.unexpected(what)),
         }
@@ -256,7 +259,7 @@ impl Parser<'_, '_> {
 
     fn item(&mut self) -> PResult<Item> {
         let span = self.span();
-        match self.peek().clone() {
+        match *self.peek() {
             Tok::Kw(Kw::Property) => self.udp_def().map(Item::Property),
             Tok::Kw(Kw::Enum) => self.enum_def().map(Item::Enum),
             Tok::Kw(kw @ (Kw::Struct | Kw::Abstract | Kw::Constraint)) => {
@@ -480,10 +483,13 @@ impl Parser<'_, '_> {
     }
 
     fn prop_name(&mut self) -> PResult<Ident> {
-        match self.peek().clone() {
-            Tok::Ident(name) => {
+        match *self.peek() {
+            Tok::Ident(ref name) => {
                 let span = self.bump().span;
-                Ok(Ident { name, span })
+                Ok(Ident {
+                    name: name.clone(),
+                    span,
+                })
             }
             Tok::Kw(kw) if is_prop_keyword(kw) => {
                 let span = self.bump().span;
@@ -616,7 +622,7 @@ impl Parser<'_, '_> {
     }
 
     fn udp_type(&mut self) -> PResult<UdpTypeAst> {
-        let base = match self.peek().clone() {
+        let base = match *self.peek() {
             Tok::Kw(Kw::Boolean) => UdpBaseType::Boolean,
             Tok::Kw(Kw::String) => UdpBaseType::String,
             Tok::Kw(Kw::Number | Kw::Bit) => UdpBaseType::Number,
@@ -635,8 +641,8 @@ impl Parser<'_, '_> {
                 Some(k) => UdpBaseType::Component(k),
                 None => return Err(self.unexpected("a property type")),
             },
-            Tok::Ident(name) => UdpBaseType::Named(Ident {
-                name,
+            Tok::Ident(ref name) => UdpBaseType::Named(Ident {
+                name: name.clone(),
                 span: self.span(),
             }),
             _ => return Err(self.unexpected("a property type")),
@@ -656,7 +662,7 @@ impl Parser<'_, '_> {
     /// `constraint` is reported and dropped.
     fn udp_component(&mut self) -> PResult<Vec<(Kind, Span)>> {
         let span = self.span();
-        match self.peek().clone() {
+        match *self.peek() {
             Tok::Kw(Kw::All) => {
                 self.bump();
                 Ok([
@@ -847,7 +853,7 @@ impl Parser<'_, '_> {
 
     fn primary(&mut self) -> PResult<Expr> {
         let span = self.span();
-        let kind = match self.peek().clone() {
+        let kind = match *self.peek() {
             Tok::Number { value, width } => {
                 self.bump();
                 if self.at_punct(Punct::Apostrophe) {
@@ -860,9 +866,9 @@ impl Parser<'_, '_> {
                 }
                 ExprKind::Number { value, width }
             }
-            Tok::Str(s) => {
+            Tok::Str(ref s) => {
                 self.bump();
-                ExprKind::Str(s)
+                ExprKind::Str(s.clone())
             }
             Tok::Kw(Kw::True) => {
                 self.bump();

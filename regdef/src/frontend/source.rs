@@ -37,18 +37,25 @@ pub(crate) struct SourceFile {
 }
 
 impl SourceFile {
+    #[cfg(test)]
     pub fn new(name: &str, text: &str) -> SourceFile {
-        let line_starts = std::iter::once(0)
-            .chain(
-                text.bytes()
-                    .enumerate()
-                    .filter(|&(_, b)| b == b'\n')
-                    .map(|(i, _)| (i + 1) as u32),
-            )
-            .collect();
+        SourceFile::from_string(name, text.to_owned())
+    }
+
+    /// [`SourceFile::new`] for text the caller owns: no copy of it.
+    pub fn from_string(name: &str, text: String) -> SourceFile {
+        let bytes = text.as_bytes();
+        // About one line per 40 bytes of source.
+        let mut line_starts = Vec::with_capacity(bytes.len() / 32 + 1);
+        line_starts.push(0);
+        let mut at = 0;
+        while let Some(nl) = find_byte(bytes, at, b'\n') {
+            line_starts.push((nl + 1) as u32);
+            at = nl + 1;
+        }
         SourceFile {
             name: name.to_owned(),
-            text: text.to_owned(),
+            text,
             line_starts,
         }
     }
@@ -77,9 +84,81 @@ impl SourceFile {
     }
 }
 
+/// The index of the first `needle` in `bytes[from..]`, eight bytes at a time.
+pub(crate) fn find_byte(bytes: &[u8], from: usize, needle: u8) -> Option<usize> {
+    let pattern = LO * u64::from(needle);
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let found = zero_bytes(u64::from_le_bytes(word) ^ pattern);
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    bytes
+        .get(i..)?
+        .iter()
+        .position(|&b| b == needle)
+        .map(|p| i + p)
+}
+
+/// The index of the first `a` or `b` in `bytes[from..]`, eight bytes at a time.
+pub(crate) fn find_either(bytes: &[u8], from: usize, a: u8, b: u8) -> Option<usize> {
+    let pa = LO * u64::from(a);
+    let pb = LO * u64::from(b);
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let found = zero_bytes(w ^ pa) | zero_bytes(w ^ pb);
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    bytes
+        .get(i..)?
+        .iter()
+        .position(|&c| c == a || c == b)
+        .map(|p| i + p)
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of the lowest zero byte of `x` is set (and possibly of bytes above
+/// it, never below: borrows only run upwards); zero when `x` has no zero byte.
+fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(LO) & !x & HI
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn find_byte_finds_the_first_match_from_an_offset() {
+        let text = b"abc\ndefghijklmnop\nqrstuvwxyz0123456789\n\x80\n";
+        for from in 0..text.len() + 2 {
+            let expect = text
+                .get(from..)
+                .and_then(|t| t.iter().position(|&b| b == b'\n'))
+                .map(|p| from + p);
+            assert_eq!(find_byte(text, from, b'\n'), expect, "from {from}");
+        }
+        assert_eq!(find_byte(&[0xff; 20], 0, b'\n'), None);
+        assert_eq!(find_byte(b"\x0b\x0a", 0, b'\n'), Some(1));
+        for from in 0..text.len() + 2 {
+            let expect = text
+                .get(from..)
+                .and_then(|t| t.iter().position(|&b| b == b'\n' || b == b'x'))
+                .map(|p| from + p);
+            assert_eq!(find_either(text, from, b'x', b'\n'), expect, "from {from}");
+        }
+    }
 
     #[test]
     fn line_and_column_are_one_based_and_count_characters() {

@@ -1,6 +1,6 @@
 //! Phase 1: definitions, scopes, property assignments.
 
-use std::collections::HashMap;
+use crate::frontend::FxMap;
 
 use super::eval::{as_number, eval, EvalEnv, Value};
 use super::{
@@ -24,15 +24,17 @@ pub(super) fn collect(items: &[Item], rep: &mut Reporter) -> Defs {
             enums: Vec::new(),
             udps: Vec::new(),
             top: None,
+            twins: Default::default(),
         },
         scopes: vec![Scope::default()],
-        udp_names: HashMap::new(),
+        udp_names: FxMap::default(),
         root_addrmaps: Vec::new(),
     };
     for item in items {
         c.item(item);
     }
     c.out.top = c.root_addrmaps.last().copied();
+    c.out.index_twins();
     if c.out.top.is_none() {
         let end = c.rep.file().text.len() as u32;
         c.rep
@@ -48,7 +50,7 @@ pub(super) fn collect(items: &[Item], rep: &mut Reporter) -> Defs {
 
 #[derive(Default)]
 struct Scope {
-    types: HashMap<String, (TypeEntry, Span)>,
+    types: FxMap<String, (TypeEntry, Span)>,
     /// `default` assignments of this scope, in order.
     defaults: Vec<(PropKey, PropVal)>,
     body: Option<Body>,
@@ -59,18 +61,18 @@ struct Body {
     def: DefId,
     kind: Kind,
     /// Instances declared so far, by name.
-    names: HashMap<String, usize>,
+    names: FxMap<String, usize>,
     /// The body's own (non-default) assignments, in order.
     locals: Vec<(PropKey, PropVal)>,
     /// Dynamic assignments per target path, for duplicate checks.
-    dyn_assigned: HashMap<String, Vec<(PropKey, Span)>>,
+    dyn_assigned: FxMap<String, Vec<(PropKey, Span)>>,
 }
 
 struct Collector<'r> {
     rep: &'r mut Reporter,
     out: Defs,
     scopes: Vec<Scope>,
-    udp_names: HashMap<String, usize>,
+    udp_names: FxMap<String, usize>,
     root_addrmaps: Vec<DefId>,
 }
 
@@ -246,9 +248,9 @@ impl Collector<'_> {
             body: Some(Body {
                 def,
                 kind: cd.kind,
-                names: HashMap::new(),
+                names: FxMap::default(),
                 locals: Vec::new(),
-                dyn_assigned: HashMap::new(),
+                dyn_assigned: FxMap::default(),
             }),
             ..Scope::default()
         });
@@ -985,7 +987,11 @@ impl Collector<'_> {
                 }
                 match self.eval(e) {
                     Some(Value::Str(s)) => {
-                        *slot = Some(if prop.name == "desc" { dedent(&s) } else { s });
+                        *slot = Some(if prop.name == "desc" {
+                            dedent(&s)
+                        } else {
+                            s.to_string()
+                        });
                     }
                     Some(other) => {
                         self.rep.error(

@@ -6,7 +6,7 @@
 //! References to instances are kept symbolic ([`InstRef`]) and resolved per
 //! instance once the instance tree exists.
 
-use std::collections::HashMap;
+use crate::frontend::FxMap;
 use std::rc::Rc;
 
 use super::{DefId, EnumIdx, EnumInfo, TypeEntry};
@@ -33,7 +33,7 @@ pub(crate) enum Value {
         w: u32,
     },
     Bool(bool),
-    Str(String),
+    Str(Rc<str>),
     Access(AccessType),
     OnRead(OnRead),
     OnWrite(OnWrite),
@@ -115,7 +115,7 @@ pub(crate) struct EvalEnv<'a> {
     pub types: &'a dyn Fn(&str) -> Option<TypeEntry>,
     /// The body being defined and the instances declared in it so far; `None` at
     /// the root and in enum and property declarations.
-    pub body: Option<(DefId, &'a HashMap<String, usize>)>,
+    pub body: Option<(DefId, &'a FxMap<String, usize>)>,
 }
 
 /// Evaluates `e`; `None` after reporting why it has no value.
@@ -125,7 +125,7 @@ pub(crate) fn eval(e: &Expr, env: &EvalEnv<'_>, rep: &mut Reporter) -> Option<Va
             v: *value,
             w: width.unwrap_or(64),
         }),
-        ExprKind::Str(s) => Some(Value::Str(s.clone())),
+        ExprKind::Str(s) => Some(Value::Str(s.as_str().into())),
         ExprKind::Bool(b) => Some(Value::Bool(*b)),
         ExprKind::Keyword(kw) => keyword_value(*kw).or_else(|| {
             rep.error(

@@ -1,6 +1,8 @@
 //! Phase 3: whole-map checks and the IR.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::frontend::FxMap;
 
 use super::eval::{InstRef, Value};
 use super::tree::{NodeId, Tree};
@@ -92,7 +94,7 @@ impl Lowerer<'_, '_> {
     fn string(&self, id: NodeId, b: Builtin) -> Option<String> {
         match self.tree.builtin(id, b) {
             Some(Value::Str(s)) if b == Builtin::Desc => Some(super::defs::dedent(s)),
-            Some(Value::Str(s)) => Some(s.clone()),
+            Some(Value::Str(s)) => Some(s.to_string()),
             _ => None,
         }
     }
@@ -1220,7 +1222,7 @@ impl Lowerer<'_, '_> {
         Some(match v {
             Value::Bool(b) => UdpValue::Bool(*b),
             Value::Int { v, .. } => UdpValue::Number(*v),
-            Value::Str(s) => UdpValue::String(s.clone()),
+            Value::Str(s) => UdpValue::String(s.to_string()),
             Value::Access(a) => UdpValue::AccessType(*a),
             Value::OnRead(o) => UdpValue::OnRead(*o),
             Value::OnWrite(o) => UdpValue::OnWrite(*o),
@@ -1290,7 +1292,7 @@ impl Lowerer<'_, '_> {
 
     fn layouts(&mut self, regs: &mut [Register]) -> Vec<Layout> {
         let mut by_def: Vec<(DefId, Vec<RegId>)> = Vec::new();
-        let mut slot: HashMap<DefId, usize> = HashMap::new();
+        let mut slot: FxMap<DefId, usize> = FxMap::default();
         for (r, reg) in regs.iter_mut().enumerate() {
             let def = self.tree.nodes[self.reg_nodes[r]].def;
             let i = *slot.entry(def).or_insert_with(|| {
@@ -1301,7 +1303,7 @@ impl Lowerer<'_, '_> {
             reg.layout = LayoutId(i);
         }
         let mut layouts = Vec::with_capacity(by_def.len());
-        let mut names: HashMap<String, DefId> = HashMap::new();
+        let mut names: FxMap<String, DefId> = FxMap::default();
         for (def, instances) in by_def {
             let d = &self.defs.defs[def];
             let first = &regs[instances[0].0];
@@ -1343,7 +1345,7 @@ impl Lowerer<'_, '_> {
             let banked = banks.len() > 1 && banks.len() == instances.len();
             let string = |b: Builtin| match d.props.get(&PropKey::Builtin(b)).map(|p| &p.value) {
                 Some(Value::Str(s)) if b == Builtin::Desc => Some(super::defs::dedent(s)),
-                Some(Value::Str(s)) => Some(s.clone()),
+                Some(Value::Str(s)) => Some(s.to_string()),
                 _ => None,
             };
             layouts.push(Layout {

@@ -92,11 +92,45 @@ impl Tree {
 }
 
 /// Instantiates `top` and lays it out. `None` only when a limit was hit.
+/// How many nodes instantiating `top` makes (capped at [`MAX_NODES`]), to size the
+/// node vector once: a node is large, and growing the vector copied them all again
+/// and again.
+fn node_count(defs: &Defs, top: DefId) -> usize {
+    fn count(defs: &Defs, def: DefId, depth: usize, memo: &mut [Option<u64>]) -> u64 {
+        if let Some(n) = memo.get(def).copied().flatten() {
+            return n;
+        }
+        let Some(d) = defs.defs.get(def) else {
+            return 1;
+        };
+        let mut n = 1u64;
+        if depth <= MAX_TREE_DEPTH {
+            for inst in &d.insts {
+                let elements = inst
+                    .dims
+                    .iter()
+                    .fold(1u64, |a, &d| a.saturating_mul(d))
+                    .min(MAX_NODES as u64);
+                let each = count(defs, inst.def, depth + 1, memo);
+                n = n
+                    .saturating_add(elements.saturating_mul(each))
+                    .min(MAX_NODES as u64);
+            }
+        }
+        if let Some(slot) = memo.get_mut(def) {
+            *slot = Some(n);
+        }
+        n
+    }
+    let mut memo = vec![None; defs.defs.len()];
+    count(defs, top, 0, &mut memo).min(MAX_NODES as u64) as usize
+}
+
 pub(super) fn build(defs: &Defs, top: DefId, rep: &mut Reporter) -> Option<Tree> {
     let mut b = Builder {
         defs,
         rep,
-        nodes: Vec::new(),
+        nodes: Vec::with_capacity(node_count(defs, top)),
         overflow: false,
     };
     let name = defs.defs[top].name.clone().unwrap_or_default();
