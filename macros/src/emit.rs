@@ -584,7 +584,8 @@ impl Emitter<'_, '_> {
             }
 
             impl ::twinreg_runtime::RegisterId for Reg {
-                #[inline]
+                // Always inlined: the ACK register of a write's effect goes through it.
+                #[inline(always)]
                 fn from_index(index: usize) -> ::core::option::Option<Self> {
                     Reg::from_index(index)
                 }
@@ -771,8 +772,7 @@ impl Emitter<'_, '_> {
                     size: u32,
                     access: ::twinreg_runtime::SecSid,
                 ) -> u64 {
-                    let reg = self::__twinreg::decode(offset);
-                    self.core.read_value(&MAP, reg, offset, size, access)
+                    self::__twinreg::read_value(&mut self.core, offset, size, access)
                 }
 
                 /// [`read`](Self::read), reporting what it did.
@@ -1065,7 +1065,7 @@ impl Emitter<'_, '_> {
             }
         });
         quote! {
-            static #s: [::twinreg_runtime::desc::Guard; #k] = [#(#terms),*];
+            const #s: [::twinreg_runtime::desc::Guard; #k] = [#(#terms),*];
         }
     }
 
@@ -1165,6 +1165,15 @@ impl Emitter<'_, '_> {
             })
         }));
         let mirrored = hex(r.mask_where(|f| f.next_value.contains(&NextValue::AckMirror)));
+        // ACK fields that mirror anything else: the engine then walks the ACK fields.
+        let ack_elsewhere = r.acked_by.is_some_and(|a| {
+            let ack = self.map.reg(a);
+            let same = ack.mask_where(|af| {
+                af.acknowledges
+                    .is_some_and(|c| c.reg.0 == rp.index && self.map.field(c).mask() == af.mask())
+            });
+            ack.mask_where(|f| f.next_value.contains(&NextValue::AckMirror)) & !same != 0
+        });
         let fields = r.fields.iter().map(|f| self.field_desc(f, l));
         let plain_of = |f: &Field| {
             f.write_rule == WriteRule::Store
@@ -1178,12 +1187,50 @@ impl Emitter<'_, '_> {
             .enumerate()
             .filter(|(_, f)| !plain_of(f) && f.write_rule != WriteRule::Ignore)
             .map(|(i, _)| lit_usize(i));
-        let plain_swmod = r
-            .fields
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| plain_of(f) && f.swmod)
-            .map(|(i, _)| lit_usize(i));
+        // Special fields that are only guarded stores: grouped by guard, in order.
+        let guarded_store = |f: &Field| {
+            f.write_rule == WriteRule::Store
+                && !f.guard.is_empty()
+                && !f.sw.write_once()
+                && !f.singlepulse
+                && !f.swmod
+        };
+        let specials = || {
+            r.fields
+                .iter()
+                .filter(|f| !plain_of(f) && f.write_rule != WriteRule::Ignore)
+        };
+        let mut groups: Vec<(usize, u64)> = Vec::new();
+        if specials().all(guarded_store) {
+            for f in specials() {
+                // Every field's guard was collected before emission; were one missing,
+                // the register simply gets no fast path (the field-by-field one is exact).
+                let Some(g) = self.guard_index(&f.guard) else {
+                    groups.clear();
+                    break;
+                };
+                match groups.iter_mut().find(|(i, _)| *i == g) {
+                    Some((_, m)) => *m |= f.mask(),
+                    None => groups.push((g, f.mask())),
+                }
+            }
+        }
+        let guarded_stores = groups.iter().map(|&(g, m)| {
+            let s = format_ident!("GUARD_{}", g);
+            let m = hex(m);
+            quote!(::twinreg_runtime::desc::GuardGroup { guard: &#s, mask: #m })
+        });
+        let plain_swmod_of = || {
+            r.fields
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| plain_of(f) && f.swmod)
+        };
+        let plain_swmod = plain_swmod_of().map(|(i, _)| lit_usize(i));
+        let plain_swmod_mask = hex(plain_swmod_of().fold(0, |m, (_, f)| m | f.mask()));
+        let plain_swmod_set = hex(plain_swmod_of()
+            .filter(|(i, _)| *i < 64)
+            .fold(0, |m, (i, _)| m | 1 << i));
         let reset = hex(r.reset_value());
         let defined = hex(r.defined_mask());
         let readable = hex(r.mask_where(|f| f.read_rule != ReadRule::Zero));
@@ -1208,10 +1255,14 @@ impl Emitter<'_, '_> {
                 update_field: #update,
                 acked_by: #acked_by,
                 ack_same_bits: #ack_same_bits,
+                ack_elsewhere: #ack_elsewhere,
                 mirrored: #mirrored,
                 fields: &[#(#fields),*],
                 special: &[#(#special),*],
+                guarded_stores: &[#(#guarded_stores),*],
                 plain_swmod: &[#(#plain_swmod),*],
+                plain_swmod_mask: #plain_swmod_mask,
+                plain_swmod_set: #plain_swmod_set,
                 reset: #reset,
                 defined: #defined,
                 readable: #readable,
@@ -1226,7 +1277,18 @@ impl Emitter<'_, '_> {
     fn descriptors(&self, track: Option<&str>) -> TokenStream {
         let n = lit_usize(self.map.registers.len());
         let top = &self.map.top;
-        let regs = self.plan.regs.iter().map(|r| self.reg_desc(r));
+        // One `const` per register, so that the MMIO paths below see each descriptor's
+        // contents (a `static` may live in another codegen unit) and fold its tests.
+        let reg_consts = self.plan.regs.iter().map(|rp| {
+            let c = format_ident!("REG_{}", rp.index);
+            let d = self.reg_desc(rp);
+            quote!(const #c: ::twinreg_runtime::desc::RegDesc = #d;)
+        });
+        let regs = self
+            .plan
+            .regs
+            .iter()
+            .map(|rp| format_ident!("REG_{}", rp.index));
         let guards: Vec<TokenStream> = self
             .guards
             .iter()
@@ -1274,12 +1336,32 @@ impl Emitter<'_, '_> {
         });
         // The decoder: one arm per 32-bit word of each register, yielding its index
         // and its identity at once.
-        let arms = self.plan.regs.iter().map(|rp| {
+        let words = |rp: &RegPlan| {
             let r = &self.map.registers[rp.index];
             let words = (0..r.size_bytes() / 4).map(|w| hex(r.address + 4 * w));
+            quote!(#(#words)|*)
+        };
+        let arms = self.plan.regs.iter().map(|rp| {
+            let words = words(rp);
             let i = lit_usize(rp.index);
             let reg = self.variant_expr(rp);
-            quote!(#(#words)|* => ::core::option::Option::Some((#i, super::#reg)),)
+            quote!(#words => ::core::option::Option::Some((#i, super::#reg)),)
+        });
+        // The MMIO read path: the same decoder, with the engine inlined into each arm
+        // and the arm's descriptor a constant, so each arm applies only the rules its
+        // register has (no descriptor is read at run time). Writes keep one shared
+        // engine: specialised per arm, the write is too large to inline into its
+        // caller, and its effect (88 bytes) is then returned through memory and
+        // copied, which costs more than the specialisation saves.
+        let at = |rp: &RegPlan| {
+            let i = lit_usize(rp.index);
+            let reg = self.variant_expr(rp);
+            let c = format_ident!("REG_{}", rp.index);
+            quote!((#i, super::#reg, &#c))
+        };
+        let read_arms = self.plan.regs.iter().map(|rp| {
+            let (words, at) = (words(rp), at(rp));
+            quote!(#words => core.read_value_at(&MAP, #at, offset, size, access),)
         });
         let track = track.map(|p| {
             quote!(
@@ -1300,6 +1382,8 @@ impl Emitter<'_, '_> {
 
                 static REGS: [::twinreg_runtime::desc::RegDesc; #n] = [#(#regs),*];
 
+                #(#reg_consts)*
+
                 #(#guards)*
 
                 #(#enums)*
@@ -1312,6 +1396,20 @@ impl Emitter<'_, '_> {
                     match offset & !3 {
                         #(#arms)*
                         _ => ::core::option::Option::None,
+                    }
+                }
+
+                /// `RegisterFile::read`: the decoder, one specialised read per arm.
+                #[inline(always)]
+                pub(super) fn read_value(
+                    core: &mut ::twinreg_runtime::Core<#n>,
+                    offset: u64,
+                    size: u32,
+                    access: ::twinreg_runtime::SecSid,
+                ) -> u64 {
+                    match offset & !3 {
+                        #(#read_arms)*
+                        _ => core.read_value::<super::Reg>(&MAP, ::core::option::Option::None, offset, size, access),
                     }
                 }
             }

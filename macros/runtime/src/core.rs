@@ -48,6 +48,11 @@ pub struct Core<const N: usize> {
     /// are constant after construction, so computed once: the access paths AND it into
     /// their masks, and absent fields are stored as 0, so reads need nothing more.
     present: [u64; N],
+    /// Per register, whether its own presence conditions hold ([`WriteGate::Absent`]
+    /// admits the access). Like `present`, a function of the implementation-defined
+    /// values (elaboration accepts only such constants in `present_when`), so
+    /// evaluated once.
+    exists: [bool; N],
     /// How ACK mirrors and update handshakes complete.
     completion: Completion,
 }
@@ -76,6 +81,7 @@ impl<const N: usize> Core<N> {
             values,
             once: [0; N],
             present: [u64::MAX; N],
+            exists: [true; N],
             completion,
         };
         core.apply_presence(map);
@@ -93,6 +99,7 @@ impl<const N: usize> Core<N> {
             values,
             once,
             present: [u64::MAX; N],
+            exists: [true; N],
             completion,
         };
         core.apply_presence(map);
@@ -102,7 +109,8 @@ impl<const N: usize> Core<N> {
     /// Field presence ("Field presence" in [`regdef::access`]): evaluates every field's
     /// `present_when` on the current implementation-defined values, records the
     /// present bits of each register, and clears the absent ones, which then behave as
-    /// RES0. Terms are never conditional themselves, so one pass suffices.
+    /// RES0; and the register-level conditions ([`WriteGate::Absent`]). Terms are
+    /// never conditional themselves, so one pass suffices.
     fn apply_presence(&mut self, map: &MapDesc) {
         for (ri, r) in map.registers.iter().enumerate().take(N) {
             let present = r.fields.iter().fold(!r.defined, |m, f| {
@@ -112,6 +120,10 @@ impl<const N: usize> Core<N> {
             });
             self.present[ri] = present;
             self.values[ri] &= present;
+        }
+        for (ri, r) in map.registers.iter().enumerate().take(N) {
+            self.exists[ri] =
+                presence_holds(r.present_when.iter().map(|p| self.value(p.reg()) & p.mask));
         }
     }
 
@@ -165,9 +177,8 @@ impl<const N: usize> Core<N> {
         match gate {
             // IHI0070 6.3.52-6.3.82: each Secure register "is present only when
             // SMMU_S_IDR1.SECURE_IMPL == 1", otherwise RES0.
-            WriteGate::Absent => {
-                presence_holds(r.present_when.iter().map(|p| self.value(p.reg()) & p.mask))
-            }
+            // Evaluated by `apply_presence`: the terms are constants.
+            WriteGate::Absent => self.exists[ri],
             // IHI0070 3.10, 6.2: Non-secure accesses to Secure registers are RAZ/WI.
             WriteGate::SecurityState => access.may_access(r.bank),
             // IHI0070 6.3.14 (GBPA): taken only while Update reads 0 and only if the
@@ -201,6 +212,7 @@ impl<const N: usize> Core<N> {
     }
 
     /// [`Core::refusing_gate`] for a register with gates, in IR order.
+    #[inline(always)]
     fn first_refusing_gate(
         &self,
         r: &RegDesc,
@@ -208,17 +220,25 @@ impl<const N: usize> Core<N> {
         access: SecSid,
         write: Option<(&Span, u64)>,
     ) -> Option<WriteGate> {
-        r.gates.iter().copied().find(|&g| match write {
-            Some((span, data)) => !self.gate_open(r, ri, g, access, span, data),
-            None => g.gates_reads() && !self.gate_open(r, ri, g, access, &NO_SPAN, 0),
-        })
+        // A plain loop, not an iterator adapter: in a generated decoder arm the
+        // gates are constants and the loop unrolls away.
+        for &g in r.gates {
+            let refuses = match write {
+                Some((span, data)) => !self.gate_open(r, ri, g, access, span, data),
+                None => g.gates_reads() && !self.gate_open(r, ri, g, access, &NO_SPAN, 0),
+            };
+            if refuses {
+                return Some(g);
+            }
+        }
+        None
     }
 
     /// The first guard term of `f` that does not hold, if any (terms read the
     /// stored values before the write, as the RTL reads its flops).
-    #[inline]
+    #[inline(always)]
     fn guards_hold(&self, f: &'static FieldDesc) -> Result<(), &'static GuardTerm> {
-        match f.guard.iter().find(|g| !g.holds(self.value(g.reg()))) {
+        match first_failing(self, f.guard) {
             Some(g) => Err(&g.term),
             None => Ok(()),
         }
@@ -230,6 +250,16 @@ impl<const N: usize> Core<N> {
     // functions build the effect in one struct literal at the end. Built field by
     // field on the stack and then copied, the effect cost more than the access
     // itself (store-forwarding stalls); as scalars, `read_value` keeps none of it.
+    //
+    // Reads have two entry points: `read` / `read_value` take the decoder's
+    // `(index, identity)` and look the descriptor up; `read_value_at` takes the
+    // descriptor itself. The generated `RegisterFile::read` calls it once per decoder
+    // arm with the register's descriptor as a constant, so the compiler resolves every
+    // descriptor test (gates, read effects, masks) at compile time and each arm keeps
+    // only the rules its register has. Both run the same code below. Writes have one
+    // entry point: a write returns an 88-byte effect, and specialised per arm it is too
+    // large to inline into its caller; the effect is then returned through memory and
+    // copied, which costs more than the specialisation saves.
 
     /// A software read of `size` bytes at `offset`, which the generated decoder
     /// mapped to `reg`: the register's IR index and identity (`None`: no register
@@ -270,6 +300,27 @@ impl<const N: usize> Core<N> {
         self.read_raw(map, reg, offset, size, access).value
     }
 
+    /// [`Core::read_value`] of the register `reg`: its IR index, identity and
+    /// descriptor, which must be `map.registers[index]` (the generated decoder passes
+    /// it as a constant, so that each decoder arm is specialised to its register).
+    #[inline(always)]
+    pub fn read_value_at<R: RegisterId>(
+        &mut self,
+        map: &'static MapDesc,
+        reg: (usize, R, &'static RegDesc),
+        offset: u64,
+        size: u32,
+        access: SecSid,
+    ) -> u64 {
+        let mut raw = RawRead::default();
+        if let Err(e) = policy::check(offset, size) {
+            raw.outcome = Outcome::Refused(e);
+            return raw.value;
+        }
+        self.read_raw_at(map, reg, offset, size, access, &mut raw);
+        raw.value
+    }
+
     #[inline(always)]
     fn read_raw<R: RegisterId>(
         &mut self,
@@ -288,18 +339,33 @@ impl<const N: usize> Core<N> {
             raw.outcome = Outcome::Unmapped;
             return raw;
         };
+        self.read_raw_at(map, (ri, id, r), offset, size, access, &mut raw);
+        raw
+    }
+
+    /// A read of a mapped register, after the size/alignment policy.
+    #[inline(always)]
+    fn read_raw_at<R: RegisterId>(
+        &mut self,
+        map: &'static MapDesc,
+        (ri, id, r): (usize, R, &'static RegDesc),
+        offset: u64,
+        size: u32,
+        access: SecSid,
+        raw: &mut RawRead<R>,
+    ) {
         raw.reg = Some(id);
         let span = match Span::new(r, offset, size) {
             Ok(s) => s,
             Err(e) => {
                 raw.outcome = Outcome::Refused(e);
-                return raw;
+                return;
             }
         };
         // WriteGate::Absent / SecurityState: read as zero, no side effect.
         if let Some(g) = self.refusing_gate(r, ri, access, None) {
             raw.outcome = Outcome::Gated(g);
-            return raw;
+            return;
         }
         let old = self.values[ri];
         raw.old = old;
@@ -307,9 +373,8 @@ impl<const N: usize> Core<N> {
         // ReadRule::returns for every readable field at once; RES0 bits read 0.
         raw.value = (ReadRule::Value.returns(old, r.readable) & span.bytes) >> span.shift;
         if r.read_effects {
-            self.read_side_effects(map, r, ri, &span, &mut raw);
+            self.read_side_effects(map, r, ri, &span, raw);
         }
-        raw
     }
 
     /// `rclr` / `rset` and `swacc` on the words the read touched.
@@ -360,47 +425,37 @@ impl<const N: usize> Core<N> {
         value: u64,
         access: SecSid,
     ) -> WriteEffect<R> {
-        let raw = self.write_raw(map, reg, offset, size, value, access);
-        WriteEffect {
-            reg: raw.reg,
-            outcome: raw.outcome,
-            old: raw.old,
-            new: raw.new,
-            guarded: raw.guarded,
-            guard: raw.guard,
-            once_spent: raw.once_spent,
-            swmod: raw.swmod,
-            pulses: raw.pulses,
-            ack: raw.ack.and_then(|m| m.typed()),
-            update_completed: raw.update_completed,
+        let mut raw = RawWrite::default();
+        if let Err(e) = policy::check(offset, size) {
+            raw.outcome = Outcome::Refused(e);
+            return raw.effect();
         }
+        match reg.and_then(|(i, id)| Some((i, id, map.registers.get(i)?))) {
+            Some(reg) => self.write_raw_at(map, reg, offset, size, value, access, &mut raw),
+            None => raw.outcome = Outcome::Unmapped,
+        }
+        raw.effect()
     }
 
+    /// A write to a mapped register, after the size/alignment policy.
     #[inline(always)]
-    fn write_raw<R: RegisterId>(
+    #[allow(clippy::too_many_arguments)]
+    fn write_raw_at<R: RegisterId>(
         &mut self,
         map: &'static MapDesc,
-        reg: Option<(usize, R)>,
+        (ri, id, r): (usize, R, &'static RegDesc),
         offset: u64,
         size: u32,
         value: u64,
         access: SecSid,
-    ) -> RawWrite<R> {
-        let mut raw = RawWrite::default();
-        if let Err(e) = policy::check(offset, size) {
-            raw.outcome = Outcome::Refused(e);
-            return raw;
-        }
-        let Some((ri, id, r)) = reg.and_then(|(i, id)| Some((i, id, map.registers.get(i)?))) else {
-            raw.outcome = Outcome::Unmapped;
-            return raw;
-        };
+        raw: &mut RawWrite<R>,
+    ) {
         raw.reg = Some(id);
         let span = match Span::new(r, offset, size) {
             Ok(s) => s,
             Err(e) => {
                 raw.outcome = Outcome::Refused(e);
-                return raw;
+                return;
             }
         };
         let old = self.values[ri];
@@ -411,28 +466,48 @@ impl<const N: usize> Core<N> {
         let data = (value & ones(size * 8)) << span.shift;
         if let Some(g) = self.refusing_gate(r, ri, access, Some((&span, data))) {
             raw.outcome = Outcome::Gated(g);
-            return raw;
+            return;
         }
         // Plain stores of every covered byte at once; RES0 bits are never in a mask,
         // and absent fields are not in `present`.
         let reach = span.bytes & self.present[ri];
         let mut new = WriteRule::Store.apply(old, data, r.plain & reach);
-        for &i in r.plain_swmod {
-            if r.fields.get(i).is_some_and(|f| f.mask & reach != 0) {
-                raw.swmod.insert(i);
+        // `swmod` of the plain fields: every one if the access covers them all (a
+        // whole-register write), else field by field.
+        if r.plain_swmod_mask & reach != 0 {
+            if r.plain_swmod_mask & !reach == 0 {
+                raw.swmod = FieldSet::from_bits(r.plain_swmod_set);
+            } else {
+                for &i in r.plain_swmod {
+                    if r.fields.get(i).is_some_and(|f| f.mask & reach != 0) {
+                        raw.swmod.insert(i);
+                    }
+                }
             }
         }
         if !r.special.is_empty() {
-            new = self.write_special(r, ri, reach, data, new, &mut raw);
+            // Guarded plain stores whose guards hold are plain stores: one mask.
+            // Otherwise (another rule, or a guard fails), field by field.
+            let mut guarded_ok = !r.guarded_stores.is_empty();
+            let mut mask = 0;
+            for g in r.guarded_stores {
+                mask |= g.mask;
+                if g.mask & reach != 0 && first_failing(self, g.guard).is_some() {
+                    guarded_ok = false;
+                }
+            }
+            new = if guarded_ok {
+                WriteRule::Store.apply(new, data, mask & reach)
+            } else {
+                self.write_special(r, ri, reach, data, new, raw)
+            };
         }
         // NextValue::UpdateComplete, immediate: the gate admitted the write only if
         // it set Update, and the update completes at once (Update reads 0).
-        if self.completion == Completion::Immediate {
-            if let Some(u) = r.update_field.and_then(|u| r.fields.get(u)) {
-                if new & u.mask != 0 {
-                    new &= !u.mask;
-                    raw.update_completed = true;
-                }
+        if let Some(u) = r.update_field.and_then(|u| r.fields.get(u)) {
+            if self.completion == Completion::Immediate && new & u.mask != 0 {
+                new &= !u.mask;
+                raw.update_completed = true;
             }
         }
         self.values[ri] = new;
@@ -440,7 +515,6 @@ impl<const N: usize> Core<N> {
         if new != old && r.acked_by.is_some() {
             raw.ack = self.mirror(map, r, ri);
         }
-        raw
     }
 
     /// The fields a plain store does not cover: guards, write rules other than
@@ -506,32 +580,45 @@ impl<const N: usize> Core<N> {
     /// [`regdef::access::NextValue::AckMirror`] with immediate completion: after a
     /// change of control register `r`, its ACK register's fields equal the control
     /// fields they acknowledge (IHI0070 6.3.10). `None` if there is nothing to do.
+    /// Inlined: with the descriptor of a generated decoder arm, the common case (the
+    /// ACK fields at the control fields' bits) is one masked copy.
+    #[inline(always)]
     fn mirror(&mut self, map: &'static MapDesc, r: &RegDesc, ri: usize) -> Option<RawMirror> {
         if self.completion != Completion::Immediate {
             return None;
         }
         let ai = r.acked_by?;
-        let ack = map.registers.get(ai)?;
         let old = *self.values.get(ai)?;
         // Fields at the same bits (all of CR0ACK's): one masked copy.
         let same = r.ack_same_bits;
         // An absent control field holds 0, and elaboration gives an ACK field the
         // presence of its control field, so the copy needs no presence mask.
         let mut new = (old & !same) | (self.value(ri) & same);
-        if ack.mirrored & !same != 0 {
-            for f in ack.fields.iter().filter(|f| f.mask & same == 0) {
-                if let Some(src) = f.acknowledges {
-                    let v = (self.value(src.reg()) & src.mask)
-                        .checked_shr(src.mask.trailing_zeros())
-                        .unwrap_or(0);
-                    new = (new & !f.mask) | ((v << f.lsb) & f.mask);
-                }
-            }
+        if r.ack_elsewhere {
+            new = self.mirror_fields(map, ai, same, new);
         }
         // An absent ACK field stays 0 (RES0) whatever its control field holds.
 
         self.values[ai] = new;
         Some(RawMirror { reg: ai, old, new })
+    }
+
+    /// The ACK fields of register `ai` that are not at the bits `same` of their
+    /// control register, copied one by one into `new`.
+    #[inline(never)]
+    fn mirror_fields(&self, map: &'static MapDesc, ai: usize, same: u64, mut new: u64) -> u64 {
+        let Some(ack) = map.registers.get(ai) else {
+            return new;
+        };
+        for f in ack.fields.iter().filter(|f| f.mask & same == 0) {
+            if let Some(src) = f.acknowledges {
+                let v = (self.value(src.reg()) & src.mask)
+                    .checked_shr(src.mask.trailing_zeros())
+                    .unwrap_or(0);
+                new = (new & !f.mask) | ((v << f.lsb) & f.mask);
+            }
+        }
+        new
     }
 
     // ------------------------------------------------------------------ hardware
@@ -722,6 +809,23 @@ impl<const N: usize> Core<N> {
     }
 }
 
+/// The first term of `guard` that does not hold on the stored values of `core`.
+/// A plain loop, so that it unrolls over a constant guard (`Iterator::find` was left
+/// out of line, as a shared generic function).
+#[inline(always)]
+#[allow(clippy::manual_find)]
+fn first_failing<const N: usize>(
+    core: &Core<N>,
+    guard: &'static [Guard],
+) -> Option<&'static Guard> {
+    for g in guard {
+        if !g.holds(core.value(g.reg())) {
+            return Some(g);
+        }
+    }
+    None
+}
+
 /// The span a read gate check does not look at.
 const NO_SPAN: Span = Span {
     shift: 0,
@@ -794,6 +898,26 @@ struct RawWrite<R> {
     pulses: FieldSet,
     ack: Option<RawMirror>,
     update_completed: bool,
+}
+
+impl<R: RegisterId> RawWrite<R> {
+    /// The effect, in one struct literal.
+    #[inline(always)]
+    fn effect(self) -> WriteEffect<R> {
+        WriteEffect {
+            reg: self.reg,
+            outcome: self.outcome,
+            old: self.old,
+            new: self.new,
+            guarded: self.guarded,
+            guard: self.guard,
+            once_spent: self.once_spent,
+            swmod: self.swmod,
+            pulses: self.pulses,
+            ack: self.ack.and_then(|m| m.typed()),
+            update_completed: self.update_completed,
+        }
+    }
 }
 
 impl<R> Default for RawWrite<R> {

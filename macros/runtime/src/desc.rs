@@ -48,6 +48,10 @@ pub struct RegDesc {
     /// Bits of the acknowledging register that follow the same bits of this one
     /// (every CR0ACK field: the mirror is then one masked copy).
     pub ack_same_bits: u64,
+    /// Whether the acknowledging register has a field that mirrors something other
+    /// than the same bits of this register (its `mirrored` bits outside
+    /// `ack_same_bits`): the mirror then copies those fields one by one.
+    pub ack_elsewhere: bool,
     /// For an ACK register: the bits of its fields that mirror a control field.
     pub mirrored: u64,
     /// Present fields, in IR order (field indices are IR field indices).
@@ -55,9 +59,18 @@ pub struct RegDesc {
     /// Indices of the fields a write cannot handle with the plain-store fast path
     /// (guards, write-once, singlepulse, or a rule other than `Store`).
     pub special: &'static [usize],
+    /// When every `special` field is a `Store` with a guard and nothing else (no
+    /// write-once, singlepulse or `swmod`; CMDQ_BASE, STRTAB_BASE): its fields grouped
+    /// by guard. A write whose reached groups all pass their guard is then a masked
+    /// store; otherwise the engine applies the fields one by one. Empty if not.
+    pub guarded_stores: &'static [GuardGroup],
     /// Indices of the plain-store fields with a `swmod` strobe (CMDQ_PROD.WR: the
     /// command engine wakes on a write).
     pub plain_swmod: &'static [usize],
+    /// The bits of the `plain_swmod` fields.
+    pub plain_swmod_mask: u64,
+    /// The `plain_swmod` fields as a field set (bit `i` for field `i`).
+    pub plain_swmod_set: u64,
     /// Value after reset (impl-defined fields at their IR default).
     pub reset: u64,
     /// Bits covered by a field; every other bit is RES0.
@@ -115,6 +128,16 @@ impl Guard {
     }
 }
 
+/// Fields of one register that share a guard and are plain stores once it holds
+/// ([`RegDesc::guarded_stores`]).
+#[derive(Copy, Clone, Debug)]
+pub struct GuardGroup {
+    /// The shared guard terms.
+    pub guard: &'static [Guard],
+    /// The bits of those fields.
+    pub mask: u64,
+}
+
 /// One field of a register instance.
 #[derive(Debug)]
 pub struct FieldDesc {
@@ -131,7 +154,8 @@ pub struct FieldDesc {
     /// What a software write does to the stored bits.
     pub write_rule: WriteRule,
     /// Terms that must all hold for a software write to reach the field. Fields
-    /// with the same terms share one slice, so the engine evaluates them once.
+    /// with the same terms share one slice (usually one allocation, which the engine
+    /// then evaluates once).
     pub guard: &'static [Guard],
     /// `sw = w1 / rw1`: only the first software write after reset is taken.
     pub write_once: bool,
