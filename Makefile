@@ -6,8 +6,8 @@ CARGO ?= cargo
 
 ## Install the external tools (apt: verilator iverilog yosys; .venv: systemrdl-compiler, PeakRDL), then run every test.
 test: tools
-	$(CARGO) test --workspace --all-targets
-	$(CARGO) test --workspace --doc
+	$(CARGO) test --workspace --all-targets --no-fail-fast
+	$(CARGO) test --workspace --doc --no-fail-fast
 
 ## Install the external tools only.
 tools:
