@@ -77,13 +77,13 @@ fn singlepulse_swmod_swacc_and_write_only() {
     let mut r = regs();
     let e = r.write(STROBES, 4, 0x1, NS);
     assert_eq!(
-        (e.pulses.bits(), e.new),
+        (e.pulses().bits(), e.new),
         (0b1, 0),
         "the pulse is reported, then 0"
     );
     assert_eq!(r.read(STROBES, 4, NS), 0);
     let e = r.write(STROBES, 4, 0x0, NS);
-    assert_eq!(e.pulses.bits(), 0, "writing 0 does not pulse");
+    assert_eq!(e.pulses().bits(), 0, "writing 0 does not pulse");
     // swmod fires on every write that reaches the field, not only on a change.
     let e = r.write(STROBES, 4, 0xABCD_0050, NS);
     assert_eq!(e.swmod.bits(), 0b1010, "cfg and doorbell");
@@ -155,18 +155,18 @@ fn write_once_fields() {
     let once = Reg::OnceR.index();
     // Bytes 0-1: key and lock (a write of 0 would spend a field as well).
     let e = r.write(ONCE, 2, 0x0112, NS);
-    assert_eq!((e.new, e.once_spent.bits()), (0x0000_0112, 0));
+    assert_eq!((e.new, e.once_spent().bits()), (0x0000_0112, 0));
     assert_eq!(r.read(ONCE, 4, NS), 0x100, "key is w1: not readable");
     assert_eq!(r.field_value(once, 0), Some(0x12));
     // The second write is ignored, field by field.
     let e = r.write(ONCE, 2, 0x0034, NS);
-    assert_eq!((e.changed(), e.once_spent.bits()), (false, 0b011));
+    assert_eq!((e.changed(), e.once_spent().bits()), (false, 0b011));
     assert_eq!(e.rejection(), Some(Rejection::WriteOnce));
     // A field not written yet is still open; a partial write spends it.
     let e = r.write(ONCE + 2, 1, 0xAB, NS);
     assert_eq!(e.new, 0x00AB_0112);
     let e = r.write(ONCE + 3, 1, 0xCD, NS);
-    assert_eq!((e.new, e.once_spent.bits()), (0x00AB_0112, 0b100));
+    assert_eq!((e.new, e.once_spent().bits()), (0x00AB_0112, 0b100));
     // The flags are state: they survive a snapshot, and reset clears them.
     let json = serde_json::to_value(&r).unwrap();
     assert_eq!(
@@ -174,7 +174,7 @@ fn write_once_fields() {
         serde_json::json!(["rules.once.key", "rules.once.lock", "rules.once.wide_once"])
     );
     let mut back: RegisterFile = serde_json::from_value(json).unwrap();
-    assert_eq!(back.write(ONCE, 4, 0, NS).once_spent.bits(), 0b111);
+    assert_eq!(back.write(ONCE, 4, 0, NS).once_spent().bits(), 0b111);
     assert!(format!("{back:?}").ends_with(
         "written_once: [\"rules.once.key\", \"rules.once.lock\", \"rules.once.wide_once\"] }"
     ));
@@ -195,13 +195,13 @@ fn swwe_and_swwel_guards() {
     // en = 0 closes the swwe field; lock = 0 leaves the swwel field open.
     let e = r.write(GUARDED, 4, 0xFFFF, NS);
     assert_eq!(
-        (e.new, e.guarded.bits(), e.guard),
+        (e.new, e.guarded().bits(), e.guard()),
         (0xFF00, 0b01, Some(&term(0, true)))
     );
     r.write(ENABLES, 4, 0b11, NS);
     let e = r.write(GUARDED, 4, 0x1234, NS);
     assert_eq!(
-        (e.new, e.guarded.bits(), e.guard),
+        (e.new, e.guarded().bits(), e.guard()),
         (0xFF34, 0b10, Some(&term(1, false)))
     );
 }
@@ -276,7 +276,7 @@ fn absent_fields_are_res0() {
     r.write(ENABLES, 4, 0b10, NS);
     let e = r.write(COND, 4, 0xFFFF_FFFF, NS);
     assert_eq!((e.outcome, e.old, e.new), (Outcome::Applied, 0xA0, 0xFF));
-    assert!(e.guarded.is_empty() && e.guard.is_none() && e.swmod.is_empty());
+    assert!(e.guarded().is_empty() && e.guard().is_none() && e.swmod.is_empty());
     assert_eq!(r.read(COND, 4, NS), 0xFF);
     // No hardware update either, and no refusal: the bits are dropped, as RES0.
     let h = r.hw_write_field(cond, 2, 3).unwrap();
@@ -295,7 +295,7 @@ fn present_fields_follow_the_configuration() {
     // z is now guarded by ENABLES.LOCK and strobes when written.
     r.write(ENABLES, 4, 0b10, NS);
     let e = r.write(COND, 4, 0x1000, NS);
-    assert!(e.guarded.contains(3) && e.guard.is_some());
+    assert!(e.guarded().contains(3) && e.guard().is_some());
     r.write(ENABLES, 4, 0, NS);
     let e = r.write(COND, 4, 0x1000, NS);
     assert!(e.swmod.contains(3));

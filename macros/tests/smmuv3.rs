@@ -80,12 +80,12 @@ fn cmdq_base_is_guarded_by_cmdqen_and_its_ack() {
     let e = r.write(CMDQ_BASE, 4, 0, NS);
     assert_eq!(e.outcome, Outcome::Applied);
     assert_eq!(
-        e.guarded.bits(),
+        e.guarded().bits(),
         0b011,
         "LOG2SIZE and ADDR: RA is in the other half"
     );
     assert_eq!(
-        e.guard,
+        e.guard(),
         Some(&zero(Reg::Cr0(NS), 2)),
         "CR0.CMDQEN is field 2"
     );
@@ -98,19 +98,19 @@ fn cmdq_base_is_guarded_by_cmdqen_and_its_ack() {
     h.write(CR0, 4, 0b1000, NS);
     assert!(!h.bank(NS).cr0ack().cmdqen(), "no immediate ACK");
     assert_eq!(
-        h.write(CMDQ_BASE, 4, 1, NS).guard,
+        h.write(CMDQ_BASE, 4, 1, NS).guard(),
         Some(&zero(Reg::Cr0(NS), 2))
     );
     let cr0ack = Reg::Cr0ack(NS).index();
     h.hw_write_field(cr0ack, 2, 1).unwrap();
     h.write(CR0, 4, 0, NS);
     let e = h.write(CMDQ_BASE, 4, 1, NS);
-    assert_eq!(e.guard, Some(&zero(Reg::Cr0ack(NS), 2)), "CR0ACK.CMDQEN");
+    assert_eq!(e.guard(), Some(&zero(Reg::Cr0ack(NS), 2)), "CR0ACK.CMDQEN");
     assert_eq!(h.value(cmdq_base), 0);
     // Both 0 again: accepted.
     h.hw_write_field(cr0ack, 2, 0).unwrap();
     let e = h.write(CMDQ_BASE, 4, 0x25, NS);
-    assert_eq!((e.guard, e.old, e.new), (None, 0, 0x25));
+    assert_eq!((e.guard(), e.old, e.new), (None, 0, 0x25));
 }
 
 #[test]
@@ -183,8 +183,8 @@ fn strtab_base_halves_and_64_bit_accesses() {
 
     // Guarded by SMMUEN and its ACK, per half and as a whole.
     r.write(CR0, 4, 1, NS);
-    assert_eq!(r.write(STRTAB_BASE + 4, 4, 0, NS).guarded.bits(), 0b11);
-    assert_eq!(r.write(STRTAB_BASE, 8, 0, NS).guarded.bits(), 0b11);
+    assert_eq!(r.write(STRTAB_BASE + 4, 4, 0, NS).guarded().bits(), 0b11);
+    assert_eq!(r.write(STRTAB_BASE, 8, 0, NS).guarded().bits(), 0b11);
     assert_eq!(r.read(STRTAB_BASE, 8, NS), 0x4000_1234_5678_9AC0);
 }
 
@@ -283,19 +283,19 @@ fn cr1_fields_have_their_own_guards() {
     r.write(CR0, 4, 0b1, NS);
     let e = r.write(CR1, 4, 0xFFF, NS);
     assert_eq!(e.new, 0x03F);
-    assert_eq!(e.guarded.bits(), 0b111_000);
-    assert_eq!(e.guard, Some(&zero(Reg::Cr0(NS), 0)));
+    assert_eq!(e.guarded().bits(), 0b111_000);
+    assert_eq!(e.guard(), Some(&zero(Reg::Cr0(NS), 0)));
     // CMDQEN = 1 closes the QUEUE_* fields only; the first failing term is CMDQEN.
     r.write(CR0, 4, 0b1000, NS);
     let e = r.write(CR1, 4, 0xFC0, NS);
     assert_eq!((e.old, e.new), (0x03F, 0xFFF));
-    assert_eq!(e.guarded.bits(), 0b000_111);
-    assert_eq!(e.guard, Some(&zero(Reg::Cr0(NS), 2)));
+    assert_eq!(e.guarded().bits(), 0b000_111);
+    assert_eq!(e.guard(), Some(&zero(Reg::Cr0(NS), 2)));
     // EVENTQEN closes them too.
     assert_eq!(r.bank(NS).cr1().table_sh(), Some(Shareability::Inner));
     r.write(CR0, 4, 0b100, NS);
     let e = r.write(CR1, 4, 0, NS);
-    assert_eq!((e.new, e.guard), (0x03F, Some(&zero(Reg::Cr0(NS), 1))));
+    assert_eq!((e.new, e.guard()), (0x03F, Some(&zero(Reg::Cr0(NS), 1))));
     assert_eq!(
         r.bank(NS).cr1().table_sh(),
         Some(Shareability::NonShareable)
@@ -763,8 +763,8 @@ fn s_init_is_ignored_while_any_smmuen_or_its_ack_is_1() {
         r.write(cr0, 4, 1, bank);
         let e = r.write(S_INIT, 4, 1, S);
         assert_eq!((e.outcome, e.old, e.new), (Outcome::Applied, 0, 0));
-        assert!(e.guarded.contains(0));
-        assert_eq!(e.guard.copied(), Some(zero(Reg::Cr0(bank), 0)));
+        assert!(e.guarded().contains(0));
+        assert_eq!(e.guard().copied(), Some(zero(Reg::Cr0(bank), 0)));
         r.write(cr0, 4, 0, bank);
         assert_eq!(r.write(S_INIT, 4, 1, S).new, 1, "taken once both are 0");
     }
@@ -773,7 +773,7 @@ fn s_init_is_ignored_while_any_smmuen_or_its_ack_is_1() {
     let ack = Reg::Cr0ack(S).index();
     r.hw_write_field(ack, 0, 1).unwrap();
     let e = r.write(S_INIT, 4, 1, S);
-    assert_eq!(e.guard.copied(), Some(zero(Reg::Cr0ack(S), 0)));
+    assert_eq!(e.guard().copied(), Some(zero(Reg::Cr0ack(S), 0)));
     r.hw_write_field(ack, 0, 0).unwrap();
     assert_eq!(r.write(S_INIT, 4, 1, S).new, 1);
 }

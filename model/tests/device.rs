@@ -116,7 +116,7 @@ fn s_init_is_ignored_while_any_smmuen_is_set() {
     let e = w32(&mut smmu, Reg::SInit, 1);
     // Ignored by S_INIT's write guard: INV_ALL never reads 1, nothing is invalidated,
     // and the model has nothing to clear.
-    assert!(e.guarded.contains(0));
+    assert!(e.guarded().contains(0));
     assert_eq!(r32(&mut smmu, Reg::SInit), 0);
     assert!(seen.lock().unwrap().is_empty());
     assert_eq!(smmu.translator().tlb().len(), 1);

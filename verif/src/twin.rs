@@ -282,7 +282,7 @@ impl<'d> Twin<'d> {
                 if let Some(r) = e.reg {
                     let ri = twinreg_runtime::RegisterId::index(r);
                     self.fire(ri, e.swmod, SWMOD);
-                    self.fire(ri, e.pulses, PULSE);
+                    self.fire(ri, e.pulses(), PULSE);
                 }
                 let addr = self.bus_addr(index, offset)?;
                 let secure = *sec == SecSid::Secure;

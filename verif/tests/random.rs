@@ -235,7 +235,7 @@ fn random_traces_reach_every_rule() {
                     hit("swmod");
                 }
                 if e.outcome == Outcome::Applied
-                    && e.guarded.is_empty()
+                    && e.guarded().is_empty()
                     && map
                         .reg(map.at(offset.0).unwrap())
                         .fields

@@ -32,6 +32,7 @@ use regdef::ir::{GuardTerm, SecSid};
 use crate::desc::{FieldDesc, Guard, MapDesc, RegDesc};
 use crate::effect::{
     FieldSet, HwEffect, HwError, HwInput, Mirror, Outcome, ReadEffect, RegisterId, WriteEffect,
+    WriteExtras,
 };
 use crate::policy::{self, Span};
 
@@ -257,7 +258,7 @@ impl<const N: usize> Core<N> {
     // arm with the register's descriptor as a constant, so the compiler resolves every
     // descriptor test (gates, read effects, masks) at compile time and each arm keeps
     // only the rules its register has. Both run the same code below. Writes have one
-    // entry point: a write returns an 88-byte effect, and specialised per arm it is too
+    // entry point: a write returns a 96-byte effect, and specialised per arm it is too
     // large to inline into its caller; the effect is then returned through memory and
     // copied, which costs more than the specialisation saves.
 
@@ -547,14 +548,18 @@ impl<const N: usize> Core<N> {
                     last_result = self.guards_hold(f);
                 }
                 if let Err(term) = last_result {
-                    raw.guarded.insert(i);
-                    raw.guard.get_or_insert(term);
+                    let x = raw.extras.get_or_insert_with(WriteExtras::default);
+                    x.guarded.insert(i);
+                    x.guard.get_or_insert(term);
                     continue;
                 }
             }
             if f.write_once {
                 if self.once[ri] & f.mask != 0 {
-                    raw.once_spent.insert(i);
+                    raw.extras
+                        .get_or_insert_with(WriteExtras::default)
+                        .once_spent
+                        .insert(i);
                     continue;
                 }
                 // The first write after reset is taken, even if it covers only some
@@ -569,7 +574,10 @@ impl<const N: usize> Core<N> {
                 // NextValue::PulseEnd: the written 1 lasts one cycle in RTL; here
                 // it is reported, and the field reads 0 again.
                 if new & f.mask != 0 {
-                    raw.pulses.insert(i);
+                    raw.extras
+                        .get_or_insert_with(WriteExtras::default)
+                        .pulses
+                        .insert(i);
                 }
                 new &= !f.mask;
             }
@@ -891,11 +899,8 @@ struct RawWrite<R> {
     outcome: Outcome,
     old: u64,
     new: u64,
-    guarded: FieldSet,
-    guard: Option<&'static GuardTerm>,
-    once_spent: FieldSet,
     swmod: FieldSet,
-    pulses: FieldSet,
+    extras: Option<WriteExtras>,
     ack: Option<RawMirror>,
     update_completed: bool,
 }
@@ -909,13 +914,10 @@ impl<R: RegisterId> RawWrite<R> {
             outcome: self.outcome,
             old: self.old,
             new: self.new,
-            guarded: self.guarded,
-            guard: self.guard,
-            once_spent: self.once_spent,
             swmod: self.swmod,
-            pulses: self.pulses,
             ack: self.ack.and_then(|m| m.typed()),
             update_completed: self.update_completed,
+            extras: self.extras,
         }
     }
 }
@@ -927,11 +929,8 @@ impl<R> Default for RawWrite<R> {
             outcome: Outcome::Applied,
             old: 0,
             new: 0,
-            guarded: FieldSet::EMPTY,
-            guard: None,
-            once_spent: FieldSet::EMPTY,
             swmod: FieldSet::EMPTY,
-            pulses: FieldSet::EMPTY,
+            extras: None,
             ack: None,
             update_completed: false,
         }

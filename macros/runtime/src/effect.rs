@@ -115,17 +115,12 @@ pub struct Mirror<R> {
     pub new: u64,
 }
 
-/// What a software write did.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct WriteEffect<R> {
-    /// The register the offset decodes to, if any.
-    pub reg: Option<R>,
-    /// Register-level outcome.
-    pub outcome: Outcome,
-    /// The register's stored value before the write (0 if unmapped).
-    pub old: u64,
-    /// Its stored value after the write, completions included.
-    pub new: u64,
+/// The rarer parts of a [`WriteEffect`]: fields a guard or a spent write-once flag
+/// stopped, and `singlepulse` strobes. Most writes have none of them, and then the
+/// effect holds no `WriteExtras` at all (fewer stores per write). Each set here is
+/// non-empty or `guard` is set: an effect with nothing of this holds `None`.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct WriteExtras {
     /// Fields the access covered whose guard did not hold (nothing written to them).
     pub guarded: FieldSet,
     /// The first guard term that did not hold (lowest field, term order), as the
@@ -133,14 +128,33 @@ pub struct WriteEffect<R> {
     pub guard: Option<&'static GuardTerm>,
     /// Write-once fields the access covered that had already been written.
     pub once_spent: FieldSet,
-    /// `swmod` strobes: fields with `swmod` the write reached.
-    pub swmod: FieldSet,
     /// `singlepulse` fields the write set: each pulsed once and reads 0 again.
     pub pulses: FieldSet,
-    /// The ACK register that followed the write (immediate completion).
-    pub ack: Option<Mirror<R>>,
+}
+
+/// What a software write did.
+///
+/// The common parts are fields; guards, spent write-once fields and pulses, which
+/// most writes do not meet, are read through [`WriteEffect::guarded`],
+/// [`WriteEffect::guard`], [`WriteEffect::once_spent`] and [`WriteEffect::pulses`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct WriteEffect<R> {
+    /// The register's stored value before the write (0 if unmapped).
+    pub old: u64,
+    /// Its stored value after the write, completions included.
+    pub new: u64,
+    /// The register the offset decodes to, if any.
+    pub reg: Option<R>,
+    /// Register-level outcome.
+    pub outcome: Outcome,
     /// The write completed an update handshake (GBPA.Update reads 0 again).
     pub update_completed: bool,
+    /// `swmod` strobes: fields with `swmod` the write reached.
+    pub swmod: FieldSet,
+    /// The ACK register that followed the write (immediate completion).
+    pub ack: Option<Mirror<R>>,
+    /// Guards, spent write-once fields and pulses, if the write met any.
+    pub(crate) extras: Option<WriteExtras>,
 }
 
 impl<R: RegisterId> WriteEffect<R> {
@@ -163,6 +177,33 @@ impl<R: RegisterId> WriteEffect<R> {
         self.old ^ self.new
     }
 
+    /// Guards, spent write-once fields and pulses, if the write met any (`None`:
+    /// every set below is empty and no guard failed).
+    pub const fn extras(&self) -> Option<&WriteExtras> {
+        self.extras.as_ref()
+    }
+
+    /// Fields the access covered whose guard did not hold (nothing written to them).
+    pub fn guarded(&self) -> FieldSet {
+        self.extras.map_or(FieldSet::EMPTY, |x| x.guarded)
+    }
+
+    /// The first guard term that did not hold (lowest field, term order), as the
+    /// generated map holds it.
+    pub fn guard(&self) -> Option<&'static GuardTerm> {
+        self.extras.and_then(|x| x.guard)
+    }
+
+    /// Write-once fields the access covered that had already been written.
+    pub fn once_spent(&self) -> FieldSet {
+        self.extras.map_or(FieldSet::EMPTY, |x| x.once_spent)
+    }
+
+    /// `singlepulse` fields the write set: each pulsed once and reads 0 again.
+    pub fn pulses(&self) -> FieldSet {
+        self.extras.map_or(FieldSet::EMPTY, |x| x.pulses)
+    }
+
     /// Why the write (or part of it) was not taken: the register-level reason,
     /// else the first guard term that failed, else spent write-once fields.
     pub fn rejection(&self) -> Option<Rejection> {
@@ -170,9 +211,9 @@ impl<R: RegisterId> WriteEffect<R> {
             Outcome::Unmapped => Some(Rejection::Unmapped),
             Outcome::Refused(e) => Some(Rejection::Access(e)),
             Outcome::Gated(g) => Some(Rejection::Gate(g)),
-            Outcome::Applied => match self.guard {
+            Outcome::Applied => match self.guard() {
                 Some(&t) => Some(Rejection::Guard(t)),
-                None if !self.once_spent.is_empty() => Some(Rejection::WriteOnce),
+                None if !self.once_spent().is_empty() => Some(Rejection::WriteOnce),
                 None => None,
             },
         }

@@ -38,7 +38,7 @@ pub mod snapshot;
 pub use crate::core::Core;
 pub use crate::effect::{
     FieldSet, HwEffect, HwError, HwInput, Mirror, Outcome, ReadEffect, RegisterId, Rejection,
-    WriteEffect,
+    WriteEffect, WriteExtras,
 };
 pub use crate::policy::AccessError;
 pub use regdef::access::{Completion, ReadRule, WriteGate, WriteRule};
