@@ -310,7 +310,7 @@ fn emit_bytes(bytes: &[u8]) -> anyhow::Result<()> {
 /// quarter of the instructions of `twinreg dump --json`. Here an allocation takes
 /// the next aligned bytes of one static block (zero pages, mapped only when touched)
 /// and freeing does nothing, except that the most recent block can shrink, grow or
-/// be taken back in place. Once the block is used up, or after [`disable`] (`run`,
+/// be taken back in place. Once the block is used up, or after `disable` (`run`,
 /// which may run long), allocations go to the system allocator; blocks are freed by
 /// whichever allocator made them. Thread-safe: the bump is one atomic
 /// compare-and-swap.
