@@ -93,6 +93,13 @@ impl Mutation {
                     lhs: Expr::Ident(n),
                     rhs,
                 } if *n == self.target => changed += replace(rhs, &self.read, &with),
+                Item::Chain(c) if c.lhs == self.target => {
+                    for a in &mut c.arms {
+                        changed += replace(&mut a.cond, &self.read, &with);
+                        changed += replace(&mut a.value, &self.read, &with);
+                    }
+                    changed += replace(&mut c.otherwise, &self.read, &with);
+                }
                 Item::Always(a) if a.body.iter().any(|s| drives(s, &self.target)) => {
                     for s in &mut a.body {
                         changed += replace_stmt(s, &self.read, &with);
@@ -117,7 +124,11 @@ fn replace(e: &mut Expr, name: &str, with: &Expr) -> usize {
             *e = with.clone();
             1
         }
-        Expr::Ident(_) | Expr::Literal { .. } | Expr::Index(..) | Expr::Slice(..) => 0,
+        Expr::Ident(_)
+        | Expr::Literal { .. }
+        | Expr::Undef(_)
+        | Expr::Index(..)
+        | Expr::Slice(..) => 0,
         Expr::Unary(_, a) | Expr::Repeat(_, a) => replace(a, name, with),
         Expr::Binary(_, a, b) => replace(a, name, with) + replace(b, name, with),
         Expr::Ternary(c, a, b) => {

@@ -100,14 +100,19 @@ pub enum HwWrite {
 /// How a restore reaches a field's state.
 #[derive(Clone, Debug)]
 pub enum Deposit {
-    /// The flip-flop `<field>_q` of the core.
+    /// The field's flip-flops in the core: bits `lsb..lsb + width` of the reg `flop`
+    /// (`store_q`, which `<field>_q` selects; or a reg `<field>_q` of its own).
     Flop {
         /// The field.
         field: FieldRef,
         /// The reg's name in the core.
         flop: String,
+        /// The field's lowest bit in it.
+        lsb: u32,
         /// Width.
         width: u32,
+        /// Width of the whole reg.
+        reg_width: u32,
     },
     /// A field that is its `_in` input: the held input.
     Wire {
@@ -419,13 +424,28 @@ impl Design {
             .map(|(i, h)| (h.field, i))
             .collect();
 
-        // Restores: every field that is neither a constant nor an input wire has a
-        // flop `<field>_q` in the core.
+        // Restores: every field that is neither a constant nor an input wire has
+        // flip-flops: a reg `<field>_q`, or `<field>_q` a select of a reg.
         let regs: BTreeMap<&str, u32> = core
             .items
             .iter()
             .filter_map(|i| match i {
                 Item::Decl(d) if d.kind == NetKind::Reg => Some((d.name.as_str(), d.width)),
+                _ => None,
+            })
+            .collect();
+        let selects: BTreeMap<&str, (&str, u32, u32)> = core
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Assign {
+                    lhs: Expr::Ident(n),
+                    rhs,
+                } => match rhs {
+                    Expr::Slice(v, m, l) => Some((n.as_str(), (v.as_str(), *l, m - l + 1))),
+                    Expr::Index(v, b) => Some((n.as_str(), (v.as_str(), *b, 1))),
+                    _ => None,
+                },
                 _ => None,
             })
             .collect();
@@ -443,16 +463,27 @@ impl Design {
                         continue;
                     }
                 }
-                let flop = format!("{}_q", field_name(map, f));
-                match regs.get(flop.as_str()) {
-                    Some(&width) if width == field.width() => self.deposits.push(Deposit::Flop {
-                        field: f,
-                        flop,
-                        width,
-                    }),
+                let q = format!("{}_q", field_name(map, f));
+                let found = match (regs.get(q.as_str()), selects.get(q.as_str())) {
+                    (Some(&w), _) => Some((q.clone(), 0, w, w)),
+                    (None, Some(&(v, lsb, w))) => {
+                        regs.get(v).map(|&rw| (v.to_string(), lsb, w, rw))
+                    }
+                    _ => None,
+                };
+                match found {
+                    Some((flop, lsb, width, reg_width)) if width == field.width() => {
+                        self.deposits.push(Deposit::Flop {
+                            field: f,
+                            flop,
+                            lsb,
+                            width,
+                            reg_width,
+                        })
+                    }
                     _ => {
                         return Err(Error::Rtl(format!(
-                            "{}: no {}-bit flip-flop {flop} in the core (restores deposit there)",
+                            "{}: no {}-bit flip-flop {q} in the core (restores deposit there)",
                             map.field_path(f),
                             field.width()
                         )))

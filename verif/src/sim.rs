@@ -236,14 +236,22 @@ pub fn build(
                 let vlt = tmp.path().join("public.vlt");
                 let mut text = String::from("`verilator_config\n");
                 let core = hdl::verilog::core_name(crate::regs::map()?);
-                for d in &design.deposits {
-                    if let Deposit::Flop { flop, .. } = d {
-                        let _ = writeln!(
-                            text,
-                            "public_flat_rw -module \"{core}\" -var \"{}\"",
-                            legalize(flop)
-                        );
-                    }
+                let mut flops: Vec<&str> = design
+                    .deposits
+                    .iter()
+                    .filter_map(|d| match d {
+                        Deposit::Flop { flop, .. } => Some(flop.as_str()),
+                        Deposit::Wire { .. } => None,
+                    })
+                    .collect();
+                flops.sort_unstable();
+                flops.dedup();
+                for flop in flops {
+                    let _ = writeln!(
+                        text,
+                        "public_flat_rw -module \"{core}\" -var \"{}\"",
+                        legalize(flop)
+                    );
                 }
                 std::fs::write(&vlt, text).map_err(|e| Error::io(&vlt, e))?;
                 cmd.arg(&vlt);
@@ -534,7 +542,9 @@ pub fn verilog_testbench(design: &Design, params: &Params) -> String {
     let _ = writeln!(t, "dut ({});", conns.join(", "));
 
     // The observation vector: value outputs (first port at bit 0), then the
-    // accumulated strobes, padded to whole chunks.
+    // accumulated strobes, padded to whole chunks. It exists only as an expression
+    // printed when dumping (`obs_full` below): as a net, every output change would
+    // copy the whole vector.
     let cat = |ports: &[&crate::rtl::ObsPort]| -> String {
         ports
             .iter()
@@ -543,16 +553,6 @@ pub fn verilog_testbench(design: &Design, params: &Params) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let _ = writeln!(
-        t,
-        "  wire [{}:0] obs_now = {{{}}};",
-        value_bits.max(1) - 1,
-        if values.is_empty() {
-            "1'b0".into()
-        } else {
-            cat(&values)
-        }
-    );
     if strobe_bits > 0 {
         let _ = writeln!(
             t,
@@ -580,34 +580,78 @@ pub fn verilog_testbench(design: &Design, params: &Params) -> String {
         parts.push("strobe_acc".to_string());
     }
     if value_bits > 0 {
-        parts.push("obs_now".to_string());
+        parts.push(cat(&values));
     }
-    let _ = writeln!(
-        t,
-        "  wire [{}:0] obs_full = {{{}}};",
-        chunks * 64 - 1,
-        parts.join(", ")
-    );
-    // The signature as a net, not a function: vvp then re-evaluates only the XOR
-    // terms whose chunk changed. fold(h, c) = rotl(h, 7) ^ c over the chunks gives
-    // XOR over k of rotl(chunk k, 7 * (chunks - 1 - k)); a rotation is wiring.
-    let terms: Vec<String> = (0..chunks)
-        .map(|k| {
-            let r = (7 * (chunks - 1 - k)) % 64;
-            let lo = k * 64;
-            if r == 0 {
-                format!("obs_full[{}:{lo}]", lo + 63)
-            } else {
-                format!(
-                    "{{obs_full[{}:{lo}], obs_full[{}:{}]}}",
-                    lo + 63 - r,
-                    lo + 63,
-                    lo + 64 - r
-                )
-            }
-        })
+    let obs_full = format!("{{{}}}", parts.join(", "));
+    // The observation vector's segments from bit 0: (name, width); `None` is padding.
+    let mut segments: Vec<(Option<String>, u32)> = values
+        .iter()
+        .map(|p| (Some(legalize(&p.name).into_owned()), p.width))
         .collect();
-    let _ = writeln!(t, "  wire [63:0] obs_sig = {};", terms.join("\n      ^ "));
+    if strobe_bits > 0 {
+        segments.push((Some("strobe_acc".into()), strobe_bits));
+    }
+    if pad > 0 {
+        segments.push((None, pad));
+    }
+    // Bits [lo, hi] of the observation vector as expressions, least significant first.
+    let bits = |lo: u32, hi: u32| -> Vec<String> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        for (name, w) in &segments {
+            let (a, b) = (at.max(lo), (at + w - 1).min(hi));
+            if a <= b {
+                out.push(match name {
+                    None => format!("{}'h0", b - a + 1),
+                    Some(n) if a == at && b == at + w - 1 => n.clone(),
+                    Some(n) if a == b => format!("{n}[{}]", a - at),
+                    Some(n) => format!("{n}[{}:{}]", b - at, a - at),
+                });
+            }
+            at += w;
+        }
+        out
+    };
+    // The signature as nets, not a function: fold(h, c) = rotl(h, 7) ^ c over the
+    // chunks gives XOR over k of rotl(chunk k, 7 * (chunks - 1 - k)); a rotation is
+    // wiring, so each rotated chunk is a concatenation of the outputs' bits, and the
+    // chunks are XORed as a balanced tree. vvp then re-evaluates, for an output that
+    // changed, one 64-bit concatenation and log2(chunks) XORs.
+    let mut level: Vec<String> = Vec::new();
+    for k in 0..chunks {
+        let r = (7 * (chunks - 1 - k)) % 64;
+        let lo = k * 64;
+        // rotl(c, r) = {c[63-r:0], c[63:64-r]}: least significant first, the top r
+        // bits then the rest.
+        let mut lsb_first = if r == 0 {
+            Vec::new()
+        } else {
+            bits(lo + 64 - r, lo + 63)
+        };
+        lsb_first.extend(bits(lo, lo + 63 - r));
+        lsb_first.reverse();
+        let name = format!("sig_c{k}");
+        let _ = writeln!(t, "  wire [63:0] {name} = {{{}}};", lsb_first.join(", "));
+        level.push(name);
+    }
+    let mut depth = 0;
+    while level.len() > 1 {
+        let mut next = Vec::new();
+        for (i, pair) in level.chunks(2).enumerate() {
+            match pair {
+                [a, b] => {
+                    let name = format!("sig_x{depth}_{i}");
+                    let _ = writeln!(t, "  wire [63:0] {name} = {a} ^ {b};");
+                    next.push(name);
+                }
+                [a] => next.push(a.clone()),
+                _ => unreachable!(),
+            }
+        }
+        level = next;
+        depth += 1;
+    }
+    let _ = writeln!(t, "  wire [63:0] obs_sig = {};", level[0]);
     // Hardware drives.
     let _ = writeln!(t, "  task hw_drive(input [7:0] k, input [15:0] idx, input [63:0] v);\n    begin\n      case (idx)");
     for (i, h) in design.hw.iter().enumerate() {
@@ -674,10 +718,22 @@ pub fn verilog_testbench(design: &Design, params: &Params) -> String {
     );
     for (i, d) in design.deposits.iter().enumerate() {
         match d {
-            Deposit::Flop { flop, width, .. } => {
+            Deposit::Flop {
+                flop,
+                lsb,
+                width,
+                reg_width,
+                ..
+            } => {
+                // The whole reg, or its bits (a scalar reg takes no select).
+                let select = if *lsb == 0 && width == reg_width {
+                    String::new()
+                } else {
+                    format!("[{}:{lsb}]", lsb + width - 1)
+                };
                 let _ = writeln!(
                     t,
-                    "        16'd{i}: dut.{}.{} = v[{}:0];",
+                    "        16'd{i}: dut.{}.{}{select} = v[{}:0];",
                     legalize(&design.core_instance),
                     legalize(flop),
                     width - 1
@@ -706,14 +762,14 @@ pub fn verilog_testbench(design: &Design, params: &Params) -> String {
   integer chunk, j, nrec, nstep, ncyc, nmis, maxmis, dump_from, dump_to, n, hs, cnt, total, last_word;
   reg [31:0] rd;
   reg [7:0] kind;
-  reg done_flag, use_vcd;
+  reg done_flag, use_vcd, watch, full;
   task settle; begin #1; strobe_acc = strobe_acc | strobes_now; end endtask
   task tick; begin clk = 1'b1; #1; clk = 1'b0; ncyc = ncyc + 1; end endtask
   task proto(input [8*40-1:0] what); begin $display("PROTO %0d %0d %0s", nrec, nstep, what); end endtask
   task mismatch_read; begin
     if ((rd & rec[191:160]) !== rec[159:128]) begin
       $display("MISMATCH READ %0d %0d %h %h", nrec, nstep, rd & rec[191:160], rec[159:128]);
-      nmis = nmis + 1;
+      nmis = nmis + 1; if (nmis >= maxmis) full = 1;
     end
   end endtask"#
     );
@@ -754,9 +810,23 @@ pub fn verilog_testbench(design: &Design, params: &Params) -> String {
                 r#"  integer da, dw, db;
   reg a_done, w_done, b_done, hs_a, hs_w, hs_b;
   task bus_write; begin
-    da = rec[283:280]; dw = rec[287:284]; db = rec[291:288];
-    a_done = 0; w_done = 0; b_done = 0; n = 0; cnt = 0;
     awaddr = rec[{a}:224]; awprot = {{1'b0, ~rec[252], 1'b0}}; wdata = rec[223:192]; wstrb = rec[251:248];
+    b_done = 0; n = 0;
+    if (rec[291:280] == 12'h0) begin
+      // No delays (the common case, kept short): VALIDs up until their handshake,
+      // BREADY up throughout.
+      awvalid = 1'b1; wvalid = 1'b1; bready = 1'b1;
+      while (!b_done) begin
+        settle;
+        hs_a = awready; hs_w = wready; b_done = bvalid;
+        if (b_done && bresp !== 2'b00) proto("axi bresp");
+        tick;
+        if (hs_a) awvalid = 1'b0; if (hs_w) wvalid = 1'b0;
+        n = n + 1; if (n > {to}) begin proto("axi write timeout"); b_done = 1; end
+      end
+    end else begin
+    da = rec[283:280]; dw = rec[287:284]; db = rec[291:288];
+    a_done = 0; w_done = 0; cnt = 0;
     while (!b_done) begin
       awvalid = !a_done && da == 0; wvalid = !w_done && dw == 0; bready = (db == 0) || (cnt >= db);
       settle;
@@ -768,12 +838,25 @@ pub fn verilog_testbench(design: &Design, params: &Params) -> String {
       if (da > 0) da = da - 1; if (dw > 0) dw = dw - 1;
       n = n + 1; if (n > {to}) begin proto("axi write timeout"); b_done = 1; end
     end
+    end
     awvalid = 1'b0; wvalid = 1'b0; bready = 1'b0;
   end endtask
   task bus_read; begin
-    da = rec[283:280]; db = rec[291:288];
-    a_done = 0; b_done = 0; n = 0; cnt = 0;
     araddr = rec[{a}:224]; arprot = {{1'b0, ~rec[252], 1'b0}};
+    b_done = 0; n = 0;
+    if (rec[291:280] == 12'h0) begin
+      arvalid = 1'b1; rready = 1'b1;
+      while (!b_done) begin
+        settle;
+        hs_a = arready; b_done = rvalid;
+        if (b_done) begin rd = rdata; if (rresp !== 2'b00) proto("axi rresp"); end
+        tick;
+        if (hs_a) arvalid = 1'b0;
+        n = n + 1; if (n > {to}) begin proto("axi read timeout"); b_done = 1; rd = 32'hx; end
+      end
+    end else begin
+    da = rec[283:280]; db = rec[291:288];
+    a_done = 0; cnt = 0;
     while (!b_done) begin
       arvalid = !a_done && da == 0; rready = (db == 0) || (cnt >= db);
       settle;
@@ -784,6 +867,7 @@ pub fn verilog_testbench(design: &Design, params: &Params) -> String {
       if (hs_a) a_done = 1; if (hs_b) b_done = 1;
       if (da > 0) da = da - 1;
       n = n + 1; if (n > {to}) begin proto("axi read timeout"); b_done = 1; rd = 32'hx; end
+    end
     end
     arvalid = 1'b0; rready = 1'b0;
     mismatch_read;
@@ -797,7 +881,7 @@ pub fn verilog_testbench(design: &Design, params: &Params) -> String {
     let _ = writeln!(
         t,
         r#"  initial begin
-    nrec = 0; nstep = 0; ncyc = 0; nmis = 0; done_flag = 0;
+    nrec = 0; nstep = 0; ncyc = 0; nmis = 0; done_flag = 0; full = 0;
     if (!$value$plusargs("stim=%s", stim)) begin $display("PROTO no +stim"); $finish; end
     if (!$value$plusargs("max=%d", maxmis)) maxmis = 8;
     if (!$value$plusargs("records=%d", total)) begin $display("PROTO no +records"); $finish; end
@@ -805,6 +889,8 @@ pub fn verilog_testbench(design: &Design, params: &Params) -> String {
     if (!$value$plusargs("dump_to=%d", dump_to)) dump_to = -2;
     use_vcd = $value$plusargs("vcd=%s", vcd);
     if (use_vcd) begin $dumpfile(vcd); $dumpvars(0, tb); $dumpoff; end
+    // Per step, the dump window is looked at only if there is one.
+    watch = use_vcd || dump_from >= 0;
     rst = 1'b1; settle; tick; settle; tick; rst = 1'b0; strobe_acc = 0;
     chunk = 0; j = 0;
     $sformat(fname, "%0s%0d.hex", stim, chunk);
@@ -813,30 +899,31 @@ pub fn verilog_testbench(design: &Design, params: &Params) -> String {
     while (!done_flag) begin
       rec = mem[j];
       kind = rec[263:256];
-      if (use_vcd && nstep == dump_from) $dumpon;
+      if (watch) begin if (use_vcd && nstep == dump_from) $dumpon; end
       case (kind)
         8'd0: done_flag = 1;
         8'd1: bus_write;
         8'd2: bus_read;
         8'd3, 8'd4, 8'd5: begin hw_drive(kind, rec[279:264], rec[127:64]); settle; tick; hw_release; end
         8'd6: begin rst = 1'b1; bus_idle; hw_release; held_reset; settle; tick; rst = 1'b0; end
-        8'd7: deposit(rec[279:264], rec[127:64]);
-        8'd8: ;
+        // Outputs settle after a clock edge; a deposit or a no-op needs time.
+        8'd7: begin deposit(rec[279:264], rec[127:64]); #1; end
+        8'd8: #1;
         default: begin proto("bad record"); done_flag = 1; end
       endcase
       if (!done_flag && rec[253]) begin
-        // Outputs have settled after a clock edge; a deposit or a no-op needs time.
-        if (kind == 8'd7 || kind == 8'd8) #1;
         if (obs_sig !== rec[63:0]) begin
           $display("MISMATCH OBS %0d %0d %h %h", nrec, nstep, obs_sig, rec[63:0]);
-          nmis = nmis + 1;
+          nmis = nmis + 1; if (nmis >= maxmis) full = 1;
         end
-        if (nstep >= dump_from && nstep <= dump_to) $display("OBS %0d %h", nstep, obs_full);
-        if (use_vcd && nstep == dump_to) $dumpoff;
+        if (watch) begin
+          if (nstep >= dump_from && nstep <= dump_to) $display("OBS %0d %h", nstep, {obs_full});
+          if (use_vcd && nstep == dump_to) $dumpoff;
+        end
         strobe_acc = 0;
         nstep = nstep + 1;
       end
-      if (nmis >= maxmis) done_flag = 1;
+      if (full) done_flag = 1;
       if (!done_flag) begin
         nrec = nrec + 1; j = j + 1;
         if (j == CHUNK) begin
@@ -1041,14 +1128,33 @@ static uint64_t fold(const uint64_t* v) {{
     );
     for (i, d) in design.deposits.iter().enumerate() {
         match d {
-            Deposit::Flop { flop, width, .. } if features.deposit => {
-                let _ = writeln!(
-                    t,
-                    "  case {i}: T->rootp->{top}__DOT__{}__DOT__{} = v & {:#x}ull; break;",
+            Deposit::Flop {
+                flop,
+                lsb,
+                width,
+                reg_width,
+                ..
+            } if features.deposit => {
+                let var = format!(
+                    "T->rootp->{top}__DOT__{}__DOT__{}",
                     legalize(&design.core_instance),
-                    legalize(flop),
-                    regdef::access::ones(*width)
+                    legalize(flop)
                 );
+                if *reg_width > 64 {
+                    // A VlWide: 32-bit words.
+                    let _ = writeln!(
+                        t,
+                        "  case {i}: for (unsigned k = 0; k < {width}; ++k) {{ const unsigned b = {lsb} + k; \
+                         const uint32_t m = 1u << (b % 32); if ((v >> k) & 1) {var}[b / 32] |= m; \
+                         else {var}[b / 32] &= ~m; }} break;"
+                    );
+                } else {
+                    let mask = regdef::access::ones(*width);
+                    let _ = writeln!(
+                        t,
+                        "  case {i}: {var} = ({var} & ~({mask:#x}ull << {lsb})) | ((v & {mask:#x}ull) << {lsb}); break;"
+                    );
+                }
             }
             Deposit::Wire { hw, .. } => {
                 if let Some(HwWrite::Continuous { input }) = &design.hw[*hw].write {

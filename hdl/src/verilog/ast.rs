@@ -142,10 +142,62 @@ pub enum Item {
         /// Value.
         rhs: Expr,
     },
+    /// A priority chain as one continuous assignment:
+    /// `assign lhs = c1 ? v1 : c2 ? v2 : ... : otherwise;`, one arm a line with its
+    /// comment. The first arm whose condition holds gives the value.
+    Chain(Chain),
     /// An `always` block.
     Always(Always),
     /// A module instance.
     Instance(Instance),
+}
+
+/// A priority chain ([`Item::Chain`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chain {
+    /// Target wire.
+    pub lhs: String,
+    /// Arms, highest priority first.
+    pub arms: Vec<ChainArm>,
+    /// The value when no arm's condition holds.
+    pub otherwise: Expr,
+    /// Comment of the `otherwise` value.
+    pub otherwise_comment: Option<String>,
+}
+
+/// One arm of a [`Chain`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainArm {
+    /// Comment printed above the arm.
+    pub comment: Option<String>,
+    /// 1-bit condition.
+    pub cond: Expr,
+    /// The value when `cond` holds (as wide as the target).
+    pub value: Expr,
+}
+
+impl Chain {
+    /// The chain as one expression: nested `?:`, the first arm outermost.
+    pub fn expr(&self) -> Expr {
+        self.arms
+            .iter()
+            .rev()
+            .fold(self.otherwise.clone(), |rest, a| {
+                Expr::Ternary(
+                    Box::new(a.cond.clone()),
+                    Box::new(a.value.clone()),
+                    Box::new(rest),
+                )
+            })
+    }
+
+    /// Calls `f` with every expression of the chain (conditions and values).
+    pub fn exprs(&self) -> impl Iterator<Item = &Expr> {
+        self.arms
+            .iter()
+            .flat_map(|a| [&a.cond, &a.value])
+            .chain(std::iter::once(&self.otherwise))
+    }
 }
 
 /// Edge of an asynchronous reset.
@@ -303,6 +355,9 @@ pub enum Expr {
     Index(String, u32),
     /// `name[msb:lsb]`.
     Slice(String, u32, u32),
+    /// `width'bx`: a don't-care value (1..=64 bits). Synthesis may pick any value, so
+    /// it is only for values nothing observes (a multiplexer input no select reaches).
+    Undef(u32),
 }
 
 /// An identifier.
@@ -313,6 +368,11 @@ pub fn id(name: impl Into<String>) -> Expr {
 /// A sized literal.
 pub fn lit(width: u32, value: u64) -> Expr {
     Expr::Literal { width, value }
+}
+
+/// A don't-care value `width'bx` ([`Expr::Undef`]).
+pub fn undef(width: u32) -> Expr {
+    Expr::Undef(width)
 }
 
 /// A literal of `width` ones.
@@ -519,7 +579,7 @@ impl Expr {
     pub fn for_each_ident(&self, f: &mut impl FnMut(&str)) {
         match self {
             Expr::Ident(n) | Expr::Index(n, _) | Expr::Slice(n, ..) => f(n),
-            Expr::Literal { .. } => {}
+            Expr::Literal { .. } | Expr::Undef(_) => {}
             Expr::Unary(_, a) | Expr::Repeat(_, a) => a.for_each_ident(f),
             Expr::Binary(_, a, b) => {
                 a.for_each_ident(f);
@@ -540,7 +600,7 @@ impl Expr {
     pub fn for_each_ident_ref<'a>(&'a self, f: &mut impl FnMut(&'a str)) {
         match self {
             Expr::Ident(n) | Expr::Index(n, _) | Expr::Slice(n, ..) => f(n),
-            Expr::Literal { .. } => {}
+            Expr::Literal { .. } | Expr::Undef(_) => {}
             Expr::Unary(_, a) | Expr::Repeat(_, a) => a.for_each_ident_ref(f),
             Expr::Binary(_, a, b) => {
                 a.for_each_ident_ref(f);
@@ -626,6 +686,15 @@ impl Module {
                         assigned.insert(n, reads);
                     }
                 }
+                Item::Chain(c) => {
+                    let mut reads = Vec::new();
+                    c.exprs()
+                        .for_each(|e| e.for_each_ident_ref(&mut |n| reads.push(n)));
+                    for &n in &reads {
+                        note(n);
+                    }
+                    assigned.insert(c.lhs.as_str(), reads);
+                }
                 Item::Always(a) => {
                     if let Sensitivity::Clocked { clock, async_reset } = &a.sens {
                         note(clock);
@@ -688,6 +757,7 @@ impl Module {
                 lhs: Expr::Ident(n),
                 ..
             } => !dead.contains(n),
+            Item::Chain(c) => !dead.contains(&c.lhs),
             _ => true,
         });
     }
@@ -716,6 +786,10 @@ impl Item {
             Item::Assign { lhs, rhs } => {
                 lhs.for_each_ident_ref(f);
                 rhs.for_each_ident_ref(f);
+            }
+            Item::Chain(c) => {
+                f(&c.lhs);
+                c.exprs().for_each(|e| e.for_each_ident_ref(f));
             }
             Item::Always(a) => {
                 a.body.iter().for_each(|s| {

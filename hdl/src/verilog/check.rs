@@ -211,6 +211,7 @@ impl<'a> Checker<'a> {
                 }
                 self.same_width("assign", lhs, rhs);
             }
+            Item::Chain(c) => self.chain(c),
             Item::Always(a) => {
                 let mut targets = BTreeSet::new();
                 match &a.sens {
@@ -245,6 +246,51 @@ impl<'a> Checker<'a> {
                 }
             }
             Item::Instance(inst) => self.instance(inst),
+        }
+    }
+
+    /// [`Item::Chain`]: a wire driven once; 1-bit conditions; every value as wide as it.
+    fn chain(&mut self, c: &'a super::ast::Chain) {
+        let n = c.lhs.as_str();
+        let width = match self.syms.get(n).copied() {
+            None => {
+                self.err(format!("`{n}` is not declared"));
+                None
+            }
+            Some(sym) => match sym.net() {
+                Some(NetKind::Wire) => {
+                    *self.drivers.entry(n).or_default() += 1;
+                    Some(sym.width)
+                }
+                Some(NetKind::Reg) => {
+                    self.err(format!("`{n}` is a reg and cannot be driven by assign"));
+                    None
+                }
+                None => {
+                    self.err(format!("`{n}` is an input or parameter; not drivable"));
+                    None
+                }
+            },
+        };
+        for a in &c.arms {
+            if let Some(w) = self.width(&a.cond) {
+                if w != 1 {
+                    self.err(format!(
+                        "chain {n}: condition {} is {w} bits",
+                        super::print::expr(&a.cond)
+                    ));
+                }
+            }
+        }
+        for v in c.arms.iter().map(|a| &a.value).chain([&c.otherwise]) {
+            if let (Some(l), Some(r)) = (width, self.width(v)) {
+                if l != r {
+                    self.err(format!(
+                        "chain {n} = {}: {l} bits <- {r} bits",
+                        super::print::expr(v)
+                    ));
+                }
+            }
         }
     }
 
@@ -412,6 +458,13 @@ impl<'a> Checker<'a> {
                 }
                 if *width < 64 && value >> width != 0 {
                     self.err(format!("literal {value:#x} does not fit in {width} bits"));
+                    return None;
+                }
+                Some(*width)
+            }
+            Expr::Undef(width) => {
+                if *width == 0 || *width > 64 {
+                    self.err(format!("don't-care width {width} is not 1..=64"));
                     return None;
                 }
                 Some(*width)
@@ -594,7 +647,7 @@ impl<'a> Checker<'a> {
 fn mentions(e: &Expr, name: &str) -> bool {
     match e {
         Expr::Ident(n) | Expr::Index(n, _) | Expr::Slice(n, ..) => n == name,
-        Expr::Literal { .. } => false,
+        Expr::Literal { .. } | Expr::Undef(_) => false,
         Expr::Unary(_, a) | Expr::Repeat(_, a) => mentions(a, name),
         Expr::Binary(_, a, b) => mentions(a, name) || mentions(b, name),
         Expr::Ternary(c, a, b) => mentions(c, name) || mentions(a, name) || mentions(b, name),

@@ -249,9 +249,64 @@ fn print_item(out: &mut String, item: &Item) {
         Item::Assign { lhs, rhs } => {
             print_assignment(out, INDENT, "assign ", lhs, "=", rhs);
         }
+        Item::Chain(c) => print_chain(out, c),
         Item::Always(a) => print_always(out, a),
         Item::Instance(inst) => print_instance(out, inst),
     }
+}
+
+/// An [`Item::Chain`]: `assign lhs =` then one arm a line, each under its comment,
+/// `cond ? value :`, and the `otherwise` value last; with no arm, one `assign`.
+fn print_chain(out: &mut String, c: &super::ast::Chain) {
+    let lhs = Expr::Ident(c.lhs.clone());
+    if c.arms.is_empty() {
+        if let Some(t) = &c.otherwise_comment {
+            push_comment(out, INDENT, t);
+        }
+        print_assignment(out, INDENT, "assign ", &lhs, "=", &c.otherwise);
+        return;
+    }
+    let inner = format!("{INDENT}{INDENT}");
+    out.push_str(INDENT);
+    out.push_str("assign ");
+    out.push_str(&legalize(&c.lhs));
+    out.push_str(" =\n");
+    for a in &c.arms {
+        if let Some(t) = &a.comment {
+            push_comment(out, &inner, t);
+        }
+        let start = out.len();
+        out.push_str(&inner);
+        print_operand(out, &a.cond);
+        out.push_str(" ? ");
+        let head_end = out.len();
+        print_operand(out, &a.value);
+        out.push_str(" :");
+        if let Expr::Concat(parts) = &a.value {
+            if out.len() - start > WRAP {
+                out.truncate(head_end);
+                out.push_str("{\n");
+                for (i, p) in parts.iter().enumerate() {
+                    out.push_str(&inner);
+                    out.push_str(INDENT);
+                    print_expr(out, p);
+                    if i + 1 < parts.len() {
+                        out.push(',');
+                    }
+                    out.push('\n');
+                }
+                out.push_str(&inner);
+                out.push_str("} :");
+            }
+        }
+        out.push('\n');
+    }
+    if let Some(t) = &c.otherwise_comment {
+        push_comment(out, &inner, t);
+    }
+    out.push_str(&inner);
+    print_operand(out, &c.otherwise);
+    out.push_str(";\n");
 }
 
 /// `<indent><prefix><lhs> <op> <rhs>;`, breaking a long concatenation one part a line.
@@ -446,6 +501,7 @@ fn is_atomic(e: &Expr) -> bool {
         e,
         Expr::Ident(_)
             | Expr::Literal { .. }
+            | Expr::Undef(_)
             | Expr::Concat(_)
             | Expr::Repeat(..)
             | Expr::Index(..)
@@ -487,6 +543,9 @@ fn print_expr(out: &mut String, e: &Expr) {
     match e {
         Expr::Ident(n) => out.push_str(&legalize(n)),
         Expr::Literal { width, value } => out.push_str(&literal(*width, *value)),
+        Expr::Undef(width) => {
+            let _ = write!(out, "{width}'bx");
+        }
         Expr::Unary(op, a) => {
             out.push_str(match op {
                 UnaryOp::Not => "~",

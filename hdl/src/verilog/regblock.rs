@@ -15,8 +15,8 @@
 //! | [`WriteRule`] | [`write_rule_value`] | the stored value after a write |
 //! | [`NextValue`] | `Gen::emit_field`, one arm per unit | one branch of the field's priority chain |
 //!
-//! A field's next value is an `if / else if` chain in [`Field::next_value`] order; the
-//! flop takes it at every clock edge. See `hdl/README.md` for naming and timing.
+//! A field's next value is a priority chain in [`Field::next_value`] order, one
+//! continuous assignment ([`Chain`]); the flop takes it at every clock edge. See `hdl/README.md` for naming and timing.
 
 use std::collections::BTreeSet;
 
@@ -24,8 +24,8 @@ use regdef::access::{Completion, HwEnable, NextValue, ReadRule, WriteGate, Write
 use regdef::ir::{Field, FieldRef, GuardTerm, RegId, Register, RegisterMap, SecSid};
 
 use super::ast::{
-    all, any, concat, eq, id, index, lit, ones, reduce_or, reduce_xor, slice, ternary, Expr, Item,
-    Module, Param, Port, Stmt,
+    all, any, concat, eq, id, index, lit, ones, reduce_or, reduce_xor, slice, ternary, undef,
+    Chain, ChainArm, Expr, Item, Module, Param, Port, Stmt,
 };
 use super::bus::{core_ports, sig, DATA_WIDTH};
 use super::{Clocking, GenerateError};
@@ -33,6 +33,10 @@ use super::{Clocking, GenerateError};
 /// Words per group of the read multiplexer: a read data bit goes through at most this
 /// many multiplexers before the OR of the groups (see `hdl/README.md`).
 pub const READ_GROUP: usize = 8;
+
+/// Word-address bits a register's own comparator decodes; the bits above select a
+/// decode group (`Gen::emit_decode_groups`).
+pub const DECODE_GROUP_BITS: u32 = 4;
 
 /// Runs of one bits `(lsb, msb)` of the low `width` bits of `value`, lsb first.
 fn ones_runs(value: u64, width: u32) -> Vec<(u32, u32)> {
@@ -156,6 +160,8 @@ pub fn build(
         ports: Vec::new(),
         items: Vec::new(),
         referenced: BTreeSet::new(),
+        flops: Vec::new(),
+        gated: Vec::new(),
     };
     g.plan()?;
     g.emit()?;
@@ -186,8 +192,39 @@ pub fn build(
         items: g.items,
     };
     m.prune_unread_wires();
+    let sinks = unused_gated_bits(&m.items, &g.gated);
+    m.items.extend(sinks);
     m.hoist_forward_declarations();
     Ok(m)
+}
+
+/// For each register in `gated`, the bits of its gated write data and strobes that no
+/// field reads (RES0 bits, read-only fields) go to one sink `unused_wr_<reg>` of its
+/// own (the Verilator convention for "deliberately not read"), so that in simulation
+/// only the written register's sink is re-evaluated.
+fn unused_gated_bits(items: &[Item], gated: &[String]) -> Vec<Item> {
+    let mut out = Vec::new();
+    for r in gated {
+        let mut parts = Vec::new();
+        for (name, width) in [
+            (format!("wdata_{r}"), DATA_WIDTH),
+            (format!("wstrb_{r}"), DATA_WIDTH / 8),
+        ] {
+            let used = bits_read(items, &name, width);
+            if !used.iter().any(|&b| b) {
+                continue; // pruned (nothing reads it) or never emitted
+            }
+            for (lo, hi) in runs(&used, false) {
+                parts.push(slice(name.clone(), hi, lo));
+            }
+        }
+        if !parts.is_empty() {
+            let sink = format!("unused_wr_{r}");
+            out.push(Item::wire(sink.clone(), 1));
+            out.push(Item::assign(id(sink), reduce_xor(concat(parts))));
+        }
+    }
+    out
 }
 
 struct Gen<'a> {
@@ -202,6 +239,10 @@ struct Gen<'a> {
     items: Vec<Item>,
     /// Fields another rule reads (guards, `present_when`, ACK mirrors).
     referenced: BTreeSet<FieldRef>,
+    /// Every stored field's flop: `<f>_q`, reset value, `<f>_d` (`Gen::emit_storage`).
+    flops: Vec<(String, Expr, String)>,
+    /// Registers whose fields read the gated `wdata_<reg>` / `wstrb_<reg>`.
+    gated: Vec<String>,
 }
 
 fn unsupported(path: String, what: impl Into<String>) -> GenerateError {
@@ -484,12 +525,63 @@ impl<'a> Gen<'a> {
             id("req_wr"),
             id(sig::REQ_VALID) & id(sig::REQ_WRITE),
         ));
+        self.emit_decode_groups();
         for (rid, _) in self.map.iter() {
             self.emit_register(rid)?;
         }
+        self.emit_storage();
         self.emit_read_mux();
         self.emit_unused();
         Ok(())
+    }
+
+    /// The group of word address `word` (its bits above [`DECODE_GROUP_BITS`]), if
+    /// the map's addresses are wide enough to have groups.
+    fn decode_group(&self, word: u64) -> Option<u64> {
+        (self.aw - 2 > DECODE_GROUP_BITS).then_some(word >> DECODE_GROUP_BITS)
+    }
+
+    /// The address decoder's first level: per group of 2^[`DECODE_GROUP_BITS`] words
+    /// that holds a register, `hitg_<g>` (the request's word is in the group), the
+    /// request's word within the group `wordg_<g>` (a don't-care outside it), and the
+    /// group's read and write strobes `rdg_<g>`, `wrg_<g>`. A register's `hit_<reg>`
+    /// then compares only the low word bits. Synthesis gets the same comparators;
+    /// an event-driven simulator (iverilog) re-evaluates, for each request, one
+    /// group's registers rather than all of them (see `docs/performance.md`).
+    fn emit_decode_groups(&mut self) {
+        let groups: BTreeSet<u64> = self
+            .map
+            .iter()
+            .flat_map(|(_, reg)| self.slices(reg))
+            .filter_map(|s| self.decode_group(s.word))
+            .collect();
+        if groups.is_empty() {
+            return;
+        }
+        let (gb, hi) = (DECODE_GROUP_BITS, self.aw - 3);
+        self.items.push(Item::Comment(vec![format!(
+            "Address decode, first level: groups of {} words.",
+            1u64 << gb
+        )]));
+        for g in groups {
+            let (hitg, wordg) = (format!("hitg_{g:x}"), format!("wordg_{g:x}"));
+            self.items.push(Item::wire(hitg.clone(), 1));
+            self.items.push(Item::assign(
+                id(hitg.clone()),
+                eq(slice("req_word", hi, gb), lit(hi + 1 - gb, g)),
+            ));
+            self.items.push(Item::wire(wordg.clone(), gb));
+            self.items.push(Item::assign(
+                id(wordg),
+                ternary(id(hitg.clone()), slice("req_word", gb - 1, 0), undef(gb)),
+            ));
+            for (strobe, req) in [("wrg", "req_wr"), ("rdg", "req_rd")] {
+                let n = format!("{strobe}_{g:x}");
+                self.items.push(Item::wire(n.clone(), 1));
+                self.items
+                    .push(Item::assign(id(n), id(req) & id(hitg.clone())));
+            }
+        }
     }
 
     fn emit_params(&mut self) {
@@ -550,7 +642,7 @@ impl<'a> Gen<'a> {
                 let w = reg.fields[i].width();
                 let n = p.name.clone();
                 self.items.push(Item::reg(format!("{n}_q"), w));
-                self.items.push(Item::reg(format!("{n}_d"), w));
+                self.items.push(Item::wire(format!("{n}_d"), w));
             }
         }
 
@@ -578,12 +670,24 @@ impl<'a> Gen<'a> {
         for s in self.slices(reg) {
             let sfx = Self::slice_suffix(reg, s.index);
             let hit = format!("hit_{r}{sfx}");
+            let (hit_value, req_wr, req_rd) = match self.decode_group(s.word) {
+                Some(g) => (
+                    eq(
+                        id(format!("wordg_{g:x}")),
+                        lit(DECODE_GROUP_BITS, s.word & ((1 << DECODE_GROUP_BITS) - 1)),
+                    ),
+                    id(format!("wrg_{g:x}")),
+                    id(format!("rdg_{g:x}")),
+                ),
+                None => (
+                    eq(id("req_word"), lit(self.aw - 2, s.word)),
+                    id("req_wr"),
+                    id("req_rd"),
+                ),
+            };
             self.items.push(Item::wire(hit.clone(), 1));
-            self.items.push(Item::assign(
-                id(hit.clone()),
-                eq(id("req_word"), lit(self.aw - 2, s.word)),
-            ));
-            let mut wr = id("req_wr") & id(hit.clone()) & ok.clone();
+            self.items.push(Item::assign(id(hit.clone()), hit_value));
+            let mut wr = req_wr & id(hit.clone()) & ok.clone();
             for gate in &write_ok_extra {
                 if *gate == WriteGate::UpdateHandshake {
                     wr = wr & self.gate_update(rid, s.index)?;
@@ -595,9 +699,31 @@ impl<'a> Gen<'a> {
             self.items.push(Item::wire(format!("rd_{r}{sfx}"), 1));
             self.items.push(Item::assign(
                 id(format!("rd_{r}{sfx}")),
-                id("req_rd") & id(hit) & ok.clone(),
+                req_rd & id(hit) & ok.clone(),
             ));
         }
+        // The write data and strobes as this register's fields see them: they change
+        // only while a write to it is taken, so (in an event-driven simulator) a write
+        // elsewhere wakes no logic here. The data is a don't-care otherwise (every
+        // reader is under a write enable of this register), so synthesis drops the
+        // multiplexer; the strobes read 0.
+        let wr_any = any(self
+            .slices(reg)
+            .iter()
+            .map(|s| id(format!("wr_{r}{}", Self::slice_suffix(reg, s.index)))))
+        .unwrap_or(lit(1, 0));
+        self.items
+            .push(Item::wire(format!("wdata_{r}"), DATA_WIDTH));
+        self.items.push(Item::assign(
+            id(format!("wdata_{r}")),
+            ternary(wr_any.clone(), id(sig::REQ_WDATA), undef(DATA_WIDTH)),
+        ));
+        self.items
+            .push(Item::wire(format!("wstrb_{r}"), DATA_WIDTH / 8));
+        self.items.push(Item::assign(
+            id(format!("wstrb_{r}")),
+            ternary(wr_any, id(sig::REQ_WSTRB), lit(DATA_WIDTH / 8, 0)),
+        ));
 
         let mut first_port = true;
         let mut flops = Vec::new();
@@ -613,31 +739,47 @@ impl<'a> Gen<'a> {
                 .iter()
                 .map(|&fr| {
                     let n = &self.plan_of(fr).name;
+                    let w = self.field(fr).width();
                     let reset = match self.field(fr).present_when.is_empty() {
                         true => self.reset_value(fr),
-                        // Field presence: an absent field resets to 0, as RES0.
-                        false => ternary(
-                            id(format!("{n}_present")),
-                            self.reset_value(fr),
-                            lit(self.field(fr).width(), 0),
-                        ),
+                        // Field presence: an absent field resets to 0, as RES0 (a reset
+                        // of 0 needs no condition).
+                        false => match self.reset_value(fr) {
+                            v if v == lit(w, 0) => v,
+                            v => ternary(id(format!("{n}_present")), v, lit(w, 0)),
+                        },
                     };
                     (format!("{n}_q"), reset, format!("{n}_d"))
                 })
                 .collect();
-            let resets: Vec<(&str, Expr)> = names
-                .iter()
-                .map(|(q, v, _)| (q.as_str(), v.clone()))
-                .collect();
-            let run = names
-                .iter()
-                .map(|(q, _, d)| Stmt::nonblocking(id(q.clone()), id(d.clone())))
-                .collect();
-            self.items
-                .push(Item::comment(format!("Storage of {}.", reg.path)));
-            self.items.push(self.clocking.ff(&resets, run));
+            self.flops.extend(names);
         }
         Ok(())
+    }
+
+    /// The flip-flops of every stored field, in one clocked block: the same flops as a
+    /// block per register, but an event-driven simulator (iverilog) wakes one process
+    /// per clock edge instead of one per register (see `docs/performance.md`).
+    fn emit_storage(&mut self) {
+        if self.flops.is_empty() {
+            return;
+        }
+        let resets: Vec<(&str, Expr)> = self
+            .flops
+            .iter()
+            .map(|(q, v, _)| (q.as_str(), v.clone()))
+            .collect();
+        let run = self
+            .flops
+            .iter()
+            .map(|(q, _, d)| Stmt::nonblocking(id(q.clone()), id(d.clone())))
+            .collect();
+        let ff = self.clocking.ff(&resets, run);
+        self.items.push(Item::Blank);
+        self.items.push(Item::comment(
+            "Storage: the flip-flop of every stored field; <field>_d is its next value.",
+        ));
+        self.items.push(ff);
     }
 
     fn emit_field(&mut self, fr: FieldRef, first_port: &mut bool) -> Result<(), GenerateError> {
@@ -803,39 +945,58 @@ impl<'a> Gen<'a> {
                 break;
             }
         }
-        let mut body = vec![Stmt::Comment(summary)];
-        let ends_unconditional = matches!(branches.last(), Some((None, ..)));
-        if !ends_unconditional {
-            body.push(Stmt::blocking(id(d.clone()), q.clone()));
-        }
-        let mut chain: Vec<Stmt> = Vec::new();
-        for (cond, value, what) in branches.into_iter().rev() {
-            let stmts = vec![Stmt::Comment(what), Stmt::blocking(id(d.clone()), value)];
-            chain = match cond {
-                None => stmts,
-                Some(c) => vec![Stmt::if_else(c, stmts, chain)],
-            };
-        }
-        body.extend(chain);
-        if complete_now {
-            body.push(Stmt::Comment(
-                "UpdateComplete (immediate): the update completes in the cycle the write is \
-                 taken, so the field never reads 1"
-                    .into(),
-            ));
-            body.push(Stmt::blocking(id(d.clone()), lit(w, 0)));
-        }
+        // One continuous assignment: the units in priority order, then "hold" unless a
+        // unit is unconditional; field presence (when absent, 0) outranks them all.
+        let mut arms = Vec::new();
         if let Some(p) = present {
-            body.push(Stmt::Comment(
-                "Field presence: while absent the field is RES0 and holds 0".into(),
-            ));
-            body.push(Stmt::if_else(
-                !p,
-                vec![Stmt::blocking(id(d), lit(w, 0))],
-                vec![],
-            ));
+            arms.push(ChainArm {
+                comment: Some("Field presence: while absent the field is RES0 and holds 0".into()),
+                cond: !p,
+                value: lit(w, 0),
+            });
         }
-        self.items.push(Item::comb(body));
+        let mut otherwise = None;
+        for (cond, value, what) in branches {
+            match cond {
+                Some(cond) => arms.push(ChainArm {
+                    comment: Some(what),
+                    cond,
+                    value,
+                }),
+                None => otherwise = Some((value, what)),
+            }
+        }
+        let (otherwise, otherwise_comment) =
+            otherwise.unwrap_or((q, "otherwise: holds its value".to_string()));
+        let mut comment = vec![summary];
+        let chain = if complete_now {
+            // The update completes in the cycle the write is taken: whatever the units
+            // do, the next value is 0 (their strobes, such as swmod, still fire).
+            comment.extend(
+                arms.iter()
+                    .filter_map(|a| a.comment.as_ref())
+                    .map(|c| format!("{c} (overridden: its strobes still fire)")),
+            );
+            Chain {
+                lhs: d,
+                arms: Vec::new(),
+                otherwise: lit(w, 0),
+                otherwise_comment: Some(
+                    "UpdateComplete (immediate): the update completes in the cycle the write \
+                     is taken, so the field never reads 1"
+                        .into(),
+                ),
+            }
+        } else {
+            Chain {
+                lhs: d,
+                arms,
+                otherwise,
+                otherwise_comment: Some(otherwise_comment),
+            }
+        };
+        self.items.push(Item::Comment(comment));
+        self.items.push(Item::Chain(chain));
         Ok(())
     }
 
@@ -949,8 +1110,13 @@ impl<'a> Gen<'a> {
         let n = self.plan_of(fr).name.clone();
         let r = self.rname(fr.reg);
         let segs = self.segments(reg, f, true);
+        // The register's gated write data and strobes (`emit_register`).
+        let (wdata, wstrb) = (format!("wdata_{r}"), format!("wstrb_{r}"));
+        if !self.gated.contains(&r) {
+            self.gated.push(r.clone());
+        }
         let enable = |s: u32, bus: u32| {
-            id(format!("wr_{r}{}", Self::slice_suffix(reg, s))) & index(sig::REQ_WSTRB, bus / 8)
+            id(format!("wr_{r}{}", Self::slice_suffix(reg, s))) & index(wstrb.clone(), bus / 8)
         };
         let q_name = format!("{n}_q");
         // Every guard term, and the field's presence: an absent field takes no write.
@@ -962,7 +1128,7 @@ impl<'a> Gen<'a> {
             write_rule_value(
                 f.write_rule,
                 &slice(q_name.clone(), hi, lo),
-                &slice(sig::REQ_WDATA, bus + hi - lo, bus),
+                &slice(wdata.clone(), bus + hi - lo, bus),
                 hi - lo + 1,
             )
         };
@@ -972,7 +1138,7 @@ impl<'a> Gen<'a> {
             write_rule_value(
                 f.write_rule,
                 &id(q_name.clone()),
-                &slice(sig::REQ_WDATA, bus + hi - lo, *bus),
+                &slice(wdata.clone(), bus + hi - lo, *bus),
                 f.width(),
             )
         } else {
@@ -1189,6 +1355,58 @@ impl<'a> Gen<'a> {
         self.items
             .push(Item::assign(id("unused_req"), reduce_xor(concat(parts))));
     }
+}
+
+/// Which bits of `name` (`width` bits) the items' expressions read.
+fn bits_read(items: &[Item], name: &str, width: u32) -> Vec<bool> {
+    fn walk(e: &Expr, name: &str, used: &mut [bool]) {
+        match e {
+            Expr::Ident(n) if n == name => used.iter_mut().for_each(|b| *b = true),
+            Expr::Index(n, i) if n == name => used[*i as usize] = true,
+            Expr::Slice(n, m, l) if n == name => used[*l as usize..=*m as usize]
+                .iter_mut()
+                .for_each(|b| *b = true),
+            Expr::Ident(_) | Expr::Index(..) | Expr::Slice(..) => {}
+            Expr::Literal { .. } | Expr::Undef(_) => {}
+            Expr::Unary(_, a) | Expr::Repeat(_, a) => walk(a, name, used),
+            Expr::Binary(_, a, b) => {
+                walk(a, name, used);
+                walk(b, name, used);
+            }
+            Expr::Ternary(c, a, b) => {
+                walk(c, name, used);
+                walk(a, name, used);
+                walk(b, name, used);
+            }
+            Expr::Concat(p) => p.iter().for_each(|x| walk(x, name, used)),
+        }
+    }
+    let mut used = vec![false; width as usize];
+    for item in items {
+        match item {
+            Item::Assign { rhs, .. } => walk(rhs, name, &mut used),
+            Item::Chain(c) => c.exprs().for_each(|e| walk(e, name, &mut used)),
+            _ => {}
+        }
+    }
+    used
+}
+
+/// Runs `(lo, hi)` of `bits` equal to `value`.
+fn runs(bits: &[bool], value: bool) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, &b) in bits.iter().chain([&!value]).enumerate() {
+        match (b == value, start) {
+            (true, None) => start = Some(i as u32),
+            (false, Some(s)) => {
+                out.push((s, i as u32 - 1));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// [`WriteRule`]: the field's value after a write of `data` over `old`
