@@ -373,16 +373,7 @@ pub fn directed(map: &RegisterMap) -> Vec<Directed> {
 
     // WriteGate::Absent: no Secure state (S_IDR1.SECURE_IMPL = 0), no MSIs
     // (IDR0.MSI = 0): the registers read 0 and ignore writes even from Secure.
-    let mut header = Header::default();
-    header
-        .impl_defined
-        .insert("smmuv3.s.s_idr1.secure_impl".into(), Hex(0));
-    header
-        .impl_defined
-        .insert("smmuv3.ns.idr0.msi".into(), Hex(0));
-    header
-        .impl_defined
-        .insert("smmuv3.ns.gbpa.abort".into(), Hex(1));
+    let mut header = without_secure_state();
     header
         .impl_defined
         .insert("smmuv3.ns.iidr.productid".into(), Hex(0x4B2));
@@ -702,4 +693,19 @@ pub fn sample(map: &RegisterMap, header: Header, seed: u64, len: usize) -> Trace
         },
         steps,
     }
+}
+
+/// A header for an SMMUv3 without Secure state (S_IDR1.SECURE_IMPL = 0) or MSIs
+/// (IDR0.MSI = 0), and with GBPA.ABORT resetting to 1: the Secure bank and the
+/// IRQ_CFG registers are absent (RAZ/WI, even from Secure).
+pub fn without_secure_state() -> Header {
+    let mut header = Header::default();
+    for (field, value) in [
+        ("smmuv3.s.s_idr1.secure_impl", 0),
+        ("smmuv3.ns.idr0.msi", 0),
+        ("smmuv3.ns.gbpa.abort", 1),
+    ] {
+        header.impl_defined.insert(field.into(), Hex(value));
+    }
+    header
 }

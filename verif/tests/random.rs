@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use regdef::access::{Completion, WriteGate};
 use twinreg_runtime::{Outcome, Rejection};
-use verif::gen::{sample, trace_strategy};
+use verif::gen::{sample, trace_strategy, without_secure_state};
 use verif::regs::{ImplDefined, RegisterFile};
 use verif::trace::{Header, Hex, HwInput, Step};
 use verif::{check, Options, Simulator};
@@ -168,16 +168,7 @@ fn volume_verilator_handshake() {
 /// registers are absent (RAZ/WI), whatever the random steps do.
 #[test]
 fn volume_no_secure_state() {
-    let mut header = Header::default();
-    header
-        .impl_defined
-        .insert("smmuv3.s.s_idr1.secure_impl".into(), Hex(0));
-    header
-        .impl_defined
-        .insert("smmuv3.ns.idr0.msi".into(), Hex(0));
-    header
-        .impl_defined
-        .insert("smmuv3.ns.gbpa.abort".into(), Hex(1));
+    let header = without_secure_state();
     volume_with(
         "volume_no_secure_state_iverilog",
         Simulator::Icarus,
