@@ -152,8 +152,10 @@ impl Input {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if matches!(cli.command, Command::Run { .. }) {
-        // A scenario may run for long and churn memory: give it the plain allocator.
+    if !matches!(cli.command, Command::Check(_) | Command::Dump { .. }) {
+        // The arena pays off for the short compile-and-print commands only: `generate`
+        // builds and drops megabytes of text (the arena never reuses memory, so every
+        // byte would be a fresh page) and `run` may run for long.
         arena::disable();
     }
     let result = match cli.command {
@@ -305,13 +307,13 @@ fn emit_bytes(bytes: &[u8]) -> anyhow::Result<()> {
 
 /// The process allocator: a bump arena for the short compile-and-print commands.
 ///
-/// `check`, `dump` and `generate` allocate a few megabytes in tens of thousands of
-/// small blocks and exit; with the system allocator, `malloc` and `free` were a
+/// `check` and `dump` allocate a few megabytes in tens of thousands of small blocks
+/// and exit; with the system allocator, `malloc` and `free` were a
 /// quarter of the instructions of `twinreg dump --json`. Here an allocation takes
 /// the next aligned bytes of one static block (zero pages, mapped only when touched)
 /// and freeing does nothing, except that the most recent block can shrink, grow or
-/// be taken back in place. Once the block is used up, or after `disable` (`run`,
-/// which may run long), allocations go to the system allocator; blocks are freed by
+/// be taken back in place. Once the block is used up, or after `disable` (every
+/// other command), allocations go to the system allocator; blocks are freed by
 /// whichever allocator made them. Thread-safe: the bump is one atomic
 /// compare-and-swap.
 mod arena {

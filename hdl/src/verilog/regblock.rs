@@ -28,6 +28,7 @@ use super::ast::{
     Chain, ChainArm, Expr, Item, Module, Param, Port, Stmt,
 };
 use super::bus::{core_ports, sig, DATA_WIDTH};
+use super::fxhash::FxHashMap;
 use super::{Clocking, GenerateError};
 
 /// Words per group of the read multiplexer: a read data bit goes through at most this
@@ -203,18 +204,30 @@ pub fn build(
 /// own (the Verilator convention for "deliberately not read"), so that in simulation
 /// only the written register's sink is re-evaluated.
 fn unused_gated_bits(items: &[Item], gated: &[String]) -> Vec<Item> {
+    let names = |r: &String| {
+        [
+            (format!("wdata_{r}"), DATA_WIDTH),
+            (format!("wstrb_{r}"), DATA_WIDTH / 8),
+        ]
+    };
+    // One walk over the module for every register's signals, not one per register.
+    let mut used: FxHashMap<String, Vec<bool>> = gated
+        .iter()
+        .flat_map(names)
+        .map(|(name, width)| (name, vec![false; width as usize]))
+        .collect();
+    bits_read(items, &mut used);
     let mut out = Vec::new();
     for r in gated {
         let mut parts = Vec::new();
-        for (name, width) in [
-            (format!("wdata_{r}"), DATA_WIDTH),
-            (format!("wstrb_{r}"), DATA_WIDTH / 8),
-        ] {
-            let used = bits_read(items, &name, width);
-            if !used.iter().any(|&b| b) {
+        for (name, _) in names(r) {
+            let Some(bits) = used.get(&name) else {
+                continue;
+            };
+            if !bits.iter().any(|&b| b) {
                 continue; // pruned (nothing reads it) or never emitted
             }
-            for (lo, hi) in runs(&used, false) {
+            for (lo, hi) in runs(bits, false) {
                 parts.push(slice(name.clone(), hi, lo));
             }
         }
@@ -1357,39 +1370,42 @@ impl<'a> Gen<'a> {
     }
 }
 
-/// Which bits of `name` (`width` bits) the items' expressions read.
-fn bits_read(items: &[Item], name: &str, width: u32) -> Vec<bool> {
-    fn walk(e: &Expr, name: &str, used: &mut [bool]) {
-        match e {
-            Expr::Ident(n) if n == name => used.iter_mut().for_each(|b| *b = true),
-            Expr::Index(n, i) if n == name => used[*i as usize] = true,
-            Expr::Slice(n, m, l) if n == name => used[*l as usize..=*m as usize]
-                .iter_mut()
-                .for_each(|b| *b = true),
-            Expr::Ident(_) | Expr::Index(..) | Expr::Slice(..) => {}
-            Expr::Literal { .. } | Expr::Undef(_) => {}
-            Expr::Unary(_, a) | Expr::Repeat(_, a) => walk(a, name, used),
-            Expr::Binary(_, a, b) => {
-                walk(a, name, used);
-                walk(b, name, used);
+/// Marks, for every signal named in `used`, the bits the items' expressions read.
+fn bits_read(items: &[Item], used: &mut FxHashMap<String, Vec<bool>>) {
+    fn mark(used: &mut FxHashMap<String, Vec<bool>>, name: &str, lo: usize, hi: Option<usize>) {
+        if let Some(bits) = used.get_mut(name) {
+            let hi = hi.unwrap_or(bits.len().saturating_sub(1));
+            if let Some(range) = bits.get_mut(lo..=hi) {
+                range.fill(true);
             }
-            Expr::Ternary(c, a, b) => {
-                walk(c, name, used);
-                walk(a, name, used);
-                walk(b, name, used);
-            }
-            Expr::Concat(p) => p.iter().for_each(|x| walk(x, name, used)),
         }
     }
-    let mut used = vec![false; width as usize];
+    fn walk(e: &Expr, used: &mut FxHashMap<String, Vec<bool>>) {
+        match e {
+            Expr::Ident(n) => mark(used, n, 0, None),
+            Expr::Index(n, i) => mark(used, n, *i as usize, Some(*i as usize)),
+            Expr::Slice(n, m, l) => mark(used, n, *l as usize, Some(*m as usize)),
+            Expr::Literal { .. } | Expr::Undef(_) => {}
+            Expr::Unary(_, a) | Expr::Repeat(_, a) => walk(a, used),
+            Expr::Binary(_, a, b) => {
+                walk(a, used);
+                walk(b, used);
+            }
+            Expr::Ternary(c, a, b) => {
+                walk(c, used);
+                walk(a, used);
+                walk(b, used);
+            }
+            Expr::Concat(p) => p.iter().for_each(|x| walk(x, used)),
+        }
+    }
     for item in items {
         match item {
-            Item::Assign { rhs, .. } => walk(rhs, name, &mut used),
-            Item::Chain(c) => c.exprs().for_each(|e| walk(e, name, &mut used)),
+            Item::Assign { rhs, .. } => walk(rhs, used),
+            Item::Chain(c) => c.exprs().for_each(|e| walk(e, used)),
             _ => {}
         }
     }
-    used
 }
 
 /// Runs `(lo, hi)` of `bits` equal to `value`.
