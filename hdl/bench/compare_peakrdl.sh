@@ -9,8 +9,7 @@
 #
 # Usage:  hdl/bench/compare_peakrdl.sh [FILE.rdl]        (default: regdef/smmuv3.rdl)
 # Env:    TWINREG_BIN  twinreg binary with a `generate FILE --out DIR` subcommand
-#                      (default: target/release/twinreg if it has one, else the
-#                      twinreg-hdl `generate` example, built here in release mode)
+#                      (default: the release `twinreg`, built here through cargo)
 #         RUNS         hyperfine runs per command (default 30)
 #         KEEP=1       keep the work directory (its path is printed)
 #
@@ -37,12 +36,11 @@ fi
 # ---------------------------------------------------------------------------- twinreg
 if [[ -n "${TWINREG_BIN:-}" ]]; then
     TW=("$TWINREG_BIN" generate)
-elif [[ -x "$ROOT/target/release/twinreg" ]] && "$ROOT/target/release/twinreg" generate --help >/dev/null 2>&1; then
-    TW=("$ROOT/target/release/twinreg" generate)
 else
-    echo "building the twinreg-hdl generate example (release) ..."
-    (cd "$ROOT" && cargo build --quiet --release -p twinreg-hdl --example generate)
-    TW=("${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/generate")
+    # Always through cargo, so the binary timed is the one the sources make.
+    echo "building twinreg (release) ..."
+    (cd "$ROOT" && cargo build --quiet --release --bin twinreg)
+    TW=("${CARGO_TARGET_DIR:-$ROOT/target}/release/twinreg" generate)
 fi
 echo "twinreg:  ${TW[*]}"
 echo "PeakRDL:  $("$PEAKRDL" --version 2>&1 | head -1); $("$ROOT/.venv/bin/pip" list 2>/dev/null | grep -iE '^peakrdl-(regblock|etana) ' | tr -s ' ' | paste -sd ',' -)"
