@@ -72,17 +72,10 @@ pub fn parse_number(s: &str) -> Result<u64, String> {
     parsed.map_err(|e| format!("`{s}` is not a number: {e}"))
 }
 
-/// Which hardware input of a field a [`Step::Hw`] drives (the RTL port).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HwInput {
-    /// A hardware write of `value`: `<field>_next` with `_we`/`_wel`, or `<field>_in`.
-    Write,
-    /// `<field>_hwset`: every bit set.
-    Set,
-    /// `<field>_hwclr`: every bit cleared.
-    Clear,
-}
+/// Which hardware input of a field a [`Step::Hw`] drives: the model's own type, so a
+/// model trace's updates carry over as they are (`Write`: `<field>_next` with
+/// `_we`/`_wel`, or `<field>_in`; `Set`: `<field>_hwset`; `Clear`: `<field>_hwclr`).
+pub use smmu::trace::HwInput;
 
 /// One step of a trace. After every step both twins are compared.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -337,7 +330,7 @@ pub fn from_model(
     header: Header,
     records: &[smmu::trace::TraceRecord],
 ) -> Result<Trace, Error> {
-    use smmu::trace::{HwInput as M, TraceRecord as R};
+    use smmu::trace::TraceRecord as R;
     let mut steps = Vec::with_capacity(records.len());
     for (i, r) in records.iter().enumerate() {
         let bad = |message: String| Error::Model { record: i, message };
@@ -389,9 +382,9 @@ pub fn from_model(
                 }
                 let path = format!("{path}.{name}");
                 match input {
-                    M::Write => Step::hw_write(path, *value),
-                    M::Set => Step::hw_pulse(path, true),
-                    M::Clear => Step::hw_pulse(path, false),
+                    HwInput::Write => Step::hw_write(path, *value),
+                    HwInput::Set => Step::hw_pulse(path, true),
+                    HwInput::Clear => Step::hw_pulse(path, false),
                 }
             }
             R::Reset => Step::Reset,

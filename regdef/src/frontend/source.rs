@@ -85,26 +85,14 @@ impl SourceFile {
 }
 
 /// The index of the first `needle` in `bytes[from..]`, eight bytes at a time.
+#[inline]
 pub(crate) fn find_byte(bytes: &[u8], from: usize, needle: u8) -> Option<usize> {
-    let pattern = LO * u64::from(needle);
-    let mut i = from;
-    while let Some(chunk) = bytes.get(i..i + 8) {
-        let mut word = [0; 8];
-        word.copy_from_slice(chunk);
-        let found = zero_bytes(u64::from_le_bytes(word) ^ pattern);
-        if found != 0 {
-            return Some(i + (found.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    bytes
-        .get(i..)?
-        .iter()
-        .position(|&b| b == needle)
-        .map(|p| i + p)
+    // Inlined, the second comparison of `find_either` folds into the first.
+    find_either(bytes, from, needle, needle)
 }
 
 /// The index of the first `a` or `b` in `bytes[from..]`, eight bytes at a time.
+#[inline]
 pub(crate) fn find_either(bytes: &[u8], from: usize, a: u8, b: u8) -> Option<usize> {
     let pa = LO * u64::from(a);
     let pb = LO * u64::from(b);
