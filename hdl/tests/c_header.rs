@@ -198,13 +198,7 @@ fn corpus_headers_compile_and_agree() {
     if cc(test).is_none() {
         return;
     }
-    let corpus = testkit::workspace_root().join("regdef/tests/corpus/good");
-    let mut paths: Vec<_> = std::fs::read_dir(&corpus)
-        .unwrap_or_else(|e| panic!("{}: {e}", corpus.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "rdl"))
-        .collect();
-    paths.sort();
+    let paths = testkit::rdl_corpus("good");
     assert!(!paths.is_empty());
     for p in paths {
         let map = regdef::compile_file(&p).unwrap_or_else(|d| panic!("{}: {d}", p.display()));

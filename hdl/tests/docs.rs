@@ -213,13 +213,7 @@ fn check_html(what: &str, map: &regdef::ir::RegisterMap, html: &str) {
 
 #[test]
 fn corpus_html_is_well_formed() {
-    let corpus = testkit::workspace_root().join("regdef/tests/corpus/good");
-    let mut paths: Vec<_> = std::fs::read_dir(&corpus)
-        .unwrap_or_else(|e| panic!("{}: {e}", corpus.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "rdl"))
-        .collect();
-    paths.sort();
+    let paths = testkit::rdl_corpus("good");
     assert!(!paths.is_empty());
     for p in paths {
         let map = regdef::compile_file(&p).unwrap_or_else(|d| panic!("{}: {d}", p.display()));

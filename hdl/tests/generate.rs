@@ -78,13 +78,7 @@ fn write_under_creates_the_tree() {
 /// diagnostics, and nothing is generated.
 #[test]
 fn bad_definitions_never_produce_output() {
-    let corpus = testkit::workspace_root().join("regdef/tests/corpus/bad");
-    let mut paths: Vec<_> = std::fs::read_dir(&corpus)
-        .unwrap_or_else(|e| panic!("{}: {e}", corpus.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "rdl"))
-        .collect();
-    paths.sort();
+    let paths = testkit::rdl_corpus("bad");
     assert!(paths.len() >= 10, "the corpus is missing ({})", paths.len());
     for p in &paths {
         let expected = regdef::compile_file(p).expect_err("a bad file compiled");
@@ -150,13 +144,7 @@ fn back_end_errors_are_reported_whole() {
 /// back-end error; nothing panics, and what is generated passes the Verilog checks.
 #[test]
 fn the_good_corpus_generates_or_is_refused_cleanly() {
-    let corpus = testkit::workspace_root().join("regdef/tests/corpus/good");
-    let mut paths: Vec<_> = std::fs::read_dir(&corpus)
-        .unwrap_or_else(|e| panic!("{}: {e}", corpus.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "rdl"))
-        .collect();
-    paths.sort();
+    let paths = testkit::rdl_corpus("good");
     assert!(!paths.is_empty());
     let mut generated = 0;
     for p in &paths {

@@ -9,14 +9,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 fn bad_files() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/bad");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rdl"))
-        .collect();
-    files.sort();
-    files
+    testkit::rdl_corpus("bad")
 }
 
 #[test]

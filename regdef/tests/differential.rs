@@ -30,14 +30,11 @@ fn regdef_dir() -> PathBuf {
 /// Every input: the SMMUv3 definition first, then the corpus in name order.
 fn inputs() -> Vec<PathBuf> {
     let mut files = vec![regdef_dir().join("smmuv3.rdl")];
-    let corpus = regdef_dir().join("tests/corpus/good");
-    let mut good: Vec<PathBuf> = std::fs::read_dir(&corpus)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", corpus.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rdl"))
-        .collect();
-    good.sort();
-    assert!(!good.is_empty(), "no corpus files in {}", corpus.display());
+    let good = testkit::rdl_corpus("good");
+    assert!(
+        !good.is_empty(),
+        "no corpus files in regdef/tests/corpus/good"
+    );
     files.extend(good);
     files
 }

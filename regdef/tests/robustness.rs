@@ -17,15 +17,8 @@ fn sources() -> &'static [String] {
     SOURCES.get_or_init(|| {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let mut paths = vec![root.join("smmuv3.rdl")];
-        for dir in ["tests/corpus/good", "tests/corpus/bad"] {
-            if let Ok(entries) = std::fs::read_dir(root.join(dir)) {
-                let mut files: Vec<PathBuf> = entries
-                    .filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| p.extension().is_some_and(|e| e == "rdl"))
-                    .collect();
-                files.sort();
-                paths.extend(files);
-            }
+        for kind in ["good", "bad"] {
+            paths.extend(testkit::rdl_corpus(kind));
         }
         paths
             .iter()

@@ -26,6 +26,20 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The `.rdl` files of the front end's test corpus `regdef/tests/corpus/<kind>`
+/// (`"good"` or `"bad"`), in name order. Panics (a test set-up error) if the directory
+/// cannot be read.
+pub fn rdl_corpus(kind: &str) -> Vec<PathBuf> {
+    let dir = workspace_root().join("regdef/tests/corpus").join(kind);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rdl"))
+        .collect();
+    files.sort();
+    files
+}
+
 /// Whether missing tools must fail the test run.
 pub fn tools_required() -> bool {
     std::env::var(REQUIRE_TOOLS).is_ok_and(|v| v == "1")
