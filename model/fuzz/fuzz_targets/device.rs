@@ -10,6 +10,8 @@
 //! * the register-level trace replays onto a fresh register file.
 #![no_main]
 
+mod common;
+
 use libfuzzer_sys::fuzz_target;
 use smmu::regfile::{self, Reg, RegisterFile};
 use smmu::trace::{HwInput, TraceRecord};
@@ -17,25 +19,7 @@ use smmu::translate::{Outcome, TranslationRequest};
 use smmu::walk::AccessKind;
 use smmu::{InMemoryGuest, Pas, RecordingInterruptSink, SecSid, Smmu, SmmuConfig};
 
-const NS_BASE: u64 = 0x4000_0000;
-const S_BASE: u64 = 0x0E00_0000;
-const SIZE: u64 = 0x2_0000;
-
-struct Input<'a>(&'a [u8]);
-
-impl Input<'_> {
-    fn u8(&mut self) -> Option<u8> {
-        let (&b, rest) = self.0.split_first()?;
-        self.0 = rest;
-        Some(b)
-    }
-
-    fn u64(&mut self) -> Option<u64> {
-        let (head, rest) = self.0.split_at_checked(8)?;
-        self.0 = rest;
-        Some(u64::from_le_bytes(head.try_into().ok()?))
-    }
-}
+use common::{Input, NS_BASE, SIZE, S_BASE};
 
 /// Makes a value point into one of the memories when its top bits ask for it.
 fn pointerish(w: u64) -> u64 {

@@ -4,25 +4,15 @@
 //! memory.
 #![no_main]
 
+mod common;
+
 use libfuzzer_sys::fuzz_target;
 use smmu::registers::Gbpa;
 use smmu::translate::{Outcome, TranslationRequest};
 use smmu::walk::AccessKind;
 use smmu::{BankRegisters, InMemoryGuest, Pas, SecSid, SmmuConfig, Translator};
 
-const NS_BASE: u64 = 0x4000_0000;
-const S_BASE: u64 = 0x0E00_0000;
-const SIZE: u64 = 0x2_0000;
-
-struct Input<'a>(&'a [u8]);
-
-impl Input<'_> {
-    fn u64(&mut self) -> Option<u64> {
-        let (head, rest) = self.0.split_at_checked(8)?;
-        self.0 = rest;
-        Some(u64::from_le_bytes(head.try_into().ok()?))
-    }
-}
+use common::{Input, NS_BASE, SIZE, S_BASE};
 
 /// Points a word into one of the memories when its top bits ask for it, so that
 /// table pointers often land on other fuzzed words.
