@@ -3,6 +3,12 @@
 //! [`SmmuConfig`] is the model's equivalent of SMMU_IDR0-5 and SMMU_S_IDR0-1
 //! (IHI0070 6.3.1-6.3.6, 6.3.40-6.3.41). It is plain data, validated once by
 //! [`SmmuConfig::validate`]; translation then trusts it.
+//!
+//! Every field is also a named *knob* in one table ([`SmmuConfig::knobs`]), which
+//! is what scenario files, the C ABI and the QEMU device set by name
+//! ([`SmmuConfig::set`], [`SmmuConfig::with_overrides`]), starting from a named
+//! preset ([`SmmuConfig::preset`]). A knob's name, documentation, value syntax and
+//! the rule by which it follows other knobs live only there.
 
 use thiserror::Error;
 
@@ -226,9 +232,29 @@ impl Default for SmmuConfig {
     }
 }
 
-/// Why a [`SmmuConfig`] cannot describe a real SMMU (or one this model implements).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Error)]
+/// Why a [`SmmuConfig`] cannot describe a real SMMU (or one this model implements),
+/// or why a knob or preset given by name was refused.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum ConfigError {
+    /// No knob has this name ([`SmmuConfig::knobs`]).
+    #[error("unknown configuration key `{0}`")]
+    UnknownKnob(String),
+    /// A knob was given a value it cannot take.
+    #[error("configuration key `{key}`: `{value}` is not {expected}")]
+    BadKnobValue {
+        /// The knob.
+        key: &'static str,
+        /// The value given, as text.
+        value: String,
+        /// What the knob takes.
+        expected: &'static str,
+    },
+    /// No preset has this name ([`SmmuConfig::presets`]).
+    #[error("unknown configuration preset `{name}` (presets: {known})", known = preset_names())]
+    UnknownPreset {
+        /// The name given.
+        name: String,
+    },
     /// Neither stage 1 nor stage 2: an SMMUv3 implements at least one (IHI0070 6.3.1).
     #[error("neither stage 1 nor stage 2 translation is implemented")]
     NoTranslationStage,
@@ -422,6 +448,392 @@ impl SmmuConfig {
     }
 }
 
+// ---------------------------------------------------------------------- knobs
+
+/// A value given to a knob by name ([`SmmuConfig::set`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum KnobValue<'a> {
+    /// A boolean (a JSON `true` / `false`).
+    Bool(bool),
+    /// An unsigned integer (a JSON number).
+    Uint(u64),
+    /// Text, as the C ABI and command lines pass every value: booleans as `true` /
+    /// `false` (or `on`/`off`, `yes`/`no`, `1`/`0`), integers in decimal or `0x` hex
+    /// (`_` separators allowed), address sizes in bits, granules as a list such as
+    /// `4k,64k`. [`SmmuConfig::get`] writes this form.
+    Text(&'a str),
+}
+
+impl std::fmt::Display for KnobValue<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KnobValue::Bool(b) => write!(f, "{b}"),
+            KnobValue::Uint(n) => write!(f, "{n}"),
+            KnobValue::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+/// An unsigned integer in decimal or `0x`/`0X` hex, with optional `_` separators
+/// (the number syntax of knobs and scenario files).
+pub fn parse_uint(text: &str) -> Option<u64> {
+    let clean: String = text.chars().filter(|&c| c != '_').collect();
+    match clean
+        .strip_prefix("0x")
+        .or_else(|| clean.strip_prefix("0X"))
+    {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => clean.parse::<u64>().ok(),
+    }
+}
+
+/// A type a knob can hold: how a [`KnobValue`] becomes one, and its text form.
+trait KnobType: Sized {
+    /// What the knob takes, for error messages and documentation ("... is not
+    /// {EXPECTED}").
+    const EXPECTED: &'static str;
+    fn from_value(value: KnobValue<'_>) -> Option<Self>;
+    fn to_text(&self) -> String;
+}
+
+impl KnobType for bool {
+    const EXPECTED: &'static str = "a boolean (true or false)";
+    fn from_value(value: KnobValue<'_>) -> Option<bool> {
+        match value {
+            KnobValue::Bool(b) => Some(b),
+            KnobValue::Uint(_) => None,
+            KnobValue::Text(t) => match t.trim().to_ascii_lowercase().as_str() {
+                "true" | "on" | "yes" | "1" => Some(true),
+                "false" | "off" | "no" | "0" => Some(false),
+                _ => None,
+            },
+        }
+    }
+    fn to_text(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// Integers: a JSON number or text in [`parse_uint`] syntax, refused when it does
+/// not fit the field (the range the architecture allows is [`SmmuConfig::validate`]'s
+/// business, so that a knob and a struct literal are checked alike).
+fn uint_from_value(value: KnobValue<'_>) -> Option<u64> {
+    match value {
+        KnobValue::Uint(n) => Some(n),
+        KnobValue::Text(t) => parse_uint(t.trim()),
+        KnobValue::Bool(_) => None,
+    }
+}
+
+impl KnobType for u8 {
+    const EXPECTED: &'static str = "an integer from 0 to 255";
+    fn from_value(value: KnobValue<'_>) -> Option<u8> {
+        uint_from_value(value).and_then(|n| u8::try_from(n).ok())
+    }
+    fn to_text(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl KnobType for usize {
+    const EXPECTED: &'static str = "an unsigned integer";
+    fn from_value(value: KnobValue<'_>) -> Option<usize> {
+        uint_from_value(value).and_then(|n| usize::try_from(n).ok())
+    }
+    fn to_text(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl KnobType for AddressSize {
+    const EXPECTED: &'static str = "an address size in bits (32, 36, 40, 42, 44, 48 or 52)";
+    fn from_value(value: KnobValue<'_>) -> Option<AddressSize> {
+        (0..=6)
+            .map(AddressSize::from_encoding)
+            .find(|size| Some(u64::from(size.bits())) == uint_from_value(value))
+    }
+    fn to_text(&self) -> String {
+        self.bits().to_string()
+    }
+}
+
+impl KnobType for GranuleSupport {
+    const EXPECTED: &'static str =
+        "a list of translation granules from 4k, 16k and 64k (such as `4k,64k`), or `none`";
+    fn from_value(value: KnobValue<'_>) -> Option<GranuleSupport> {
+        let KnobValue::Text(text) = value else {
+            return None;
+        };
+        let mut granules = GranuleSupport {
+            k4: false,
+            k16: false,
+            k64: false,
+        };
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("none") || text.is_empty() {
+            return Some(granules);
+        }
+        for item in text.split([',', '+', ' ']).filter(|i| !i.is_empty()) {
+            let slot = match item.to_ascii_lowercase().as_str() {
+                "4k" => &mut granules.k4,
+                "16k" => &mut granules.k16,
+                "64k" => &mut granules.k64,
+                _ => return None,
+            };
+            *slot = true;
+        }
+        Some(granules)
+    }
+    fn to_text(&self) -> String {
+        let names: Vec<&str> = [(self.k4, "4k"), (self.k16, "16k"), (self.k64, "64k")]
+            .into_iter()
+            .filter_map(|(on, name)| on.then_some(name))
+            .collect();
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(",")
+        }
+    }
+}
+
+impl KnobType for StallModel {
+    const EXPECTED: &'static str =
+        "a stall model (terminate_only, stall_and_terminate or stall_forced)";
+    fn from_value(value: KnobValue<'_>) -> Option<StallModel> {
+        let KnobValue::Text(text) = value else {
+            return None;
+        };
+        [
+            StallModel::StallAndTerminate,
+            StallModel::TerminateOnly,
+            StallModel::StallForced,
+        ]
+        .into_iter()
+        .find(|m| m.to_text().eq_ignore_ascii_case(text.trim()))
+    }
+    fn to_text(&self) -> String {
+        match self {
+            StallModel::StallAndTerminate => "stall_and_terminate",
+            StallModel::TerminateOnly => "terminate_only",
+            StallModel::StallForced => "stall_forced",
+        }
+        .to_string()
+    }
+}
+
+/// One configuration knob: a named [`SmmuConfig`] field.
+#[derive(Clone, Copy)]
+pub struct Knob {
+    /// The key (a scenario `config` key, a C ABI key, a QEMU property).
+    pub name: &'static str,
+    /// What it is: the ID register field it stands for.
+    pub doc: &'static str,
+    /// The values it takes ("a boolean (true or false)", ...).
+    pub expected: &'static str,
+    set: fn(&mut SmmuConfig, KnobValue<'_>) -> Option<()>,
+    get: fn(&SmmuConfig) -> String,
+    /// How the knob follows others when a set of overrides does not name it
+    /// ([`SmmuConfig::with_overrides`]): `(base, config)`.
+    follows: Option<fn(&SmmuConfig, &mut SmmuConfig)>,
+}
+
+impl std::fmt::Debug for Knob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Knob")
+            .field("name", &self.name)
+            .field("expected", &self.expected)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Knob {
+    /// Whether the knob follows other knobs when not set explicitly.
+    pub const fn is_dependent(&self) -> bool {
+        self.follows.is_some()
+    }
+}
+
+/// A knob for field `$field` (a path into [`SmmuConfig`]) of type `$ty`.
+macro_rules! knob {
+    ($name:literal, $($field:ident).+ : $ty:ty, $doc:literal $(, follows = $follows:expr)?) => {
+        Knob {
+            name: $name,
+            doc: $doc,
+            expected: <$ty as KnobType>::EXPECTED,
+            set: |c, v| {
+                c.$($field).+ = <$ty as KnobType>::from_value(v)?;
+                Some(())
+            },
+            get: |c| KnobType::to_text(&c.$($field).+),
+            follows: knob!(@follows $($follows)?),
+        }
+    };
+    (@follows) => { None };
+    (@follows $follows:expr) => { Some($follows) };
+}
+
+/// Every knob, in the order [`SmmuConfig::with_overrides`] resolves them: a
+/// dependent knob comes after the knobs it follows.
+static KNOBS: &[Knob] = &[
+    knob!("secure_impl", secure_impl: bool,
+        "S_IDR1.SECURE_IMPL: the Secure programming interface and Secure streams exist"),
+    knob!("stage1", stage1: bool, "IDR0.S1P: stage 1 translation"),
+    knob!("stage2", stage2: bool, "IDR0.S2P: stage 2 translation"),
+    knob!("secure_stage2", secure_stage2: bool,
+        "S_IDR1.SEL2: Secure stage 2 and Secure EL2 StreamWorlds; unless given, on only \
+         if on in the preset and both Secure state and stage 2 are",
+        follows = |base, c| c.secure_stage2 = base.secure_stage2 && c.secure_impl && c.stage2),
+    knob!("granules", granules: GranuleSupport, "IDR5.GRAN4K/GRAN16K/GRAN64K: translation granules"),
+    knob!("oas", oas: AddressSize, "IDR5.OAS: output (and input) address size in bits"),
+    knob!("sid_bits", sid_bits: u8, "IDR1.SIDSIZE: Non-secure StreamID bits"),
+    knob!("secure_sid_bits", secure_sid_bits: u8, "S_IDR1.S_SIDSIZE: Secure StreamID bits"),
+    knob!("ssid_bits", ssid_bits: u8,
+    "IDR1.SSIDSIZE: SubstreamID bits (0: no substreams); unless given, 0 without stage 1",
+    follows = |_, c| {
+        if !c.stage1 {
+            c.ssid_bits = 0;
+        }
+    }),
+    knob!("cmdq_log2_max", cmdq_log2_max: u8, "IDR1.CMDQS: log2 of the largest Command queue"),
+    knob!("eventq_log2_max", eventq_log2_max: u8, "IDR1.EVENTQS: log2 of the largest Event queue"),
+    knob!("msi", msi: bool, "IDR0.MSI: message-signalled interrupts"),
+    knob!("hyp", hyp: bool,
+        "IDR0.Hyp: EL2 StreamWorlds for Non-secure streams; unless given, on only if on \
+         in the preset and both stages are",
+        follows = |base, c| c.hyp = base.hyp && c.stage1 && c.stage2),
+    knob!("vmid16", vmid16: bool, "IDR0.VMID16: 16-bit VMIDs"),
+    knob!("asid16", asid16: bool, "IDR0.ASID16: 16-bit ASIDs"),
+    knob!("stall_model", stall_model: StallModel,
+        "IDR0.STALL_MODEL and S_IDR0.STALL_MODEL (this model implements terminate_only)"),
+    knob!("term_model_abort_only", term_model_abort_only: bool,
+        "IDR0.TERM_MODEL: a terminated transaction always aborts (CD.A must be 1)"),
+    knob!("two_level_stream_table", two_level_stream_table: bool,
+        "IDR0.ST_LEVEL = 0b01: 2-level Stream tables"),
+    knob!("two_level_cd", two_level_cd: bool, "IDR0.CD2L: 2-level CD tables"),
+    knob!("attr_perms_ovr", attr_perms_ovr: bool,
+        "IDR1.ATTR_PERMS_OVR: STE PRIVCFG/INSTCFG/NSCFG overrides are honoured"),
+    knob!("attr_types_ovr", attr_types_ovr: bool,
+        "IDR1.ATTR_TYPES_OVR: STE MemAttr/MTCFG/ALLOCCFG/SHCFG overrides are honoured"),
+    knob!("gbpa_abort_at_reset", gbpa_abort_at_reset: bool,
+        "reset value of GBPA.ABORT and S_GBPA.ABORT (IMPLEMENTATION DEFINED)"),
+    knob!("config_cache_capacity", config_cache_capacity: usize,
+        "entries of the configuration cache (1 to 2^20)"),
+    knob!("tlb_capacity", tlb_capacity: usize, "entries of the IOTLB (1 to 2^20)"),
+];
+
+/// A named configuration ([`SmmuConfig::preset`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Preset {
+    /// The name (`default`, `qemu-7.2`, ...).
+    pub name: &'static str,
+    /// What it models.
+    pub doc: &'static str,
+    config: fn() -> SmmuConfig,
+}
+
+static PRESETS: &[Preset] = &[
+    Preset {
+        name: "default",
+        doc: "a full SMMUv3.2 with Secure state (SmmuConfig::default)",
+        config: <SmmuConfig as Default>::default,
+    },
+    Preset {
+        name: "smmuv3.2",
+        doc: "the same as `default`",
+        config: <SmmuConfig as Default>::default,
+    },
+    Preset {
+        name: "qemu-7.2",
+        doc: "QEMU 7.2's arm-smmuv3: stage 1 only, no Secure state, 44-bit OAS \
+              (SmmuConfig::qemu_7_2)",
+        config: SmmuConfig::qemu_7_2,
+    },
+];
+
+fn preset_names() -> String {
+    PRESETS
+        .iter()
+        .map(|p| p.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl SmmuConfig {
+    /// Every knob, in resolution order.
+    pub fn knobs() -> &'static [Knob] {
+        KNOBS
+    }
+
+    /// The knob called `key`.
+    pub fn knob(key: &str) -> Result<&'static Knob, ConfigError> {
+        KNOBS
+            .iter()
+            .find(|k| k.name == key)
+            .ok_or_else(|| ConfigError::UnknownKnob(key.to_string()))
+    }
+
+    /// Every preset.
+    pub fn presets() -> &'static [Preset] {
+        PRESETS
+    }
+
+    /// The preset called `name`.
+    pub fn preset(name: &str) -> Result<SmmuConfig, ConfigError> {
+        PRESETS
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| (p.config)())
+            .ok_or_else(|| ConfigError::UnknownPreset {
+                name: name.to_string(),
+            })
+    }
+
+    /// Sets the knob `key` to `value`, alone: other knobs do not follow (see
+    /// [`with_overrides`](SmmuConfig::with_overrides)). Whether the result describes a
+    /// real SMMU is [`validate`](SmmuConfig::validate)'s business.
+    pub fn set(&mut self, key: &str, value: KnobValue<'_>) -> Result<(), ConfigError> {
+        let knob = Self::knob(key)?;
+        (knob.set)(self, value).ok_or_else(|| ConfigError::BadKnobValue {
+            key: knob.name,
+            value: value.to_string(),
+            expected: knob.expected,
+        })
+    }
+
+    /// The value of knob `key` as text, in the form [`KnobValue::Text`] accepts.
+    pub fn get(&self, key: &str) -> Result<String, ConfigError> {
+        Ok((Self::knob(key)?.get)(self))
+    }
+
+    /// This configuration with `overrides` applied, the way scenario files, the C
+    /// ABI and the QEMU device configure an SMMU: a preset, then the knobs named.
+    /// Knobs that depend on others and are not named follow them (no SEL2 without
+    /// Secure state and stage 2, no Hyp without both stages, no substreams without
+    /// stage 1), so `stage2 = false` alone gives a consistent SMMU. A knob named
+    /// twice takes the last value. Not validated.
+    pub fn with_overrides<'a>(
+        self,
+        overrides: impl IntoIterator<Item = (&'a str, KnobValue<'a>)>,
+    ) -> Result<SmmuConfig, ConfigError> {
+        let base = self;
+        let mut config = base.clone();
+        let mut named = vec![false; KNOBS.len()];
+        for (key, value) in overrides {
+            config.set(key, value)?;
+            if let Some(i) = KNOBS.iter().position(|k| k.name == key) {
+                named[i] = true;
+            }
+        }
+        for (knob, named) in KNOBS.iter().zip(named) {
+            if let (Some(follows), false) = (knob.follows, named) {
+                follows(&base, &mut config);
+            }
+        }
+        Ok(config)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -586,6 +998,191 @@ mod tests {
         for (config, error) in cases {
             assert_eq!(config.validate(), Err(error), "{config:?}");
         }
+    }
+
+    #[test]
+    fn every_field_is_a_knob_and_every_knob_round_trips() {
+        // Setting every knob of one preset to the other's text gives the other
+        // exactly: a field without a knob (or a knob whose text loses information)
+        // leaves a difference.
+        let (full, qemu) = (SmmuConfig::default(), SmmuConfig::qemu_7_2());
+        for (from, to) in [(&full, &qemu), (&qemu, &full)] {
+            let mut c = from.clone();
+            for knob in SmmuConfig::knobs() {
+                let text = to.get(knob.name).unwrap();
+                c.set(knob.name, KnobValue::Text(&text)).unwrap();
+                assert_eq!(c.get(knob.name).unwrap(), text, "{}", knob.name);
+            }
+            assert_eq!(&c, to);
+        }
+        // A configuration unlike the default in every field (a struct literal without
+        // `..`, so a new field must be added here, and a knob for it below).
+        let unlike = SmmuConfig {
+            secure_impl: false,
+            stage1: false,
+            stage2: false,
+            secure_stage2: false,
+            granules: GranuleSupport {
+                k4: false,
+                k16: true,
+                k64: false,
+            },
+            oas: AddressSize::Bits36,
+            sid_bits: 3,
+            secure_sid_bits: 4,
+            ssid_bits: 5,
+            cmdq_log2_max: 6,
+            eventq_log2_max: 7,
+            msi: false,
+            hyp: false,
+            vmid16: false,
+            asid16: false,
+            stall_model: StallModel::StallForced,
+            term_model_abort_only: false,
+            two_level_stream_table: false,
+            two_level_cd: false,
+            attr_perms_ovr: false,
+            attr_types_ovr: false,
+            gbpa_abort_at_reset: true,
+            config_cache_capacity: 9,
+            tlb_capacity: 10,
+        };
+        let mut c = SmmuConfig::default();
+        for knob in SmmuConfig::knobs() {
+            let text = unlike.get(knob.name).unwrap();
+            c.set(knob.name, KnobValue::Text(&text)).unwrap();
+        }
+        assert_eq!(c, unlike);
+        // Values that differ from both presets survive too.
+        let mut c = SmmuConfig::default();
+        for (key, value, text) in [
+            ("oas", KnobValue::Uint(40), "40"),
+            ("oas", KnobValue::Text("52"), "52"),
+            ("granules", KnobValue::Text("64K + 4k"), "4k,64k"),
+            ("granules", KnobValue::Text("none"), "none"),
+            ("sid_bits", KnobValue::Text("0x0_8"), "8"),
+            ("ssid_bits", KnobValue::Uint(5), "5"),
+            ("msi", KnobValue::Text("off"), "false"),
+            ("msi", KnobValue::Text("Yes"), "true"),
+            ("hyp", KnobValue::Bool(false), "false"),
+            ("tlb_capacity", KnobValue::Uint(7), "7"),
+        ] {
+            c.set(key, value).unwrap();
+            assert_eq!(c.get(key).unwrap(), text, "{key} = {value}");
+        }
+        assert_eq!(c.oas, AddressSize::Bits52);
+        assert_eq!(c.tlb_capacity, 7);
+        assert!(!c.hyp && c.msi && c.sid_bits == 8 && c.ssid_bits == 5);
+        let names: Vec<&str> = SmmuConfig::knobs().iter().map(|k| k.name).collect();
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "duplicate knob names");
+    }
+
+    #[test]
+    fn bad_keys_and_values_are_named() {
+        let mut c = SmmuConfig::default();
+        let err = c.set("stage3", KnobValue::Bool(true)).unwrap_err();
+        assert_eq!(err, ConfigError::UnknownKnob("stage3".into()));
+        assert_eq!(err.to_string(), "unknown configuration key `stage3`");
+        assert!(c.get("stage3").is_err());
+        for knob in SmmuConfig::knobs() {
+            let err = c.set(knob.name, KnobValue::Text("banana")).unwrap_err();
+            assert_eq!(
+                err,
+                ConfigError::BadKnobValue {
+                    key: knob.name,
+                    value: "banana".into(),
+                    expected: knob.expected,
+                }
+            );
+            assert!(err.to_string().contains(knob.name), "{err}");
+        }
+        for (key, value) in [
+            ("oas", KnobValue::Uint(47)),
+            ("oas", KnobValue::Bool(true)),
+            ("sid_bits", KnobValue::Uint(256)),
+            ("sid_bits", KnobValue::Text("-1")),
+            ("stage1", KnobValue::Uint(1)),
+            ("granules", KnobValue::Text("4k,8k")),
+            ("granules", KnobValue::Uint(4)),
+        ] {
+            assert!(
+                matches!(c.set(key, value), Err(ConfigError::BadKnobValue { key: k, .. }) if k == key),
+                "{key} = {value}"
+            );
+        }
+        // A refused value changes nothing.
+        assert_eq!(c, SmmuConfig::default());
+        assert_eq!(
+            c.set("oas", KnobValue::Uint(47)).unwrap_err().to_string(),
+            "configuration key `oas`: `47` is not an address size in bits \
+             (32, 36, 40, 42, 44, 48 or 52)"
+        );
+    }
+
+    #[test]
+    fn presets_are_the_named_configurations() {
+        assert_eq!(SmmuConfig::preset("qemu-7.2"), Ok(SmmuConfig::qemu_7_2()));
+        assert_eq!(SmmuConfig::preset("default"), Ok(SmmuConfig::default()));
+        assert_eq!(SmmuConfig::preset("smmuv3.2"), Ok(SmmuConfig::default()));
+        for preset in SmmuConfig::presets() {
+            let config = SmmuConfig::preset(preset.name).unwrap();
+            assert_eq!(config.validate(), Ok(()), "{}", preset.name);
+        }
+        let err = SmmuConfig::preset("qemu-9").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown configuration preset `qemu-9` (presets: default, smmuv3.2, qemu-7.2)"
+        );
+    }
+
+    #[test]
+    fn unnamed_dependent_knobs_follow() {
+        let full = SmmuConfig::default();
+        // Without stage 2 there is no SEL2 and no Hyp, unless named.
+        let c = full
+            .clone()
+            .with_overrides([("stage2", KnobValue::Bool(false))])
+            .unwrap();
+        assert!(!c.stage2 && !c.secure_stage2 && !c.hyp);
+        assert_eq!(c.validate(), Ok(()));
+        let c = full
+            .clone()
+            .with_overrides([
+                ("stage2", KnobValue::Bool(false)),
+                ("hyp", KnobValue::Text("on")),
+            ])
+            .unwrap();
+        assert!(c.hyp && !c.secure_stage2);
+        assert_eq!(c.validate(), Err(ConfigError::HypWithoutBothStages));
+        // Without stage 1 no substreams, and no Secure state.
+        let c = full
+            .clone()
+            .with_overrides([
+                ("stage1", KnobValue::Bool(false)),
+                ("secure_impl", KnobValue::Bool(false)),
+            ])
+            .unwrap();
+        assert_eq!((c.ssid_bits, c.secure_stage2, c.hyp), (0, false, false));
+        assert_eq!(c.validate(), Ok(()));
+        // A dependent knob never turns on what the base had off.
+        let c = SmmuConfig::qemu_7_2()
+            .with_overrides([("stage2", KnobValue::Bool(true))])
+            .unwrap();
+        assert!(c.stage2 && !c.hyp && !c.secure_stage2);
+        // The last value of a knob named twice wins; no overrides change nothing.
+        let c = full
+            .clone()
+            .with_overrides([("oas", KnobValue::Uint(40)), ("oas", KnobValue::Uint(44))])
+            .unwrap();
+        assert_eq!(c.oas, AddressSize::Bits44);
+        assert_eq!(full.clone().with_overrides([]), Ok(full));
+        assert_eq!(
+            SmmuConfig::default().with_overrides([("nope", KnobValue::Uint(1))]),
+            Err(ConfigError::UnknownKnob("nope".into()))
+        );
     }
 
     #[test]

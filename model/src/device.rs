@@ -45,7 +45,7 @@ use crate::translate::{Outcome, RequestError, TranslationRequest, Translator};
 use crate::walk::AccessKind;
 
 /// Why an [`Smmu`] cannot be built.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum DeviceError {
     /// The configuration describes no real SMMU ([`SmmuConfig::validate`]).
     #[error(transparent)]

@@ -259,7 +259,7 @@ fn invalid_scenarios_are_errors_naming_the_step() {
         ),
         (
             r#"{"name": "x", "config": {"stage3": true}, "steps": []}"#,
-            "unknown field `stage3`",
+            "unknown configuration key `stage3`",
         ),
     ];
     for (text, message) in cases {

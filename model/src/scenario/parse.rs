@@ -7,7 +7,7 @@
 use serde_json::{Map, Value};
 
 use super::{Dir, MemoryRegion, Op, Scenario, ScenarioError, Step, StreamDecl};
-use crate::config::{AddressSize, GranuleSupport, SmmuConfig};
+use crate::config::{parse_uint, KnobValue, SmmuConfig};
 use crate::event::EventType;
 use crate::memory::Pas;
 use crate::walk::AccessKind;
@@ -162,15 +162,7 @@ pub(super) fn number(v: &Value) -> Result<u64, String> {
             .as_u64()
             .ok_or_else(|| format!("{n} is not an unsigned 64-bit integer")),
         Value::String(s) => {
-            let clean: String = s.chars().filter(|&c| c != '_').collect();
-            let parsed = match clean
-                .strip_prefix("0x")
-                .or_else(|| clean.strip_prefix("0X"))
-            {
-                Some(hex) => u64::from_str_radix(hex, 16),
-                None => clean.parse::<u64>(),
-            };
-            parsed.map_err(|_| format!("`{s}` is not a number (decimal, or hex with 0x)"))
+            parse_uint(s).ok_or_else(|| format!("`{s}` is not a number (decimal, or hex with 0x)"))
         }
         other => Err(format!("expected a number, not {other}")),
     }
@@ -274,102 +266,59 @@ pub(super) fn parse(text: &str) -> Result<Scenario, ScenarioError> {
     })
 }
 
+/// `config`: an optional `preset` (default `default`), then knobs overriding it,
+/// named as [`SmmuConfig::knobs`] names them. Knobs that follow others do so unless
+/// given ([`SmmuConfig::with_overrides`]).
 fn parse_config(value: Value, place: &Place) -> Result<SmmuConfig, ScenarioError> {
-    let d = SmmuConfig::default();
+    /// A JSON value as a knob value, owned.
+    enum Given {
+        Bool(bool),
+        Uint(u64),
+        Text(String),
+    }
     let mut f = Fields::new(value, place, "`config`")?;
-    let mut c = d.clone();
-    let b = |f: &mut Fields, key: &str, slot: &mut bool| -> Result<bool, ScenarioError> {
-        match f.bool(key)? {
-            Some(v) => {
-                *slot = v;
-                Ok(true)
-            }
-            None => Ok(false),
-        }
+    let base = match f.string("preset")? {
+        None => SmmuConfig::default(),
+        Some(name) => SmmuConfig::preset(&name).map_err(|e| f.field_error("preset", e))?,
     };
-    let small = |f: &mut Fields, key: &str, slot: &mut u8| -> Result<bool, ScenarioError> {
-        match f.u64(key)? {
-            Some(v) => {
-                *slot =
-                    u8::try_from(v).map_err(|_| f.field_error(key, format!("{v} is too large")))?;
-                Ok(true)
+    let mut given = Vec::new();
+    for (key, value) in std::mem::take(&mut f.map) {
+        let value = match value {
+            Value::Null => continue,
+            Value::Bool(b) => Given::Bool(b),
+            Value::Number(n) => n.as_u64().map_or(Given::Text(n.to_string()), Given::Uint),
+            Value::String(s) => Given::Text(s),
+            // The object form of `granules`: `{"k4": bool, "k16": bool, "k64": bool}`,
+            // a missing granule being absent.
+            value @ Value::Object(_) if key == "granules" => {
+                let mut g = Fields::new(value, place, "`config.granules`")?;
+                let mut names = Vec::new();
+                for (field, name) in [("k4", "4k"), ("k16", "16k"), ("k64", "64k")] {
+                    if g.bool(field)? == Some(true) {
+                        names.push(name);
+                    }
+                }
+                g.finish()?;
+                Given::Text(if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(",")
+                })
             }
-            None => Ok(false),
-        }
-    };
-    b(&mut f, "secure_impl", &mut c.secure_impl)?;
-    b(&mut f, "stage1", &mut c.stage1)?;
-    b(&mut f, "stage2", &mut c.stage2)?;
-    let sel2 = b(&mut f, "secure_stage2", &mut c.secure_stage2)?;
-    b(&mut f, "msi", &mut c.msi)?;
-    let hyp = b(&mut f, "hyp", &mut c.hyp)?;
-    b(&mut f, "vmid16", &mut c.vmid16)?;
-    b(&mut f, "asid16", &mut c.asid16)?;
-    b(
-        &mut f,
-        "term_model_abort_only",
-        &mut c.term_model_abort_only,
-    )?;
-    b(
-        &mut f,
-        "two_level_stream_table",
-        &mut c.two_level_stream_table,
-    )?;
-    b(&mut f, "two_level_cd", &mut c.two_level_cd)?;
-    b(&mut f, "attr_perms_ovr", &mut c.attr_perms_ovr)?;
-    b(&mut f, "attr_types_ovr", &mut c.attr_types_ovr)?;
-    b(&mut f, "gbpa_abort_at_reset", &mut c.gbpa_abort_at_reset)?;
-    small(&mut f, "sid_bits", &mut c.sid_bits)?;
-    small(&mut f, "secure_sid_bits", &mut c.secure_sid_bits)?;
-    let ssid = small(&mut f, "ssid_bits", &mut c.ssid_bits)?;
-    small(&mut f, "cmdq_log2_max", &mut c.cmdq_log2_max)?;
-    small(&mut f, "eventq_log2_max", &mut c.eventq_log2_max)?;
-    if let Some(bits) = f.u64("oas")? {
-        c.oas = match bits {
-            32 => AddressSize::Bits32,
-            36 => AddressSize::Bits36,
-            40 => AddressSize::Bits40,
-            42 => AddressSize::Bits42,
-            44 => AddressSize::Bits44,
-            48 => AddressSize::Bits48,
-            52 => AddressSize::Bits52,
-            other => return Err(f.field_error("oas", format!("{other} is not an OAS in bits"))),
+            other => return Err(f.field_error(&key, format!("expected a value, not {other}"))),
         };
+        given.push((key, value));
     }
-    if let Some(v) = f.take("granules") {
-        let mut g = Fields::new(v, place, "`config.granules`")?;
-        let mut granules = GranuleSupport {
-            k4: false,
-            k16: false,
-            k64: false,
+    let overrides = given.iter().map(|(key, value)| {
+        let value = match value {
+            Given::Bool(b) => KnobValue::Bool(*b),
+            Given::Uint(n) => KnobValue::Uint(*n),
+            Given::Text(s) => KnobValue::Text(s),
         };
-        b(&mut g, "k4", &mut granules.k4)?;
-        b(&mut g, "k16", &mut granules.k16)?;
-        b(&mut g, "k64", &mut granules.k64)?;
-        g.finish()?;
-        c.granules = granules;
-    }
-    for (key, slot) in [
-        ("config_cache_capacity", &mut c.config_cache_capacity),
-        ("tlb_capacity", &mut c.tlb_capacity),
-    ] {
-        if let Some(v) = f.u64(key)? {
-            *slot = usize::try_from(v).map_err(|_| f.field_error(key, "too large"))?;
-        }
-    }
-    f.finish()?;
-    // Fields that depend on others follow them unless given explicitly: SEL2 needs
-    // Secure state and stage 2, Hyp both stages, substreams stage 1.
-    if !sel2 {
-        c.secure_stage2 = d.secure_stage2 && c.secure_impl && c.stage2;
-    }
-    if !hyp {
-        c.hyp = d.hyp && c.stage1 && c.stage2;
-    }
-    if !ssid && !c.stage1 {
-        c.ssid_bits = 0;
-    }
-    Ok(c)
+        (key.as_str(), value)
+    });
+    base.with_overrides(overrides)
+        .map_err(|e| place.error(e.to_string()))
 }
 
 fn parse_step(index: usize, value: Value) -> Result<Step, ScenarioError> {
@@ -601,4 +550,99 @@ fn event_type(name: &str) -> Option<EventType> {
     ]
     .into_iter()
     .find(|t| t.name() == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::AddressSize;
+
+    fn config(json: &str) -> Result<SmmuConfig, String> {
+        let value: Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        parse_config(value, &Place::header()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_preset_is_the_base_and_later_keys_override_it() {
+        assert_eq!(config(r#"{}"#), Ok(SmmuConfig::default()));
+        assert_eq!(
+            config(r#"{"preset": "qemu-7.2"}"#),
+            Ok(SmmuConfig::qemu_7_2())
+        );
+        let c = config(
+            r#"{"preset": "qemu-7.2", "stage2": true, "oas": 48, "sid_bits": "0x8",
+                "granules": {"k4": true, "k64": false}, "tlb_capacity": null}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            c,
+            SmmuConfig {
+                stage2: true,
+                oas: AddressSize::Bits48,
+                sid_bits: 8,
+                granules: crate::config::GranuleSupport {
+                    k4: true,
+                    k16: false,
+                    k64: false
+                },
+                ..SmmuConfig::qemu_7_2()
+            }
+        );
+        // The text form of granules is accepted as well.
+        let c = config(r#"{"granules": "16k"}"#).unwrap();
+        assert!(!c.granules.k4 && c.granules.k16 && !c.granules.k64);
+        // Dependent knobs follow the preset's own choice.
+        let c = config(r#"{"secure_impl": false}"#).unwrap();
+        assert!(!c.secure_stage2 && c.hyp);
+    }
+
+    #[test]
+    fn bad_presets_keys_and_values_are_named() {
+        for (json, message) in [
+            (
+                r#"{"preset": "qemu-9"}"#,
+                "field `preset`: unknown configuration preset `qemu-9` (presets: default, \
+                 smmuv3.2, qemu-7.2)",
+            ),
+            (
+                r#"{"preset": 7}"#,
+                "field `preset`: expected a string, not 7",
+            ),
+            (
+                r#"{"oas": 47}"#,
+                "configuration key `oas`: `47` is not an address size in bits",
+            ),
+            (
+                r#"{"sid_bits": -1}"#,
+                "configuration key `sid_bits`: `-1` is not an integer from 0 to 255",
+            ),
+            (
+                r#"{"msi": 1}"#,
+                "configuration key `msi`: `1` is not a boolean",
+            ),
+            (
+                r#"{"oas": [48]}"#,
+                "field `oas`: expected a value, not [48]",
+            ),
+            (r#"{"granules": {"k8": true}}"#, "unknown field `k8`"),
+            (
+                r#"{"granules": {"k4": 1}}"#,
+                "field `k4`: expected true or false",
+            ),
+            (r#"{"stage3": true}"#, "unknown configuration key `stage3`"),
+        ] {
+            let err = config(json).unwrap_err();
+            assert!(err.contains(message), "{json}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_scenario_format_documents_every_knob_and_preset() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/scenarios.md");
+        let doc = std::fs::read_to_string(path).unwrap();
+        let names = SmmuConfig::knobs().iter().map(|k| k.name);
+        for name in names.chain(SmmuConfig::presets().iter().map(|p| p.name)) {
+            assert!(doc.contains(&format!("`{name}`")), "{path} lacks `{name}`");
+        }
+    }
 }
