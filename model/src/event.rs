@@ -42,6 +42,22 @@ pub enum EventType {
 }
 
 impl EventType {
+    /// Every event type this model records, in event number order.
+    pub const ALL: [EventType; 12] = [
+        EventType::BadStreamId,
+        EventType::SteFetch,
+        EventType::BadSte,
+        EventType::StreamDisabled,
+        EventType::BadSubstreamId,
+        EventType::CdFetch,
+        EventType::BadCd,
+        EventType::WalkExternalAbort,
+        EventType::Translation,
+        EventType::AddressSize,
+        EventType::AccessFlag,
+        EventType::Permission,
+    ];
+
     /// The event number.
     pub const fn code(self) -> u8 {
         self as u8

@@ -534,22 +534,7 @@ fn parse_step(index: usize, value: Value) -> Result<Step, ScenarioError> {
 }
 
 fn event_type(name: &str) -> Option<EventType> {
-    [
-        EventType::BadStreamId,
-        EventType::SteFetch,
-        EventType::BadSte,
-        EventType::StreamDisabled,
-        EventType::BadSubstreamId,
-        EventType::CdFetch,
-        EventType::BadCd,
-        EventType::WalkExternalAbort,
-        EventType::Translation,
-        EventType::AddressSize,
-        EventType::AccessFlag,
-        EventType::Permission,
-    ]
-    .into_iter()
-    .find(|t| t.name() == name)
+    EventType::ALL.into_iter().find(|t| t.name() == name)
 }
 
 #[cfg(test)]
