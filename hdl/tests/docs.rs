@@ -16,31 +16,12 @@ use regdef::access::Completion;
 const UPDATE: &str = "TWINREG_UPDATE_DOCS";
 
 fn committed(rel: &str, generated: &str) {
-    let path = testkit::workspace_root().join(rel);
-    if std::env::var(UPDATE).is_ok_and(|v| v == "1") {
-        std::fs::write(&path, generated).unwrap_or_else(|e| panic!("write {rel}: {e}"));
-        println!("wrote {rel}");
-        return;
-    }
-    let Ok(on_disk) = std::fs::read_to_string(&path) else {
-        panic!(
-            "{rel} does not exist. Generate it with:\n\n    {UPDATE}=1 cargo test -p twinreg-hdl --test docs\n"
-        );
-    };
-    if on_disk != generated {
-        let line = on_disk
-            .lines()
-            .zip(generated.lines())
-            .position(|(a, b)| a != b)
-            .map_or_else(
-                || on_disk.lines().count().min(generated.lines().count()) + 1,
-                |i| i + 1,
-            );
-        panic!(
-            "{rel} is out of date with regdef/smmuv3.rdl (first difference at line {line}).\n\
-             Regenerate it with:\n\n    {UPDATE}=1 cargo test -p twinreg-hdl --test docs\n"
-        );
-    }
+    testkit::check_committed(
+        rel,
+        generated,
+        UPDATE,
+        "cargo test -p twinreg-hdl --test docs",
+    );
 }
 
 #[test]

@@ -1,33 +1,14 @@
 //! The hit path allocates nothing: a counting global allocator watches repeated
 //! translations that hit the configuration cache and the IOTLB.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use smmu::builders::{desc, CdBuilder, PageTable, SteBuilder};
 use smmu::translate::Outcome;
 use smmu::walk::{AccessKind, Granule, WalkGeometry};
 use smmu::{BankRegisters, InMemoryGuest, Pas, SecSid, SmmuConfig, TranslationRequest, Translator};
-
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use testkit::CountingAllocator;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 #[test]
 fn translation_hits_do_not_allocate() {
@@ -72,7 +53,7 @@ fn translation_hits_do_not_allocate() {
             Ok(Outcome::Translated(_))
         ));
     }
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = CountingAllocator::allocations();
     let hits_before = translator.stats().tlb_hits;
     for _ in 0..100 {
         for r in &requests {
@@ -80,5 +61,5 @@ fn translation_hits_do_not_allocate() {
         }
     }
     assert_eq!(translator.stats().tlb_hits - hits_before, 1600);
-    assert_eq!(ALLOCATIONS.load(Ordering::Relaxed), before);
+    assert_eq!(CountingAllocator::allocations(), before);
 }

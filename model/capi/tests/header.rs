@@ -22,29 +22,12 @@ fn generate() -> String {
 
 #[test]
 fn committed_header_is_up_to_date() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("include/twinreg.h");
-    let generated = generate();
-    if std::env::var(UPDATE).is_ok_and(|v| v == "1") {
-        std::fs::write(&path, &generated).expect("write include/twinreg.h");
-        println!("wrote {}", path.display());
-        return;
-    }
-    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
-    if on_disk != generated {
-        let line = on_disk
-            .lines()
-            .zip(generated.lines())
-            .position(|(a, b)| a != b)
-            .map_or_else(
-                || on_disk.lines().count().min(generated.lines().count()) + 1,
-                |i| i + 1,
-            );
-        panic!(
-            "model/capi/include/twinreg.h is out of date with model/capi/src (first \
-             difference at line {line}). Regenerate it with:\n\n    \
-             {UPDATE}=1 cargo test -p twinreg-capi --test header\n"
-        );
-    }
+    testkit::check_committed(
+        "model/capi/include/twinreg.h",
+        &generate(),
+        UPDATE,
+        "cargo test -p twinreg-capi --test header",
+    );
 }
 
 #[test]

@@ -4,31 +4,12 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use common::*;
+use testkit::CountingAllocator;
 use twinreg::*;
 
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 #[test]
 fn translation_hits_through_the_abi_do_not_allocate() {
@@ -49,11 +30,11 @@ fn translation_hits_through_the_abi_do_not_allocate() {
     for page in 0..16 {
         translate(page, &mut result);
     }
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = CountingAllocator::allocations();
     for round in 0..1000 {
         translate(round % 16, &mut result);
     }
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let allocations = CountingAllocator::allocations() - before;
     // SAFETY: written by the last call.
     let t = unsafe { result.assume_init() };
     assert_eq!(t.outcome, TwinregOutcome::Translated);

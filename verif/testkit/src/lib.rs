@@ -103,3 +103,61 @@ pub fn python(test: &str, modules: &[&str]) -> Option<PathBuf> {
         None
     }
 }
+
+/// Checks that the committed generated file `rel` (relative to the workspace root)
+/// is `generated`; with `<update_var>=1` in the environment, writes it instead.
+/// Panics with the first differing line and the command that regenerates it
+/// (`<update_var>=1 <regenerate>`).
+pub fn check_committed(rel: &str, generated: &str, update_var: &str, regenerate: &str) {
+    let path = workspace_root().join(rel);
+    if std::env::var(update_var).is_ok_and(|v| v == "1") {
+        std::fs::write(&path, generated).unwrap_or_else(|e| panic!("write {rel}: {e}"));
+        println!("wrote {rel}");
+        return;
+    }
+    let Ok(on_disk) = std::fs::read_to_string(&path) else {
+        panic!("{rel} does not exist. Generate it with:\n\n    {update_var}=1 {regenerate}\n");
+    };
+    if on_disk != generated {
+        let line = on_disk
+            .lines()
+            .zip(generated.lines())
+            .position(|(a, b)| a != b)
+            .map_or_else(
+                || on_disk.lines().count().min(generated.lines().count()) + 1,
+                |i| i + 1,
+            );
+        panic!(
+            "{rel} is out of date with its source (first difference at line {line}).\n\
+             Regenerate it with:\n\n    {update_var}=1 {regenerate}\n"
+        );
+    }
+}
+
+/// A global allocator that counts allocations, for tests that a path allocates
+/// nothing: install it with `#[global_allocator] static A: CountingAllocator =
+/// CountingAllocator;` and compare [`CountingAllocator::allocations`] around the path.
+pub struct CountingAllocator;
+
+static ALLOCATIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+impl CountingAllocator {
+    /// Allocations made so far by the whole process (every thread).
+    pub fn allocations() -> usize {
+        ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator.
+unsafe impl std::alloc::GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+}
