@@ -77,7 +77,13 @@ thread_local! {
 }
 
 pub(crate) fn set_thread_error(message: &str) {
-    LAST_ERROR.with(|e| *e.borrow_mut() = c_string(message));
+    // `try_`: never panic outside the panic guard (a thread being torn down, or a
+    // borrow that cannot exist but costs nothing to rule out).
+    let _ = LAST_ERROR.try_with(|e| {
+        if let Ok(mut e) = e.try_borrow_mut() {
+            *e = c_string(message);
+        }
+    });
 }
 
 /// The text of a caught panic.
@@ -125,7 +131,9 @@ unsafe impl Send for TwinregSmmu {}
 
 impl TwinregSmmu {
     fn set_error(&self, message: &str) {
-        *self.last_error.borrow_mut() = c_string(message);
+        if let Ok(mut e) = self.last_error.try_borrow_mut() {
+            *e = c_string(message);
+        }
     }
 
     /// Runs `f` on the device: refuses a poisoned or busy handle, contains a panic
@@ -323,7 +331,9 @@ pub unsafe extern "C" fn twinreg_smmu_last_error(smmu: *const TwinregSmmu) -> *c
 /// next such failure on this thread.
 #[no_mangle]
 pub extern "C" fn twinreg_last_error() -> *const c_char {
-    LAST_ERROR.with(|e| e.try_borrow().map_or(c"".as_ptr(), |e| e.as_ptr()))
+    LAST_ERROR
+        .try_with(|e| e.try_borrow().map_or(c"".as_ptr(), |e| e.as_ptr()))
+        .unwrap_or(c"".as_ptr())
 }
 
 // ---------------------------------------------------------------------- MMIO

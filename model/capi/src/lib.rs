@@ -12,10 +12,11 @@
 //!   [`twinreg_smmu_last_error`] describes it (until the next failing call on that
 //!   handle). A failed [`twinreg_smmu_new`] returns NULL and
 //!   [`twinreg_last_error`] (per thread) says why.
-//! * **No panic crosses the ABI.** Every entry point catches a panic of the model,
-//!   returns [`TwinregStatus::Panic`] with the message, and *poisons* the handle:
+//! * **No panic crosses the ABI.** Every entry point that runs the model catches a
+//!   panic, returns [`TwinregStatus::Panic`] with the message, and *poisons* the handle:
 //!   from then on it refuses every call but `twinreg_smmu_last_error` and
-//!   `twinreg_smmu_free`, since its state may be half-updated. Pointers are checked
+//!   `twinreg_smmu_free`, since its state may be half-updated. The others (tables,
+//!   error strings, sizes) have no path that panics. Pointers are checked
 //!   for NULL; values C hands to Rust are plain integers, so an out-of-range value
 //!   is an error ([`TwinregStatus::InvalidArgument`]), never undefined behaviour.
 //! * **Threads.** A handle may move between threads (it is `Send`) but must not be
