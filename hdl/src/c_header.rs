@@ -55,6 +55,8 @@ pub enum CHeaderError {
     },
     /// The prefix is not a C identifier, or is reserved (starts with `_`).
     BadPrefix(String),
+    /// The map uses a construct the C back end does not implement.
+    Unsupported(regdef::ir::Unsupported),
 }
 
 impl std::fmt::Display for CHeaderError {
@@ -68,6 +70,7 @@ impl std::fmt::Display for CHeaderError {
                 f,
                 "C header: prefix `{p}` is not a C identifier that may start a macro name"
             ),
+            CHeaderError::Unsupported(u) => write!(f, "{u}"),
         }
     }
 }
@@ -105,8 +108,14 @@ struct Plan<'a> {
     guard_macro: String,
 }
 
+/// The [`regdef::ir::Feature`]s the C header implements; a map using any other is
+/// refused by name.
+pub const IMPLEMENTS: &[regdef::ir::Feature] = &[];
+
 impl<'a> Plan<'a> {
     fn new(map: &'a RegisterMap, opts: &CHeaderOptions) -> Result<Plan<'a>, CHeaderError> {
+        map.require("the C header", IMPLEMENTS)
+            .map_err(CHeaderError::Unsupported)?;
         let prefix = opts
             .prefix
             .clone()

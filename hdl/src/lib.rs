@@ -77,8 +77,9 @@ pub enum GenerateError {
     Verilog(verilog::GenerateError),
     /// The C back end cannot name the map's registers or fields uniquely.
     CHeader(c_header::CHeaderError),
-    /// The docs cannot name the map's registers uniquely.
-    Docs(names::NameClash),
+    /// The docs cannot name the map's registers uniquely, or do not describe a
+    /// construct yet.
+    Docs(docs::DocsError),
 }
 
 impl std::fmt::Display for GenerateError {

@@ -217,6 +217,9 @@ impl Names {
                 },
                 NextValue::UpdateComplete => "clears on update completion".into(),
                 NextValue::PulseEnd => "single pulse".into(),
+                NextValue::Sticky | NextValue::StickyBits | NextValue::CounterStep => {
+                    nv.describe().into()
+                }
             };
             parts.push(p);
         }

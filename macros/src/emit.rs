@@ -17,7 +17,13 @@ use crate::plan::{doc_of, EnumPlan, FieldPlan, LayoutPlan, Plan, Reach, RegPlan}
 
 /// The whole register file for `map`. `track` is the absolute path of the `.rdl`,
 /// included as bytes so that editing it rebuilds the invoking crate.
+/// The [`regdef::ir::Feature`]s this back end implements; a map using any other is
+/// refused by name before anything is generated.
+pub const IMPLEMENTS: &[regdef::ir::Feature] = &[];
+
 pub fn generate(map: &RegisterMap, track: Option<&str>) -> Result<TokenStream, Vec<String>> {
+    map.require("the Rust register file", IMPLEMENTS)
+        .map_err(|u| vec![u.to_string()])?;
     let plan = Plan::new(map)?;
     let e = Emitter {
         plan: &plan,

@@ -7,18 +7,63 @@
 //! [`crate::ir::Field::read_rule`], [`crate::ir::Field::write_rule`],
 //! [`crate::ir::Field::next_value`]); the Rust register file, the Verilog generator
 //! and the docs each implement exactly these units, so they cannot drift apart.
+//! `docs/access-units.md` lists them all with the SystemRDL properties they come from.
 //!
 //! Order of a software write (first rejection wins, nothing changes):
 //! 1. [`WriteGate::Absent`] - the register's bank is not implemented;
 //! 2. [`WriteGate::SecurityState`] - Non-secure access to a Secure register;
 //! 3. [`WriteGate::UpdateHandshake`] - GBPA-style "Update=1 or ignored";
-//! 4. per field: the [`crate::ir::GuardTerm`]s (control bit and its ACK bit);
+//! 4. per field: the [`crate::ir::GuardTerm`]s (control bit and its ACK bit, and
+//!    `swwe`/`swwel` naming a field), then the field's
+//!    [`crate::ir::Field::sw_write_enable`] (`swwe`/`swwel` as an input, a signal or
+//!    a property reference; SystemRDL 2.0 9.6);
 //! 5. per field: [`WriteRule`] (from `sw` and `onwrite`), then `singlepulse`;
 //! 6. completions: [`NextValue::AckMirror`] and [`NextValue::UpdateComplete`].
 //!
 //! A software read: [`WriteGate::Absent`] and [`WriteGate::SecurityState`] make it
 //! read as zero with no side effect; otherwise each field answers by its
 //! [`ReadRule`], and RES0 bits read 0.
+//!
+//! An external register or block ([`crate::ir::Register::external`],
+//! [`crate::ir::Block::external`]) holds no state in the generated block: the access is
+//! forwarded as it is (request, write data and strobes out; read data and
+//! acknowledgement in) and none of the field units below apply to it; the back end
+//! only decodes its address range (SystemRDL 2.0 5.1.1.3 and 12.2).
+//!
+//! # The next value of a field
+//!
+//! Every cycle (RTL) or event (Rust register file), a field's stored value comes from
+//! the first unit of [`crate::ir::Field::next_value`] whose condition holds; the list is
+//! in priority order (SystemRDL 2.0 9.4.3, `precedence`), as PeakRDL-regblock orders its
+//! field logic:
+//!
+//! 1. the side named by `precedence` first (software by default):
+//!    software: [`NextValue::SwWrite`], [`NextValue::SwRead`];
+//!    hardware: [`NextValue::AckMirror`], then the one hardware-write unit
+//!    ([`NextValue::Sticky`], [`NextValue::StickyBits`] or [`NextValue::HwWrite`]),
+//!    [`NextValue::HwSet`], [`NextValue::HwClr`], [`NextValue::UpdateComplete`];
+//! 2. then the other side;
+//! 3. [`NextValue::PulseEnd`] (a `singlepulse` field returns to 0);
+//! 4. [`NextValue::CounterStep`] last: a counter's increment and decrement events apply
+//!    to the value chosen above ([`counter_step`]), so a software write and an
+//!    increment in one cycle both take effect.
+//!
+//! [`HwMask`] (`hwenable` / `hwmask`) restricts [`NextValue::HwWrite`],
+//! [`NextValue::HwSet`] and [`NextValue::HwClr`] to the enabled bits.
+//!
+//! # Hardware-facing outputs
+//!
+//! Besides its value, a field may drive [`FieldOutput`]s (strobes, reductions, counter
+//! events, parity error) and a register with interrupt fields drives the
+//! [`RegisterOutput`]s `intr` and `halt` ([`interrupt_pending`]).
+//!
+//! # Resets
+//!
+//! A field with a reset takes it when its reset signal is asserted: the field's
+//! `resetsignal` (a [`crate::ir::Signal`], synchronous or asynchronous, active high or
+//! low), else the map's default reset. The value is the constant
+//! [`crate::ir::Field::reset`], or the value of [`crate::ir::Field::reset_from`] (a field
+//! or a signal) at that moment.
 //!
 //! # Field presence
 //!
@@ -429,8 +474,8 @@ impl WriteRule {
 }
 
 /// A source of a field's next stored value. [`crate::ir::Field::next_value`] lists the
-/// ones that apply to a field, highest priority first: the group of the side named by
-/// `precedence` comes first, then the other side's group, then [`NextValue::PulseEnd`].
+/// ones that apply to a field, highest priority first (see "The next value of a field"
+/// above, and [`NextValue::order`]).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NextValue {
@@ -439,11 +484,21 @@ pub enum NextValue {
     SwWrite,
     /// The side effect of a software read (`rclr`, `rset`).
     SwRead,
-    /// A hardware write (`hw = w/rw`), with its enable if it has one.
+    /// A hardware write (`hw = w/rw`), with its enable if it has one (`we`/`wel`: an
+    /// input, or [`crate::ir::Field::hw_enable_from`]); the data is the field's input
+    /// or [`crate::ir::Field::next`]; [`HwMask`] limits the bits it changes.
     HwWrite,
-    /// The `hwset` input sets every bit.
+    /// A multi-bit `sticky` field (SystemRDL 2.0 9.9): while the field is zero, a
+    /// non-zero input is loaded whole; the field then holds until software clears it
+    /// ([`sticky_word`]).
+    Sticky,
+    /// A `stickybit` field (SystemRDL 2.0 9.9, the default of an interrupt field):
+    /// each input bit that is set (`level`) or has the field's [`Edge`] sets its bit,
+    /// which holds until software clears it ([`sticky_bits`]).
+    StickyBits,
+    /// The `hwset` input (or [`crate::ir::Field::hwset_from`]) sets every bit.
     HwSet,
-    /// The `hwclr` input clears every bit.
+    /// The `hwclr` input (or [`crate::ir::Field::hwclr_from`]) clears every bit.
     HwClr,
     /// An ACK field follows the control field it acknowledges: at once with
     /// [`Completion::Immediate`], through [`NextValue::HwWrite`] with
@@ -455,6 +510,49 @@ pub enum NextValue {
     UpdateComplete,
     /// A `singlepulse` field returns to 0 one cycle after a written 1.
     PulseEnd,
+    /// A counter's increment and decrement events (SystemRDL 2.0 9.8), applied last,
+    /// to the value the units before it chose ([`counter_step`]).
+    CounterStep,
+}
+
+/// Which sources of a next value a field has: the input of [`NextValue::order`].
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct NextSources {
+    /// Software can write the field.
+    pub sw_write: bool,
+    /// A software read changes it (`rclr`, `rset`).
+    pub sw_read_effect: bool,
+    /// Hardware writes it (`hw = w/rw`).
+    pub hw_write: bool,
+    /// How a hardware write is captured: plainly, or sticky.
+    pub capture: Capture,
+    /// `hwset`.
+    pub hwset: bool,
+    /// `hwclr`.
+    pub hwclr: bool,
+    /// The field mirrors a control field (twinreg's `ack_of`).
+    pub ack_mirror: bool,
+    /// The field is the update bit of an update handshake (twinreg's
+    /// `update_handshake`).
+    pub update_complete: bool,
+    /// `singlepulse`.
+    pub singlepulse: bool,
+    /// `counter` with at least one direction.
+    pub counter: bool,
+}
+
+/// How a hardware write reaches a field's storage (SystemRDL 2.0 9.9 `sticky` and
+/// `stickybit`, which interrupt fields default to).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capture {
+    /// The input is stored as it is ([`NextValue::HwWrite`]).
+    #[default]
+    Plain,
+    /// [`NextValue::Sticky`].
+    Sticky,
+    /// [`NextValue::StickyBits`].
+    StickyBits,
 }
 
 impl NextValue {
@@ -463,38 +561,53 @@ impl NextValue {
         matches!(
             self,
             NextValue::HwWrite
+                | NextValue::Sticky
+                | NextValue::StickyBits
                 | NextValue::HwSet
                 | NextValue::HwClr
                 | NextValue::AckMirror
                 | NextValue::UpdateComplete
+                | NextValue::CounterStep
         )
     }
 
+    /// One line for documentation.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            NextValue::SwWrite => "a software write",
+            NextValue::SwRead => "the side effect of a software read",
+            NextValue::HwWrite => "a hardware write",
+            NextValue::Sticky => "a non-zero hardware input, loaded while the field is zero",
+            NextValue::StickyBits => "hardware input bits (or edges), which stick",
+            NextValue::HwSet => "hardware set (hwset)",
+            NextValue::HwClr => "hardware clear (hwclr)",
+            NextValue::AckMirror => "the control field it acknowledges",
+            NextValue::UpdateComplete => "completion of the update",
+            NextValue::PulseEnd => "end of a single pulse",
+            NextValue::CounterStep => "counter increment and decrement",
+        }
+    }
+
     /// The ordered sources for a field with these properties.
-    #[allow(clippy::too_many_arguments)]
-    pub fn order(
-        precedence: Precedence,
-        sw_write: bool,
-        sw_read_effect: bool,
-        hw_write: bool,
-        hwset: bool,
-        hwclr: bool,
-        ack_mirror: bool,
-        update_complete: bool,
-        singlepulse: bool,
-    ) -> Vec<NextValue> {
+    pub fn order(precedence: Precedence, s: NextSources) -> Vec<NextValue> {
         let software = [
-            (sw_write, NextValue::SwWrite),
-            (sw_read_effect, NextValue::SwRead),
+            (s.sw_write, NextValue::SwWrite),
+            (s.sw_read_effect, NextValue::SwRead),
         ];
         // An ACK mirror replaces the plain hardware write: with handshake completion
         // the back end realises it through the field's write inputs.
+        let plain = s.hw_write && !s.ack_mirror;
         let hardware = [
-            (ack_mirror, NextValue::AckMirror),
-            (hw_write && !ack_mirror, NextValue::HwWrite),
-            (hwset, NextValue::HwSet),
-            (hwclr && !update_complete, NextValue::HwClr),
-            (update_complete, NextValue::UpdateComplete),
+            (s.ack_mirror, NextValue::AckMirror),
+            (plain && s.capture == Capture::Plain, NextValue::HwWrite),
+            (plain && s.capture == Capture::Sticky, NextValue::Sticky),
+            (
+                plain && s.capture == Capture::StickyBits,
+                NextValue::StickyBits,
+            ),
+            (s.hwset, NextValue::HwSet),
+            (s.hwclr && !s.update_complete, NextValue::HwClr),
+            (s.update_complete, NextValue::UpdateComplete),
         ];
         let (first, second): (&[_], &[_]) = match precedence {
             Precedence::Sw => (&software, &hardware),
@@ -503,10 +616,286 @@ impl NextValue {
         first
             .iter()
             .chain(second)
-            .chain(&[(singlepulse, NextValue::PulseEnd)])
+            .chain(&[
+                (s.singlepulse, NextValue::PulseEnd),
+                (s.counter, NextValue::CounterStep),
+            ])
             .filter(|(applies, _)| *applies)
             .map(|&(_, n)| n)
             .collect()
+    }
+}
+
+/// SystemRDL `hwenable` / `hwmask` (9.5): which bits a hardware update may change.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HwMaskKind {
+    /// `hwenable`: bits whose enable bit is 1 are updated.
+    Enable,
+    /// `hwmask`: bits whose mask bit is 1 are left alone.
+    Mask,
+}
+
+impl HwMaskKind {
+    /// The bits an update may change, given the qualifier's value.
+    pub const fn updatable(self, qualifier: u64) -> u64 {
+        match self {
+            HwMaskKind::Enable => qualifier,
+            HwMaskKind::Mask => !qualifier,
+        }
+    }
+
+    /// The stored bits after a hardware update to `new`, qualified by `qualifier`.
+    pub const fn apply(self, old: u64, new: u64, qualifier: u64) -> u64 {
+        let m = self.updatable(qualifier);
+        (old & !m) | (new & m)
+    }
+
+    /// The SystemRDL property name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HwMaskKind::Enable => "hwenable",
+            HwMaskKind::Mask => "hwmask",
+        }
+    }
+}
+
+/// SystemRDL interrupt type (9.9): the modifier written before `intr`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InterruptType {
+    /// `level intr` (the default): the input level sets the field.
+    Level,
+    /// `posedge intr`: a rising input sets it.
+    Posedge,
+    /// `negedge intr`: a falling input sets it.
+    Negedge,
+    /// `bothedge intr`: any input change sets it.
+    Bothedge,
+    /// `nonsticky intr`: the field follows the input.
+    Nonsticky,
+}
+
+impl InterruptType {
+    /// The SystemRDL spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            InterruptType::Level => "level",
+            InterruptType::Posedge => "posedge",
+            InterruptType::Negedge => "negedge",
+            InterruptType::Bothedge => "bothedge",
+            InterruptType::Nonsticky => "nonsticky",
+        }
+    }
+
+    /// The input events that set a `stickybit` field of this type (a non-sticky or
+    /// level field: the level).
+    pub const fn edge(self) -> Edge {
+        match self {
+            InterruptType::Posedge => Edge::Posedge,
+            InterruptType::Negedge => Edge::Negedge,
+            InterruptType::Bothedge => Edge::Bothedge,
+            InterruptType::Level | InterruptType::Nonsticky => Edge::Level,
+        }
+    }
+}
+
+/// The input events that set a [`NextValue::StickyBits`] field.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Edge {
+    /// An input bit at 1.
+    Level,
+    /// An input bit going from 0 to 1 (the previous cycle's input is kept).
+    Posedge,
+    /// An input bit going from 1 to 0.
+    Negedge,
+    /// An input bit changing.
+    Bothedge,
+}
+
+impl Edge {
+    /// The bits that see an event, given this cycle's and the previous cycle's input.
+    pub const fn events(self, input: u64, previous: u64) -> u64 {
+        match self {
+            Edge::Level => input,
+            Edge::Posedge => input & !previous,
+            Edge::Negedge => !input & previous,
+            Edge::Bothedge => input ^ previous,
+        }
+    }
+}
+
+/// [`NextValue::Sticky`]: the stored value after a cycle with hardware input `input`
+/// (`mask`: the field's bits, right-aligned).
+pub const fn sticky_word(stored: u64, input: u64, mask: u64) -> u64 {
+    if stored & mask == 0 && input & mask != 0 {
+        input & mask
+    } else {
+        stored
+    }
+}
+
+/// [`NextValue::StickyBits`]: the stored value after a cycle whose input `events`
+/// ([`Edge::events`]) are set.
+pub const fn sticky_bits(stored: u64, events: u64, mask: u64) -> u64 {
+    stored | (events & mask)
+}
+
+/// What a counter does in one cycle: its increment and decrement amounts (0 when its
+/// event is not asserted) and its saturation limits.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct CounterCycle {
+    /// Counter width in bits (1 to 64).
+    pub width: u32,
+    /// Amount added this cycle (`incrvalue`, or the `incrwidth` input), 0 without an
+    /// increment event.
+    pub incr: u64,
+    /// Amount subtracted this cycle, 0 without a decrement event.
+    pub decr: u64,
+    /// `incrsaturate`: the value an increment may not exceed.
+    pub incr_saturate: Option<u64>,
+    /// `decrsaturate`: the value a decrement may not go below.
+    pub decr_saturate: Option<u64>,
+}
+
+/// The result of [`counter_step`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct CounterOutcome {
+    /// The new value.
+    pub value: u64,
+    /// The increment wrapped past the maximum (`overflow`; never with saturation).
+    pub overflow: bool,
+    /// The decrement wrapped below zero (`underflow`; never with saturation).
+    pub underflow: bool,
+}
+
+/// [`NextValue::CounterStep`]: `value` after one cycle of a counter (SystemRDL 2.0 9.8).
+/// The increment applies first, then the decrement, each saturating at its limit or
+/// wrapping modulo 2^width and reporting it, as PeakRDL-regblock's counters do.
+pub const fn counter_step(value: u64, c: CounterCycle) -> CounterOutcome {
+    let max = ones(c.width);
+    let mut v = value & max;
+    let mut overflow = false;
+    let mut underflow = false;
+    if c.incr != 0 {
+        // u128 so that value + amount never wraps before the comparison.
+        let sum = v as u128 + c.incr as u128;
+        match c.incr_saturate {
+            Some(limit) if sum > limit as u128 => v = limit,
+            Some(_) => v = sum as u64,
+            None => {
+                overflow = sum > max as u128;
+                v = (sum as u64) & max;
+            }
+        }
+    }
+    if c.decr != 0 {
+        match c.decr_saturate {
+            Some(limit) if (v as u128) < c.decr as u128 + limit as u128 => v = limit,
+            Some(_) => v -= c.decr,
+            None => {
+                underflow = v < c.decr;
+                v = v.wrapping_sub(c.decr) & max;
+            }
+        }
+    }
+    CounterOutcome {
+        value: v,
+        overflow,
+        underflow,
+    }
+}
+
+/// Whether a counter has reached its threshold: `incrthreshold` is reached at or above
+/// the value, `decrthreshold` at or below it (SystemRDL 2.0 9.8.1).
+pub const fn threshold_reached(value: u64, threshold: u64, up: bool) -> bool {
+    if up {
+        value >= threshold
+    } else {
+        value <= threshold
+    }
+}
+
+/// Whether an interrupt field contributes to its register's `intr` (or, with the halt
+/// qualifiers, `halt`) output (SystemRDL 2.0 9.9): some bit is set and, with `enable`,
+/// enabled, or with `mask`, not masked.
+pub const fn interrupt_pending(value: u64, qualifier: Option<(HwMaskKind, u64)>) -> bool {
+    match qualifier {
+        None => value != 0,
+        Some((kind, q)) => value & kind.updatable(q) != 0,
+    }
+}
+
+/// The even parity of a value: what `paritycheck` stores beside the field and
+/// compares on every cycle (SystemRDL 2.0 9.10).
+pub const fn parity(value: u64) -> bool {
+    value.count_ones() % 2 == 1
+}
+
+/// A hardware-facing output of a field besides its value and its `swmod`/`swacc`
+/// strobes ([`crate::ir::Field::swmod`], [`crate::ir::Field::swacc`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldOutput {
+    /// `anded`: the AND of the field's bits.
+    Anded,
+    /// `ored`: the OR of the field's bits.
+    Ored,
+    /// `xored`: the XOR of the field's bits.
+    Xored,
+    /// `overflow`: a strobe when an increment wraps.
+    Overflow,
+    /// `underflow`: a strobe when a decrement wraps.
+    Underflow,
+    /// The counter is at or above its `incrthreshold`.
+    IncrThreshold,
+    /// The counter is at or below its `decrthreshold`.
+    DecrThreshold,
+    /// The counter is at or above its `incrsaturate` value.
+    IncrSaturate,
+    /// The counter is at or below its `decrsaturate` value.
+    DecrSaturate,
+    /// `paritycheck`: the stored parity does not match the value.
+    ParityError,
+}
+
+impl FieldOutput {
+    /// The SystemRDL property it comes from (`->name` references it).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FieldOutput::Anded => "anded",
+            FieldOutput::Ored => "ored",
+            FieldOutput::Xored => "xored",
+            FieldOutput::Overflow => "overflow",
+            FieldOutput::Underflow => "underflow",
+            FieldOutput::IncrThreshold => "incrthreshold",
+            FieldOutput::DecrThreshold => "decrthreshold",
+            FieldOutput::IncrSaturate => "incrsaturate",
+            FieldOutput::DecrSaturate => "decrsaturate",
+            FieldOutput::ParityError => "paritycheck",
+        }
+    }
+}
+
+/// A hardware-facing output of a register (SystemRDL 2.0 10.8, the `intr` and `halt`
+/// property references).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegisterOutput {
+    /// The OR of the register's interrupt fields after `enable`/`mask`.
+    Intr,
+    /// The OR of the register's interrupt fields after `haltenable`/`haltmask`.
+    Halt,
+}
+
+impl RegisterOutput {
+    /// The SystemRDL spelling (`reg->intr`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RegisterOutput::Intr => "intr",
+            RegisterOutput::Halt => "halt",
+        }
     }
 }
 
@@ -542,14 +931,12 @@ mod tests {
     fn precedence_orders_groups() {
         let sw = NextValue::order(
             Precedence::Sw,
-            true,
-            false,
-            true,
-            false,
-            true,
-            false,
-            false,
-            false,
+            NextSources {
+                sw_write: true,
+                hw_write: true,
+                hwclr: true,
+                ..NextSources::default()
+            },
         );
         assert_eq!(
             sw,
@@ -557,14 +944,13 @@ mod tests {
         );
         let hw = NextValue::order(
             Precedence::Hw,
-            true,
-            true,
-            true,
-            false,
-            false,
-            false,
-            false,
-            true,
+            NextSources {
+                sw_write: true,
+                sw_read_effect: true,
+                hw_write: true,
+                singlepulse: true,
+                ..NextSources::default()
+            },
         );
         assert_eq!(
             hw,
@@ -577,16 +963,101 @@ mod tests {
         );
         let ack = NextValue::order(
             Precedence::Sw,
-            false,
-            false,
-            true,
-            false,
-            false,
-            true,
-            false,
-            false,
+            NextSources {
+                hw_write: true,
+                ack_mirror: true,
+                ..NextSources::default()
+            },
         );
         assert_eq!(ack, [NextValue::AckMirror]);
+        // An interrupt field: stickybit capture replaces the plain write; a counter's
+        // step comes after everything else.
+        let intr = NextValue::order(
+            Precedence::Sw,
+            NextSources {
+                sw_write: true,
+                hw_write: true,
+                capture: Capture::StickyBits,
+                hwset: true,
+                counter: true,
+                ..NextSources::default()
+            },
+        );
+        assert_eq!(
+            intr,
+            [
+                NextValue::SwWrite,
+                NextValue::StickyBits,
+                NextValue::HwSet,
+                NextValue::CounterStep
+            ]
+        );
+    }
+
+    #[test]
+    fn counters_wrap_or_saturate() {
+        let c = |incr, decr, incr_saturate, decr_saturate| CounterCycle {
+            width: 4,
+            incr,
+            decr,
+            incr_saturate,
+            decr_saturate,
+        };
+        let step = |v, cy| counter_step(v, cy);
+        assert_eq!(
+            step(14, c(3, 0, None, None)),
+            CounterOutcome {
+                value: 1,
+                overflow: true,
+                underflow: false
+            }
+        );
+        assert_eq!(step(14, c(3, 0, Some(15), None)).value, 15);
+        assert_eq!(step(10, c(3, 0, Some(12), None)).value, 12);
+        assert!(!step(10, c(3, 0, Some(12), None)).overflow);
+        assert_eq!(
+            step(1, c(0, 2, None, None)),
+            CounterOutcome {
+                value: 15,
+                overflow: false,
+                underflow: true
+            }
+        );
+        assert_eq!(step(3, c(0, 2, None, Some(2))).value, 2);
+        assert_eq!(step(5, c(0, 2, None, Some(2))).value, 3);
+        // Both in one cycle: +3 then -1.
+        assert_eq!(step(5, c(3, 1, None, None)).value, 7);
+        // 64-bit counters do not overflow the arithmetic.
+        let wide = CounterCycle {
+            width: 64,
+            incr: 2,
+            decr: 0,
+            incr_saturate: Some(u64::MAX),
+            decr_saturate: None,
+        };
+        assert_eq!(counter_step(u64::MAX - 1, wide).value, u64::MAX);
+        assert!(threshold_reached(8, 8, true));
+        assert!(!threshold_reached(9, 8, false));
+    }
+
+    #[test]
+    fn sticky_units_and_qualifiers() {
+        assert_eq!(sticky_word(0, 0b0110, 0xF), 0b0110);
+        assert_eq!(sticky_word(0b0010, 0b0101, 0xF), 0b0010);
+        assert_eq!(sticky_bits(0b0010, 0b0101, 0xF), 0b0111);
+        assert_eq!(Edge::Posedge.events(0b0110, 0b0011), 0b0100);
+        assert_eq!(Edge::Negedge.events(0b0110, 0b0011), 0b0001);
+        assert_eq!(Edge::Bothedge.events(0b0110, 0b0011), 0b0101);
+        assert_eq!(Edge::Level.events(0b0110, 0b0011), 0b0110);
+        assert_eq!(InterruptType::Nonsticky.edge(), Edge::Level);
+        assert_eq!(HwMaskKind::Enable.apply(0b1100, 0b0011, 0b0101), 0b1001);
+        assert_eq!(HwMaskKind::Mask.apply(0b1100, 0b0011, 0b0101), 0b0110);
+        assert!(interrupt_pending(0b10, None));
+        assert!(!interrupt_pending(0b10, Some((HwMaskKind::Enable, 0b01))));
+        assert!(!interrupt_pending(0b10, Some((HwMaskKind::Mask, 0b10))));
+        assert!(interrupt_pending(0b11, Some((HwMaskKind::Mask, 0b10))));
+        assert!(parity(0b1011));
+        assert!(!parity(0b1001));
     }
 
     #[test]

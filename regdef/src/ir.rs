@@ -6,12 +6,26 @@
 //! of each register, guards expanded to concrete fields (control bit *and* its ACK),
 //! ACK-mirror pairs, and which registers share one definition across banks. A back end
 //! that finds itself computing one of these is a bug in the IR, not in the back end.
+//!
+//! The map holds the whole SystemRDL 2.0 hierarchy: [`Block`]s (the top addrmap, nested
+//! addrmaps, regfiles and mems), [`Register`]s (virtual registers of a mem and aliases
+//! included) and [`Signal`]s, every array unrolled. What a back end must implement is
+//! summed up by [`RegisterMap::features`]: a back end refuses a map that uses a
+//! [`Feature`] it does not implement ([`RegisterMap::require`]), never emits something
+//! approximate. `docs/access-units.md` describes every fact and unit.
+//!
+//! Values: a field is at most 64 bits wide (wider fields are refused by the front end,
+//! a documented limit), so field values, resets and masks are `u64` right-aligned to
+//! the field. A register may be wider than 64 bits (`regwidth` 128, 256, ...): its
+//! fields keep their bit positions (`lsb` up to `regwidth - 1`); register-wide values
+//! are then [`Bits`], whose 64-bit words are little-endian ([`Register::masks`]). The
+//! `u64` helpers of [`Register`] are for registers of at most 64 bits.
 
 use serde::{Deserialize, Serialize};
 
 use crate::access::{
-    AccessType, Completion, HwEnable, NextValue, OnRead, OnWrite, Precedence, ReadRule, WriteGate,
-    WriteRule,
+    AccessType, Completion, FieldOutput, HwEnable, HwMaskKind, InterruptType, NextValue, OnRead,
+    OnWrite, Precedence, ReadRule, RegisterOutput, WriteGate, WriteRule,
 };
 
 /// Security state of a stream, of a bus access, or of the bank that owns a register
@@ -81,6 +95,16 @@ pub struct LayoutId(pub usize);
 #[serde(transparent)]
 pub struct EnumId(pub usize);
 
+/// Index of an addrmap, regfile or mem instance in [`RegisterMap::blocks`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct BlockId(pub usize);
+
+/// Index of a signal instance in [`RegisterMap::signals`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SignalId(pub usize);
+
 /// A field of a register: `registers[reg].fields[field]`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct FieldRef {
@@ -118,6 +142,442 @@ pub struct RegisterMap {
     pub enums: Vec<EnumType>,
     /// Declared user-defined properties.
     pub properties: Vec<PropertyDecl>,
+    /// Every addrmap, regfile and mem instance (arrays unrolled): the top addrmap is
+    /// `blocks[0]`, a parent always comes before its children, siblings in address
+    /// order.
+    pub blocks: Vec<Block>,
+    /// Every signal instance (arrays unrolled), in declaration order.
+    pub signals: Vec<Signal>,
+}
+
+/// The kind of a [`Block`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BlockKind {
+    /// `addrmap`.
+    Addrmap,
+    /// `regfile`.
+    Regfile,
+    /// `mem`: a memory, always external, whose registers are virtual.
+    Mem,
+}
+
+impl BlockKind {
+    /// The SystemRDL keyword.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            BlockKind::Addrmap => "addrmap",
+            BlockKind::Regfile => "regfile",
+            BlockKind::Mem => "mem",
+        }
+    }
+}
+
+/// SystemRDL `addressingtype` (13.4): how an addrmap places children without `@`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Addressing {
+    /// `regalign` (the default): each child aligned to its own size.
+    Regalign,
+    /// `compact`: registers packed at their access width.
+    Compact,
+    /// `fullalign`: each child (array as a whole) aligned to its total size.
+    Fullalign,
+}
+
+impl Addressing {
+    /// The SystemRDL spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Addressing::Regalign => "regalign",
+            Addressing::Compact => "compact",
+            Addressing::Fullalign => "fullalign",
+        }
+    }
+}
+
+/// Byte order of an addrmap's bus (SystemRDL 2.0 13.4 `bigendian` / `littleendian`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Endianness {
+    /// `littleendian`.
+    Little,
+    /// `bigendian`.
+    Big,
+}
+
+/// The array an instance is an element of.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArrayShape {
+    /// Dimensions, outermost first.
+    pub dims: Vec<u64>,
+    /// Bytes from one element to the next (of the innermost dimension).
+    pub stride: u64,
+}
+
+/// A memory (SystemRDL 2.0 11): `mementries` entries of `memwidth` bits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Memory {
+    /// `mementries`.
+    pub entries: u64,
+    /// `memwidth` in bits.
+    pub width: u32,
+    /// `sw`: software access to the entries.
+    pub sw: AccessType,
+}
+
+/// Test and verification hints of SystemRDL 2.0 5.2.2 (`dontcompare`, `donttest`):
+/// what the source wrote, a flag or (on a field) a bit mask.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TestHint {
+    /// Not set (or set to false).
+    #[default]
+    No,
+    /// Set to true: every bit.
+    All,
+    /// A bit mask of the field (fields only).
+    Bits(u64),
+}
+
+impl TestHint {
+    /// Whether any bit is covered.
+    pub const fn any(self) -> bool {
+        !matches!(self, TestHint::No | TestHint::Bits(0))
+    }
+}
+
+/// HDL paths of SystemRDL 2.0 5.2.3 (for back-door access in verification).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HdlPaths {
+    /// `hdl_path` (addrmap, regfile, reg).
+    pub path: Option<String>,
+    /// `hdl_path_gate`.
+    pub gate: Option<String>,
+    /// `hdl_path_slice` (field, mem).
+    pub slice: Vec<String>,
+    /// `hdl_path_gate_slice`.
+    pub gate_slice: Vec<String>,
+}
+
+/// An addrmap, regfile or mem instance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Block {
+    /// What it is.
+    pub kind: BlockKind,
+    /// Instance name (the type name for the top).
+    pub inst_name: String,
+    /// Hierarchical path as `get_path()` prints it (`top.rf[1]`).
+    pub path: String,
+    /// The elaborated type name, if the definition has one (parameterised
+    /// definitions get systemrdl-compiler's mangled name).
+    pub type_name: Option<String>,
+    /// `name` property, if any.
+    pub display_name: Option<String>,
+    /// `desc` property, if any.
+    pub desc: Option<String>,
+    /// The enclosing block; `None` for the top.
+    pub parent: Option<BlockId>,
+    /// Absolute byte address.
+    pub address: u64,
+    /// Size in bytes of this element.
+    pub size: u64,
+    /// Index of this element in each array dimension of it and its ancestors,
+    /// outermost first.
+    pub array_index: Vec<u64>,
+    /// The array this instance is an element of, if any.
+    pub array: Option<ArrayShape>,
+    /// External (SystemRDL 2.0 5.1.1.3): the generated block forwards accesses to it
+    /// instead of implementing it. As systemrdl-compiler reports it: a mem is always
+    /// external, and so is every addrmap instance (13.1); twinreg's back ends implement
+    /// a nested addrmap in place unless `external` was written
+    /// ([`Block::declared_external`]).
+    pub external: bool,
+    /// The instance was written with the `external` keyword.
+    pub declared_external: bool,
+    /// `alignment` (addrmap, regfile).
+    pub alignment: Option<u64>,
+    /// `addressing` (addrmap).
+    pub addressing: Addressing,
+    /// `bigendian` / `littleendian` (addrmap); `None` if neither is set.
+    pub endianness: Option<Endianness>,
+    /// `msb0` (addrmap): fields without explicit bits pack from the top bit down.
+    pub msb0: bool,
+    /// `rsvdset` (addrmap): unused bits read as 1.
+    pub rsvdset: bool,
+    /// `rsvdsetX` (addrmap): unused bits read as unknown.
+    pub rsvdset_x: bool,
+    /// `bridge` (addrmap): children are separate address spaces and may overlap.
+    pub bridge: bool,
+    /// `sharedextbus` (addrmap, regfile).
+    pub sharedextbus: bool,
+    /// `errextbus` (addrmap, regfile).
+    pub errextbus: bool,
+    /// `dontcompare`.
+    pub dontcompare: TestHint,
+    /// `donttest`.
+    pub donttest: TestHint,
+    /// `hdl_path`, `hdl_path_gate` (and for a mem the slices).
+    pub hdl_paths: HdlPaths,
+    /// For a mem: its size and access.
+    pub memory: Option<Memory>,
+    /// User-defined property values set on this instance.
+    pub udps: Vec<UdpAssignment>,
+    /// Where the instance was written.
+    pub location: SourceLocation,
+}
+
+/// Where a signal is instantiated.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignalScope {
+    /// The root scope, outside every addrmap.
+    Root,
+    /// A block's body.
+    Block(BlockId),
+    /// A register's body.
+    Reg(RegId),
+}
+
+/// Polarity of a signal (`activehigh` / `activelow`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Polarity {
+    /// `activehigh`.
+    High,
+    /// `activelow`.
+    Low,
+}
+
+/// A `signal` instance (SystemRDL 2.0 8): an input of the generated block that
+/// properties reference (`resetsignal`, `we = sig`, `incr = sig`, ...).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Signal {
+    /// Instance name.
+    pub inst_name: String,
+    /// Hierarchical path (`top.rst_n`, or just `rst_n` in the root scope).
+    pub path: String,
+    /// `name` property, if any.
+    pub display_name: Option<String>,
+    /// `desc` property, if any.
+    pub desc: Option<String>,
+    /// Where it is instantiated.
+    pub scope: SignalScope,
+    /// `signalwidth` (or the instance's `[n]`), in bits.
+    pub width: u32,
+    /// `sync` (true) or `async` (false).
+    pub sync: bool,
+    /// `activehigh` / `activelow`, if either is set.
+    pub polarity: Option<Polarity>,
+    /// `cpuif_reset`: resets the bus interface.
+    pub cpuif_reset: bool,
+    /// `field_reset`: the default reset of the fields in its scope.
+    pub field_reset: bool,
+    /// Index of this element in each array dimension, outermost first.
+    pub array_index: Vec<u64>,
+    /// User-defined property values set on this instance.
+    pub udps: Vec<UdpAssignment>,
+    /// Where the instance was written.
+    pub location: SourceLocation,
+}
+
+/// A reference to a 1-bit (or field-wide) hardware value, as a property may name it
+/// instead of getting its own input (SystemRDL 2.0 9: `we = sig;`, `hwset = f;`,
+/// `incr = f->overflow;`, `enable = r.f;`, `next = r->intr;`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// A signal (an input of the block).
+    Signal(SignalId),
+    /// The value of a field.
+    Field(FieldRef),
+    /// A property of a field (`f->anded`, `f->swmod`, `f->overflow`, ...; for the
+    /// value-like ones, `f->reset`, `f->incrvalue`, ..., the value that property has).
+    FieldProperty(FieldRef, RefProperty),
+    /// An output of a register (`r->intr`, `r->halt`).
+    RegisterOutput(RegId, RegisterOutput),
+}
+
+/// The field properties a reference may name (`f->prop`, SystemRDL 2.0 6.3.2.2).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefProperty {
+    /// One of the field's outputs ([`FieldOutput`]): `anded`, `overflow`,
+    /// `incrthreshold`, ...
+    Output(FieldOutput),
+    /// The `swmod` strobe.
+    Swmod,
+    /// The `swacc` strobe.
+    Swacc,
+    /// The increment event (`incr`).
+    Incr,
+    /// The decrement event (`decr`).
+    Decr,
+    /// `incrvalue`.
+    Incrvalue,
+    /// `decrvalue`.
+    Decrvalue,
+    /// `saturate` (alias of `incrsaturate`, kept as written).
+    Saturate,
+    /// `threshold` (alias of `incrthreshold`, kept as written).
+    Threshold,
+    /// The software write enable (`swwe`).
+    Swwe,
+    /// `swwel`.
+    Swwel,
+    /// The hardware write enable (`we`).
+    We,
+    /// `wel`.
+    Wel,
+    /// `hwset`.
+    Hwset,
+    /// `hwclr`.
+    Hwclr,
+    /// `hwenable`.
+    Hwenable,
+    /// `hwmask`.
+    Hwmask,
+    /// `enable`.
+    Enable,
+    /// `mask`.
+    Mask,
+    /// `haltenable`.
+    Haltenable,
+    /// `haltmask`.
+    Haltmask,
+    /// `next`.
+    Next,
+    /// `reset`.
+    Reset,
+    /// `resetsignal`.
+    Resetsignal,
+}
+
+impl RefProperty {
+    /// The SystemRDL property name (`f->name`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RefProperty::Output(o) => o.as_str(),
+            RefProperty::Swmod => "swmod",
+            RefProperty::Swacc => "swacc",
+            RefProperty::Incr => "incr",
+            RefProperty::Decr => "decr",
+            RefProperty::Incrvalue => "incrvalue",
+            RefProperty::Decrvalue => "decrvalue",
+            RefProperty::Saturate => "saturate",
+            RefProperty::Threshold => "threshold",
+            RefProperty::Swwe => "swwe",
+            RefProperty::Swwel => "swwel",
+            RefProperty::We => "we",
+            RefProperty::Wel => "wel",
+            RefProperty::Hwset => "hwset",
+            RefProperty::Hwclr => "hwclr",
+            RefProperty::Hwenable => "hwenable",
+            RefProperty::Hwmask => "hwmask",
+            RefProperty::Enable => "enable",
+            RefProperty::Mask => "mask",
+            RefProperty::Haltenable => "haltenable",
+            RefProperty::Haltmask => "haltmask",
+            RefProperty::Next => "next",
+            RefProperty::Reset => "reset",
+            RefProperty::Resetsignal => "resetsignal",
+        }
+    }
+}
+
+/// `swwe` / `swwel` (SystemRDL 2.0 9.6) in any form but a field reference (those are
+/// [`GuardTerm`]s): software may write the field only while the enable is 1 (`swwe`)
+/// or 0 (`swwel`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SwWriteEnable {
+    /// `None`: a dedicated input of the block (`swwe;`); else the referenced value.
+    pub from: Option<Source>,
+    /// `swwel`: writable while the enable is 0.
+    pub active_low: bool,
+}
+
+/// `hwenable` / `hwmask` (SystemRDL 2.0 9.5): a field-wide qualifier of hardware
+/// updates.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HwMask {
+    /// Which of the two.
+    pub kind: HwMaskKind,
+    /// The qualifier's value.
+    pub from: Source,
+}
+
+/// A number a property gives as a constant or as a reference.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueOrRef {
+    /// A constant.
+    Value(u64),
+    /// The referenced value.
+    Ref(Source),
+}
+
+/// A counter limit (`incrsaturate`, `incrthreshold`, ...; SystemRDL 2.0 9.8): `true`
+/// means the counter's extreme (all ones going up, zero going down).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CounterLimit {
+    /// Set to `true`: the extreme value.
+    Extreme,
+    /// A constant.
+    Value(u64),
+    /// The referenced value.
+    Ref(Source),
+}
+
+impl CounterLimit {
+    /// The constant limit of a `width`-bit counter going `up` (or down), if it is one.
+    pub const fn constant(self, width: u32, up: bool) -> Option<u64> {
+        match self {
+            CounterLimit::Extreme if up => Some(crate::access::ones(width)),
+            CounterLimit::Extreme => Some(0),
+            CounterLimit::Value(v) => Some(v),
+            CounterLimit::Ref(_) => None,
+        }
+    }
+}
+
+/// How a counter steps in one direction (SystemRDL 2.0 9.8).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CounterDirection {
+    /// The event that steps it: `None` is a dedicated input (`<field>_incr`), else the
+    /// referenced value (`incr = sig;`).
+    pub event: Option<Source>,
+    /// The amount of one step: `incrvalue` (a constant, 1 by default, or a reference).
+    /// `None` when `incrwidth` gives the amount as an input instead.
+    pub value: Option<ValueOrRef>,
+    /// `incrwidth`: the amount is an input of this many bits.
+    pub value_width: Option<u32>,
+    /// `incrsaturate` / `decrsaturate`.
+    pub saturate: Option<CounterLimit>,
+    /// `incrthreshold` / `decrthreshold`.
+    pub threshold: Option<CounterLimit>,
+    /// `overflow` / `underflow`: a wrap strobe is an output.
+    pub wrap_output: bool,
+}
+
+/// A `counter` field (SystemRDL 2.0 9.8): an up counter, a down counter, or both.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counter {
+    /// Counting up (any `incr*` property, `overflow`, or no direction at all).
+    pub up: Option<CounterDirection>,
+    /// Counting down (any `decr*` property or `underflow`).
+    pub down: Option<CounterDirection>,
+}
+
+/// An interrupt field (SystemRDL 2.0 9.9: `intr`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interrupt {
+    /// The interrupt type (`level` unless a modifier says otherwise).
+    pub kind: InterruptType,
+    /// `enable` (bits contribute while 1) or `mask` (while 0) for `intr`.
+    pub enable: Option<HwMask>,
+    /// `haltenable` / `haltmask` for `halt`.
+    pub halt: Option<HwMask>,
 }
 
 /// One register instance.
@@ -134,7 +594,8 @@ pub struct Register {
     pub desc: Option<String>,
     /// Absolute byte address.
     pub address: u64,
-    /// `regwidth` in bits (8, 16, 32 or 64).
+    /// `regwidth` in bits: a power of two of at least 8; above 64 the register is
+    /// wide (see "Values" above).
     pub width: u32,
     /// `accesswidth` in bits; a 64-bit register with 32-bit access width is reached
     /// as two halves (IHI0070 6.2).
@@ -165,6 +626,33 @@ pub struct Register {
     pub write_gates: Vec<WriteGate>,
     /// User-defined property values set on this instance (after inheritance).
     pub udps: Vec<UdpAssignment>,
+    /// The block whose body instantiates the register (a mem for a virtual register).
+    pub block: BlockId,
+    /// The array this instance is an element of, if any.
+    pub array: Option<ArrayShape>,
+    /// External (SystemRDL 2.0 10.1, `external reg`, or inside an external regfile):
+    /// accesses are forwarded, the block stores nothing.
+    pub external: bool,
+    /// For an alias register (`alias primary name;`, SystemRDL 2.0 10.5): its primary.
+    /// The alias sits at its own address with its own field access (`sw`, `onread`,
+    /// `onwrite`), over the primary's storage.
+    pub alias_of: Option<RegId>,
+    /// The aliases of this (primary) register.
+    pub aliases: Vec<RegId>,
+    /// `shared` (SystemRDL 2.0 10.6): one storage shared by the address maps that
+    /// instantiate the register.
+    pub shared: bool,
+    /// `errextbus`: the external bus may answer with an error.
+    pub errextbus: bool,
+    /// `dontcompare`.
+    pub dontcompare: TestHint,
+    /// `donttest`.
+    pub donttest: TestHint,
+    /// `hdl_path` and `hdl_path_gate`.
+    pub hdl_paths: HdlPaths,
+    /// Hardware outputs of the register: `intr` if a field is an interrupt, `halt` if
+    /// one has `haltenable`/`haltmask` ([`crate::access::interrupt_pending`]).
+    pub outputs: Vec<RegisterOutput>,
     /// Where the instance was written.
     pub location: SourceLocation,
 }
@@ -232,6 +720,51 @@ pub struct Field {
     pub next_value: Vec<NextValue>,
     /// User-defined property values set on this field.
     pub udps: Vec<UdpAssignment>,
+    /// The bits were written `[low:high]`, or packed in an `msb0` addrmap: the
+    /// SystemRDL view numbers them from the top (its `lsb` is this field's `msb`).
+    /// Back ends use `lsb`/`msb` as they are; only listings that mirror the source
+    /// care.
+    pub msb0: bool,
+    /// `we`/`wel` given as a reference instead of a dedicated enable input
+    /// ([`HwEnable::We`] or [`HwEnable::Wel`] says which).
+    pub hw_enable_from: Option<Source>,
+    /// `hwset` given as a reference instead of a dedicated input.
+    pub hwset_from: Option<Source>,
+    /// `hwclr` given as a reference instead of a dedicated input.
+    pub hwclr_from: Option<Source>,
+    /// `swwe`/`swwel` as an input, a signal or a property reference.
+    pub sw_write_enable: Option<SwWriteEnable>,
+    /// `hwenable` / `hwmask`.
+    pub hw_mask: Option<HwMask>,
+    /// `next`: the data of a hardware write comes from this value instead of an
+    /// input (SystemRDL 2.0 9.5).
+    pub next: Option<Source>,
+    /// `reset` given as a reference: the value loaded at reset ([`Field::reset`] is
+    /// `None` then).
+    pub reset_from: Option<Source>,
+    /// The signal that resets the field: its `resetsignal`, else a `field_reset`
+    /// signal of an enclosing scope; `None`: the block's default reset.
+    pub resetsignal: Option<SignalId>,
+    /// `sticky`: a multi-bit sticky field ([`NextValue::Sticky`]).
+    pub sticky: bool,
+    /// `stickybit`: per-bit sticky ([`NextValue::StickyBits`]); the default of an
+    /// interrupt field that is not `sticky`.
+    pub stickybit: bool,
+    /// `intr` and its qualifiers.
+    pub interrupt: Option<Interrupt>,
+    /// `counter` and its directions.
+    pub counter: Option<Counter>,
+    /// Hardware outputs besides the value and `swmod`/`swacc` (`anded`, `overflow`,
+    /// ...), sorted.
+    pub outputs: Vec<FieldOutput>,
+    /// `paritycheck`: a parity bit is stored with the value and checked.
+    pub paritycheck: bool,
+    /// `dontcompare` (a flag or a bit mask of the field).
+    pub dontcompare: TestHint,
+    /// `donttest`.
+    pub donttest: TestHint,
+    /// `hdl_path_slice` and `hdl_path_gate_slice`.
+    pub hdl_paths: HdlPaths,
     /// Where the field was written.
     pub location: SourceLocation,
 }
@@ -359,6 +892,10 @@ pub enum UdpType {
     OnReadType,
     /// `onwritetype`
     OnWriteType,
+    /// `addressingtype`
+    AddressingType,
+    /// A user `struct`, by its name.
+    Struct(String),
     /// `ref` or a component-kind reference type (`reg`, `field`, ...).
     Ref(Option<ComponentKind>),
     /// A user `enum`.
@@ -390,10 +927,19 @@ pub enum UdpValue {
         /// Entry index in [`EnumType::entries`].
         entry: usize,
     },
+    /// Addressing type.
+    Addressing(Addressing),
     /// Reference to a component instance.
     Ref(ComponentRef),
     /// Array value.
     Array(Vec<UdpValue>),
+    /// A struct literal: its type name and the members in declaration order.
+    Struct {
+        /// The struct type.
+        ty: String,
+        /// Member names and values.
+        members: Vec<(String, UdpValue)>,
+    },
 }
 
 /// A resolved reference to an instance.
@@ -404,8 +950,12 @@ pub enum ComponentRef {
     Reg(RegId),
     /// A field.
     Field(FieldRef),
-    /// Any other component (addrmap, regfile), by hierarchical path.
-    Path(String),
+    /// An addrmap, regfile or mem.
+    Block(BlockId),
+    /// A signal.
+    Signal(SignalId),
+    /// A property reference (`f->anded`, `r->intr`).
+    Property(Source),
 }
 
 /// A UDP value set on a component.
@@ -449,9 +999,25 @@ impl RegisterMap {
             .map(RegId)
     }
 
+    /// The block with this id.
+    pub fn block(&self, id: BlockId) -> &Block {
+        &self.blocks[id.0]
+    }
+
+    /// The signal with this id.
+    pub fn signal(&self, id: SignalId) -> &Signal {
+        &self.signals[id.0]
+    }
+
+    /// Blocks with their ids, parents first.
+    pub fn iter_blocks(&self) -> impl Iterator<Item = (BlockId, &Block)> {
+        self.blocks.iter().enumerate().map(|(i, b)| (BlockId(i), b))
+    }
+
     /// The register containing byte `address`, if any.
     pub fn at(&self, address: u64) -> Option<RegId> {
-        // Registers are sorted and never overlap, so the candidate is the last one
+        // Registers are sorted by address; only the legal read-only/write-only pairs
+        // (`Feature::Overlap`) share addresses, so the candidate is the last one
         // starting at or below the address.
         let i = self.registers.partition_point(|r| r.address <= address);
         let reg = self.registers.get(i.checked_sub(1)?)?;
@@ -472,6 +1038,289 @@ impl RegisterMap {
                 .filter(|(_, f)| f.impl_defined)
                 .map(move |(field, _)| FieldRef { reg: id, field })
         })
+    }
+}
+
+/// A SystemRDL behaviour or structure that not every back end implements yet.
+///
+/// [`RegisterMap::features`] lists the ones a map uses; a back end calls
+/// [`RegisterMap::require`] with the ones it implements and refuses the map with the
+/// first one missing (design.md 6: "a back end that meets a unit it does not implement
+/// refuses with a diagnostic naming it, never emits something approximate"). Facts
+/// that change no behaviour (names, `hdl_path`, `dontcompare`, `msb0` numbering,
+/// signals nothing references) are not features.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Feature {
+    /// A register wider than 64 bits.
+    WideRegister,
+    /// An `external` register (or one inside an external regfile).
+    ExternalRegister,
+    /// An `external` regfile or addrmap.
+    ExternalBlock,
+    /// A `mem` and its virtual registers.
+    Memory,
+    /// An `alias` register.
+    AliasRegister,
+    /// Registers sharing addresses (a read-only and a write-only register, SystemRDL
+    /// 2.0 10.1-h), fields sharing bits (10.1-d), or a `bridge` addrmap's children.
+    Overlap,
+    /// A `counter` field.
+    Counter,
+    /// An `intr` field and its register's `intr`/`halt` outputs.
+    Interrupt,
+    /// A `sticky` or `stickybit` field that is not an interrupt.
+    Sticky,
+    /// `hwenable` / `hwmask`.
+    HwMask,
+    /// `we`, `wel`, `hwset`, `hwclr`, `next` or `reset` given as a reference.
+    ReferencedControl,
+    /// `swwe`/`swwel` as an input, a signal or a property reference.
+    SwWriteEnable,
+    /// A field reset by a named signal (`resetsignal` or a `field_reset` signal).
+    ResetSignal,
+    /// `paritycheck`.
+    ParityCheck,
+    /// `anded`, `ored` or `xored` outputs.
+    Reduction,
+    /// `shared` registers.
+    SharedRegister,
+    /// `rsvdset` / `rsvdsetX`: unused bits do not read as 0.
+    ReservedSet,
+    /// `bigendian`.
+    BigEndian,
+}
+
+impl Feature {
+    /// What it is, for a refusal message.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            Feature::WideRegister => "registers wider than 64 bits",
+            Feature::ExternalRegister => "external registers",
+            Feature::ExternalBlock => "external regfiles and addrmaps",
+            Feature::Memory => "memories (`mem`)",
+            Feature::AliasRegister => "alias registers",
+            Feature::Overlap => "overlapping registers or fields",
+            Feature::Counter => "counter fields",
+            Feature::Interrupt => "interrupt fields",
+            Feature::Sticky => "sticky fields",
+            Feature::HwMask => "`hwenable`/`hwmask`",
+            Feature::ReferencedControl => {
+                "`we`/`wel`/`hwset`/`hwclr`/`next`/`reset` given as references"
+            }
+            Feature::SwWriteEnable => "`swwe`/`swwel` as inputs, signals or property references",
+            Feature::ResetSignal => "fields reset by a named signal",
+            Feature::ParityCheck => "`paritycheck`",
+            Feature::Reduction => "`anded`/`ored`/`xored` outputs",
+            Feature::SharedRegister => "`shared` registers",
+            Feature::ReservedSet => "`rsvdset`/`rsvdsetX`",
+            Feature::BigEndian => "big-endian address maps",
+        }
+    }
+}
+
+/// A back end's refusal of a map: the first [`Feature`] it does not implement, and
+/// where the map uses it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unsupported {
+    /// The back end (`Verilog`, `the Rust register file`, ...).
+    pub back_end: String,
+    /// What it lacks.
+    pub feature: Feature,
+    /// The first register, field or block that uses it.
+    pub path: String,
+}
+
+impl std::fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} does not implement {} yet (`{}` uses them)",
+            self.back_end,
+            self.feature.describe(),
+            self.path
+        )
+    }
+}
+
+impl std::error::Error for Unsupported {}
+
+impl RegisterMap {
+    /// Every [`Feature`] the map uses, each with the path of its first user.
+    pub fn features(&self) -> std::collections::BTreeMap<Feature, String> {
+        let mut out = std::collections::BTreeMap::new();
+        let mut note = |f: Feature, path: &dyn Fn() -> String| {
+            out.entry(f).or_insert_with(path);
+        };
+        for (_, b) in self.iter_blocks() {
+            let path = || b.path.clone();
+            match b.kind {
+                BlockKind::Mem => note(Feature::Memory, &path),
+                _ if b.declared_external => note(Feature::ExternalBlock, &path),
+                _ => {}
+            }
+            if b.bridge {
+                note(Feature::Overlap, &path);
+            }
+            if b.rsvdset || b.rsvdset_x {
+                note(Feature::ReservedSet, &path);
+            }
+            if b.endianness == Some(Endianness::Big) {
+                note(Feature::BigEndian, &path);
+            }
+        }
+        let mut reach: Option<(u64, u64)> = None;
+        for r in &self.registers {
+            let path = || r.path.clone();
+            if r.width > 64 {
+                note(Feature::WideRegister, &path);
+            }
+            if r.external {
+                note(Feature::ExternalRegister, &path);
+            }
+            if r.alias_of.is_some() {
+                note(Feature::AliasRegister, &path);
+            }
+            if r.shared {
+                note(Feature::SharedRegister, &path);
+            }
+            // Registers are sorted by address: an overlap starts before the furthest
+            // end seen so far.
+            let end = r.address.saturating_add(r.size_bytes());
+            if reach.is_some_and(|(_, far)| r.address < far) && r.alias_of.is_none() {
+                note(Feature::Overlap, &path);
+            }
+            if reach.is_none_or(|(_, far)| end > far) {
+                reach = Some((r.address, end));
+            }
+            let mut bits_reach: Option<u32> = None;
+            for f in &r.fields {
+                let path = || format!("{}.{}", r.path, f.name);
+                if bits_reach.is_some_and(|far| f.lsb <= far) {
+                    note(Feature::Overlap, &path);
+                }
+                bits_reach = Some(bits_reach.map_or(f.msb, |far| far.max(f.msb)));
+                if f.counter.is_some() {
+                    note(Feature::Counter, &path);
+                }
+                if f.interrupt.is_some() {
+                    note(Feature::Interrupt, &path);
+                } else if f.sticky || f.stickybit {
+                    note(Feature::Sticky, &path);
+                }
+                if f.hw_mask.is_some() {
+                    note(Feature::HwMask, &path);
+                }
+                if f.hw_enable_from.is_some()
+                    || f.hwset_from.is_some()
+                    || f.hwclr_from.is_some()
+                    || f.next.is_some()
+                    || f.reset_from.is_some()
+                {
+                    note(Feature::ReferencedControl, &path);
+                }
+                if f.sw_write_enable.is_some() {
+                    note(Feature::SwWriteEnable, &path);
+                }
+                if f.resetsignal.is_some() {
+                    note(Feature::ResetSignal, &path);
+                }
+                if f.paritycheck {
+                    note(Feature::ParityCheck, &path);
+                }
+                if f.outputs.iter().any(|o| {
+                    matches!(
+                        o,
+                        FieldOutput::Anded | FieldOutput::Ored | FieldOutput::Xored
+                    )
+                }) {
+                    note(Feature::Reduction, &path);
+                }
+            }
+        }
+        out
+    }
+
+    /// `Ok` if `back_end` implements every feature the map uses (`supported`), else
+    /// the first one it lacks.
+    pub fn require(&self, back_end: &str, supported: &[Feature]) -> Result<(), Unsupported> {
+        match self
+            .features()
+            .into_iter()
+            .find(|(f, _)| !supported.contains(f))
+        {
+            None => Ok(()),
+            Some((feature, path)) => Err(Unsupported {
+                back_end: back_end.to_owned(),
+                feature,
+                path,
+            }),
+        }
+    }
+}
+
+/// A value of a register of any width: 64-bit words, least significant first.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Bits(pub Vec<u64>);
+
+impl Bits {
+    /// All zeros, `width` bits.
+    pub fn zero(width: u32) -> Bits {
+        Bits(vec![0; width.div_ceil(64).max(1) as usize])
+    }
+
+    /// ORs `value` (right-aligned, at most 64 bits wide) in at bit `lsb`.
+    pub fn or_at(&mut self, lsb: u32, value: u64) {
+        let (word, shift) = ((lsb / 64) as usize, lsb % 64);
+        if let Some(w) = self.0.get_mut(word) {
+            *w |= value << shift;
+        }
+        if shift != 0 {
+            if let Some(w) = self.0.get_mut(word + 1) {
+                *w |= value >> (64 - shift);
+            }
+        }
+    }
+
+    /// The value as one word, if it fits.
+    pub fn to_u64(&self) -> Option<u64> {
+        match self.0.as_slice() {
+            [] => Some(0),
+            [w, rest @ ..] if rest.iter().all(|&x| x == 0) => Some(*w),
+            _ => None,
+        }
+    }
+}
+
+impl Register {
+    /// Whether the register is wider than 64 bits (its `u64` helpers then cover
+    /// bits 0 to 63 only; use [`Register::bits_where`] and [`Register::reset_bits`]).
+    pub const fn is_wide(&self) -> bool {
+        self.width > 64
+    }
+
+    /// [`Register::mask_where`] for a register of any width.
+    pub fn bits_where(&self, pred: impl Fn(&Field) -> bool) -> Bits {
+        let mut b = Bits::zero(self.width);
+        for f in self.fields.iter().filter(|f| pred(f)) {
+            b.or_at(f.lsb, f.value_mask());
+        }
+        b
+    }
+
+    /// [`Register::reset_value`] for a register of any width.
+    pub fn reset_bits(&self) -> Bits {
+        let mut b = Bits::zero(self.width);
+        for f in &self.fields {
+            b.or_at(f.lsb, f.reset.unwrap_or(0) & f.value_mask());
+        }
+        b
+    }
+
+    /// Whether the register has an interrupt output (`reg->intr`).
+    pub fn has_output(&self, o: RegisterOutput) -> bool {
+        self.outputs.contains(&o)
     }
 }
 
@@ -502,9 +1351,9 @@ impl Register {
     /// Value of the register after reset. Fields without a reset contribute 0
     /// (the architecture says UNKNOWN; twinreg picks 0 deterministically).
     pub fn reset_value(&self) -> u64 {
-        self.fields
-            .iter()
-            .fold(0, |v, f| v | (f.reset.unwrap_or(0) << f.lsb) & f.mask())
+        self.fields.iter().fold(0, |v, f| {
+            v | f.reset.unwrap_or(0).checked_shl(f.lsb).unwrap_or(0) & f.mask()
+        })
     }
 
     /// The field named `name`.
@@ -530,9 +1379,12 @@ impl Field {
         crate::access::ones(self.width())
     }
 
-    /// Mask of the field's bits within its register.
+    /// Mask of the field's bits within its register (bits 0 to 63 of a wide one).
     pub const fn mask(&self) -> u64 {
-        self.value_mask() << self.lsb
+        match self.value_mask().checked_shl(self.lsb) {
+            Some(m) => m,
+            None => 0,
+        }
     }
 
     /// Whether hardware can change the stored value (hw write, hwset/hwclr, or an
@@ -547,3 +1399,36 @@ impl Field {
 /// Not part of the map itself: it is a back-end option, recorded here so every back
 /// end uses the same name and default.
 pub const DEFAULT_COMPLETION: Completion = Completion::Immediate;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bits_span_words() {
+        let mut b = Bits::zero(128);
+        assert_eq!(b.0.len(), 2);
+        b.or_at(60, 0xFF);
+        assert_eq!(b.0, [0xF000_0000_0000_0000, 0xF]);
+        b.or_at(64, 1);
+        assert_eq!(b.0, [0xF000_0000_0000_0000, 0xF]);
+        b.or_at(127, 1);
+        assert_eq!(b.0[1], 0x8000_0000_0000_000F);
+        assert_eq!(b.to_u64(), None);
+        let mut small = Bits::zero(32);
+        small.or_at(4, 0b101);
+        assert_eq!(small.to_u64(), Some(0x50));
+        // Beyond the last word: ignored, not a panic.
+        small.or_at(200, 1);
+        assert_eq!(small.to_u64(), Some(0x50));
+    }
+
+    #[test]
+    fn limits_of_counters() {
+        assert_eq!(CounterLimit::Extreme.constant(4, true), Some(15));
+        assert_eq!(CounterLimit::Extreme.constant(4, false), Some(0));
+        assert_eq!(CounterLimit::Value(9).constant(4, true), Some(9));
+        let r = CounterLimit::Ref(Source::Signal(SignalId(0)));
+        assert_eq!(r.constant(4, true), None);
+    }
+}

@@ -46,19 +46,49 @@ impl Default for DocsOptions {
     }
 }
 
+/// Why the docs cannot be made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DocsError {
+    /// Two registers would get the same name.
+    Names(NameClash),
+    /// The map uses a construct the docs do not describe yet.
+    Unsupported(regdef::ir::Unsupported),
+}
+
+impl std::fmt::Display for DocsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DocsError::Names(c) => write!(f, "{c}"),
+            DocsError::Unsupported(u) => write!(f, "{u}"),
+        }
+    }
+}
+
+impl std::error::Error for DocsError {}
+
+impl From<NameClash> for DocsError {
+    fn from(c: NameClash) -> Self {
+        DocsError::Names(c)
+    }
+}
+
+/// The [`regdef::ir::Feature`]s the docs describe; a map using any other is refused by
+/// name.
+pub const IMPLEMENTS: &[regdef::ir::Feature] = &[];
+
 /// The Markdown reference (`docs/registers.md`).
-pub fn markdown(map: &RegisterMap, opts: &DocsOptions) -> Result<String, NameClash> {
+pub fn markdown(map: &RegisterMap, opts: &DocsOptions) -> Result<String, DocsError> {
     Ok(markdown::render(&Doc::new(map, opts)?))
 }
 
 /// The self-contained HTML reference (`docs/registers.html`): one file, no scripts,
 /// no external assets.
-pub fn html(map: &RegisterMap, opts: &DocsOptions) -> Result<String, NameClash> {
+pub fn html(map: &RegisterMap, opts: &DocsOptions) -> Result<String, DocsError> {
     Ok(html::render(&Doc::new(map, opts)?))
 }
 
 /// Both references, `[markdown, html]`, from one pass over the map.
-pub fn generate(map: &RegisterMap, opts: &DocsOptions) -> Result<[String; 2], NameClash> {
+pub fn generate(map: &RegisterMap, opts: &DocsOptions) -> Result<[String; 2], DocsError> {
     let doc = Doc::new(map, opts)?;
     Ok([markdown::render(&doc), html::render(&doc)])
 }
@@ -167,7 +197,9 @@ fn hex(value: u64, width: u32) -> String {
 }
 
 impl Doc {
-    fn new(map: &RegisterMap, opts: &DocsOptions) -> Result<Doc, NameClash> {
+    fn new(map: &RegisterMap, opts: &DocsOptions) -> Result<Doc, DocsError> {
+        map.require("the docs", IMPLEMENTS)
+            .map_err(DocsError::Unsupported)?;
         let names = Names::new(map)?;
         let link = |id: RegId| Link {
             name: names.reg(id).to_string(),

@@ -177,8 +177,17 @@ pub fn core_name(map: &RegisterMap) -> String {
     format!("{}_regs", map.top)
 }
 
+/// The [`regdef::ir::Feature`]s the RTL implements; a map using any other is refused
+/// by name before anything is generated.
+pub const IMPLEMENTS: &[regdef::ir::Feature] = &[];
+
 /// Every module, checked: the core first, then per bus its adapter and top level.
 pub fn modules(map: &RegisterMap, opts: &VerilogOptions) -> Result<Vec<Module>, GenerateError> {
+    map.require("the Verilog generator", IMPLEMENTS)
+        .map_err(|u| GenerateError::Unsupported {
+            path: u.path.clone(),
+            what: u.to_string(),
+        })?;
     let clocking = Clocking { reset: opts.reset };
     let core = regblock::build(map, &core_name(map), clocking, opts.completion)?;
     let addr_width = regblock::addr_width(map);

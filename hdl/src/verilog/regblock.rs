@@ -387,6 +387,11 @@ impl<'a> Gen<'a> {
                     Completion::Handshake => Unit::HwClr,
                 },
                 NextValue::PulseEnd => Unit::PulseEnd,
+                // Refused by `modules` (Feature::Counter, Interrupt, Sticky) before any
+                // plan is made.
+                NextValue::Sticky | NextValue::StickyBits | NextValue::CounterStep => {
+                    return Err(unsupported(path(), nv.describe()))
+                }
             };
             units.push((nv, unit));
         }

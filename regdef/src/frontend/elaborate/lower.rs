@@ -8,15 +8,17 @@ use super::eval::{InstRef, Value};
 use super::tree::{NodeId, Tree};
 use super::{DefId, Defs, EnumIdx, PropKey, PropVal, UdpTy};
 use crate::access::{
-    AccessType, HwEnable, NextValue, OnRead, OnWrite, Precedence, ReadRule, WriteGate, WriteRule,
+    AccessType, Capture, HwEnable, NextSources, NextValue, OnRead, OnWrite, Precedence, ReadRule,
+    WriteGate, WriteRule,
 };
 use crate::frontend::ast::Kind;
 use crate::frontend::diagnostics::{codes, Reporter};
 use crate::frontend::properties::{Builtin, TwinUdp};
 use crate::frontend::source::Span;
 use crate::ir::{
-    ComponentRef, EnumEntry, EnumId, EnumType, Field, FieldRef, GuardTerm, Layout, LayoutField,
-    LayoutId, PropertyDecl, RegId, Register, RegisterMap, SecSid, UdpAssignment, UdpType, UdpValue,
+    Addressing, Block, BlockId, BlockKind, ComponentRef, EnumEntry, EnumId, EnumType, Field,
+    FieldRef, GuardTerm, HdlPaths, Layout, LayoutField, LayoutId, PropertyDecl, RegId, Register,
+    RegisterMap, SecSid, TestHint, UdpAssignment, UdpType, UdpValue,
 };
 
 /// Checks the elaborated tree and turns it into the IR. `None` only if the tree
@@ -31,8 +33,11 @@ pub(super) fn lower(defs: &Defs, tree: &Tree, rep: &mut Reporter) -> Option<Regi
         reg_nodes: Vec::new(),
         field_nodes: Vec::new(),
         enum_ids: vec![None; defs.enums.len()],
+        block_nodes: Vec::new(),
+        block_of_node: vec![None; tree.nodes.len()],
     };
     l.structure();
+    l.index_blocks();
     l.index();
     l.number_enums();
     let mut regs: Vec<Register> = (0..l.reg_nodes.len())
@@ -47,20 +52,25 @@ pub(super) fn lower(defs: &Defs, tree: &Tree, rep: &mut Reporter) -> Option<Regi
         for (i, f) in reg.fields.iter_mut().enumerate() {
             f.next_value = NextValue::order(
                 f.precedence,
-                f.sw.can_write(),
-                f.read_rule.has_side_effect(),
-                f.hw.can_write(),
-                f.hwset,
-                f.hwclr,
-                f.acknowledges.is_some(),
-                update == Some(i),
-                f.singlepulse,
+                NextSources {
+                    sw_write: f.sw.can_write(),
+                    sw_read_effect: f.read_rule.has_side_effect(),
+                    hw_write: f.hw.can_write(),
+                    capture: Capture::Plain,
+                    hwset: f.hwset,
+                    hwclr: f.hwclr,
+                    ack_mirror: f.acknowledges.is_some(),
+                    update_complete: update == Some(i),
+                    singlepulse: f.singlepulse,
+                    counter: false,
+                },
             );
         }
     }
     l.udps(&mut regs);
     let layouts = l.layouts(&mut regs);
     let top = &tree.nodes[0];
+    let blocks = l.blocks();
     Some(RegisterMap {
         top: top.name.clone(),
         name: l.string(0, Builtin::Name),
@@ -69,6 +79,8 @@ pub(super) fn lower(defs: &Defs, tree: &Tree, rep: &mut Reporter) -> Option<Regi
         layouts,
         enums: l.enums(),
         properties: l.properties(),
+        blocks,
+        signals: Vec::new(),
     })
 }
 
@@ -83,6 +95,9 @@ struct Lowerer<'a, 'r> {
     reg_of: Vec<Option<RegId>>,
     field_of: Vec<Option<FieldRef>>,
     enum_ids: Vec<Option<EnumId>>,
+    /// Node of each block, by `BlockId`: parents first, siblings by address.
+    block_nodes: Vec<NodeId>,
+    block_of_node: Vec<Option<BlockId>>,
 }
 
 /// A field that is an implementation-defined constant (what `present_when` needs).
@@ -258,6 +273,88 @@ impl Lowerer<'_, '_> {
         }
     }
 
+    /// Block numbering: the top first, then depth first with siblings by address.
+    fn index_blocks(&mut self) {
+        let tree = self.tree;
+        let mut stack = vec![0];
+        while let Some(n) = stack.pop() {
+            self.block_of_node[n] = Some(BlockId(self.block_nodes.len()));
+            self.block_nodes.push(n);
+            let mut kids: Vec<NodeId> = tree.nodes[n]
+                .children
+                .iter()
+                .copied()
+                .filter(|&c| {
+                    let c = &tree.nodes[c];
+                    c.present && matches!(c.kind, Kind::Addrmap | Kind::Regfile | Kind::Mem)
+                })
+                .collect();
+            kids.sort_by_key(|&c| (tree.nodes[c].address, c));
+            stack.extend(kids.into_iter().rev());
+        }
+    }
+
+    /// The block whose body holds `n`.
+    fn block_of(&self, n: NodeId) -> BlockId {
+        self.tree
+            .ancestry(n)
+            .skip(1)
+            .find_map(|a| self.block_of_node[a])
+            .unwrap_or(BlockId(0))
+    }
+
+    fn blocks(&self) -> Vec<Block> {
+        let tree = self.tree;
+        self.block_nodes
+            .iter()
+            .map(|&n| {
+                let node = &tree.nodes[n];
+                let kind = match node.kind {
+                    Kind::Regfile => BlockKind::Regfile,
+                    Kind::Mem => BlockKind::Mem,
+                    _ => BlockKind::Addrmap,
+                };
+                let parent = (n != 0).then(|| self.block_of(n));
+                Block {
+                    kind,
+                    inst_name: node.name.clone(),
+                    path: tree.path(n),
+                    type_name: self.defs.defs[node.def].name.clone(),
+                    display_name: self.string(n, Builtin::Name),
+                    desc: self.string(n, Builtin::Desc),
+                    parent,
+                    address: node.address,
+                    size: node.size,
+                    array_index: tree
+                        .ancestry(n)
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .flat_map(|a| tree.nodes[a].index.iter().copied())
+                        .collect(),
+                    array: None,
+                    external: kind != BlockKind::Regfile && parent.is_some(),
+                    declared_external: false,
+                    alignment: None,
+                    addressing: Addressing::Regalign,
+                    endianness: None,
+                    msb0: false,
+                    rsvdset: false,
+                    rsvdset_x: false,
+                    bridge: false,
+                    sharedextbus: false,
+                    errextbus: false,
+                    dontcompare: TestHint::No,
+                    donttest: TestHint::No,
+                    hdl_paths: HdlPaths::default(),
+                    memory: None,
+                    udps: Vec::new(),
+                    location: self.rep.file().location(node.span),
+                }
+            })
+            .collect()
+    }
+
     // ---- registers and fields ------------------------------------------------
 
     fn register(&mut self, r: RegId) -> Register {
@@ -320,6 +417,17 @@ impl Lowerer<'_, '_> {
             acked_by: None,
             write_gates: Vec::new(),
             udps: Vec::new(),
+            block: self.block_of(n),
+            array: None,
+            external: false,
+            alias_of: None,
+            aliases: Vec::new(),
+            shared: false,
+            errextbus: false,
+            dontcompare: TestHint::No,
+            donttest: TestHint::No,
+            hdl_paths: HdlPaths::default(),
+            outputs: Vec::new(),
             location: self.rep.file().location(node.span),
         }
     }
@@ -703,6 +811,24 @@ impl Lowerer<'_, '_> {
             write_rule: WriteRule::for_field(sw, onwrite),
             next_value: Vec::new(),
             udps: Vec::new(),
+            msb0: false,
+            hw_enable_from: None,
+            hwset_from: None,
+            hwclr_from: None,
+            sw_write_enable: None,
+            hw_mask: None,
+            next: None,
+            reset_from: None,
+            resetsignal: None,
+            sticky: false,
+            stickybit: false,
+            interrupt: None,
+            counter: None,
+            outputs: Vec::new(),
+            paritycheck: false,
+            dontcompare: TestHint::No,
+            donttest: TestHint::No,
+            hdl_paths: HdlPaths::default(),
             location: self.rep.file().location(node.span),
         }
     }
@@ -1262,7 +1388,7 @@ impl Lowerer<'_, '_> {
                 UdpValue::Ref(match node.kind {
                     Kind::Reg => ComponentRef::Reg(self.reg_of[target]?),
                     Kind::Field => ComponentRef::Field(self.field_of[target]?),
-                    _ => ComponentRef::Path(self.tree.path(target)),
+                    _ => ComponentRef::Block(self.block_of_node[target].unwrap_or(BlockId(0))),
                 })
             }
             Value::Array(items) => {
