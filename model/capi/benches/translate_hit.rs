@@ -23,27 +23,11 @@ use std::hint::black_box;
 
 use common::*;
 use criterion::{criterion_group, criterion_main, Criterion};
-use smmu::irq::NoInterrupts;
 use smmu::translate::TranslationRequest;
-use smmu::walk::AccessKind;
-use smmu::{BankRegisters, InMemoryGuest, Pas, SecSid, Smmu, SmmuConfig, Translator};
+use smmu::{SmmuConfig, Translator};
 use twinreg::*;
 
 const PAGES: u64 = 16;
-
-fn rust_request(page: u64) -> TranslationRequest {
-    let c = stage1_request(page);
-    TranslationRequest::new(SecSid::NonSecure, c.stream_id, c.iova, AccessKind::Read)
-        .with_size(c.size)
-}
-
-fn memory() -> InMemoryGuest {
-    let mut memory = InMemoryGuest::new()
-        .with_region(Pas::NonSecure, NS_RAM, NS_SIZE)
-        .with_region(Pas::Secure, S_RAM, S_SIZE);
-    map_stage1(&mut memory, PAGES);
-    memory
-}
 
 fn translate_hit(c: &mut Criterion) {
     let mut group = c.benchmark_group("abi_translate_hit");
@@ -61,18 +45,10 @@ fn translate_hit(c: &mut Criterion) {
     });
 
     // The model's core.
-    let mem = memory();
+    let mem = stage1_memory(PAGES);
     let mut translator = Translator::new(SmmuConfig::default()).expect("valid");
-    let banks = [
-        BankRegisters {
-            smmuen: true,
-            strtab_base: NS_RAM,
-            strtab_base_cfg: 8,
-            ..BankRegisters::default()
-        },
-        BankRegisters::default(),
-    ];
-    let requests: Vec<TranslationRequest> = (0..PAGES).map(rust_request).collect();
+    let banks = stage1_banks();
+    let requests: Vec<TranslationRequest> = (0..PAGES).map(stage1_rust_request).collect();
     for r in &requests {
         translator.translate(&mem, &banks, r).expect("valid");
     }
@@ -86,11 +62,7 @@ fn translate_hit(c: &mut Criterion) {
     assert_eq!(translator.stats().tlb_misses, PAGES);
 
     // The device, from Rust.
-    let mut device =
-        Smmu::new(SmmuConfig::default(), memory(), NoInterrupts).expect("default configuration");
-    for (offset, size, value) in stage1_enable_writes() {
-        device.mmio_write(offset, size, value, SecSid::NonSecure);
-    }
+    let mut device = stage1_device(PAGES);
     for r in &requests {
         device.translate(r).expect("valid");
     }
@@ -104,11 +76,7 @@ fn translate_hit(c: &mut Criterion) {
 
     // The same device through the C ABI, called through opaque function pointers.
     let mut host = Host::new();
-    map_stage1(&mut host.memory, PAGES);
-    let smmu = common::smmu(&mut host);
-    for (offset, size, value) in stage1_enable_writes() {
-        mmio_write(smmu, offset, size, value, false);
-    }
+    let smmu = stage1_abi(&mut host, PAGES);
     let c_requests: Vec<TwinregTranslationRequest> = (0..PAGES).map(stage1_request).collect();
     let translate: unsafe extern "C" fn(
         *mut TwinregSmmu,

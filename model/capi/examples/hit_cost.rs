@@ -24,31 +24,11 @@ mod common;
 use std::hint::black_box;
 
 use common::*;
-use smmu::irq::NoInterrupts;
 use smmu::translate::TranslationRequest;
-use smmu::walk::AccessKind;
-use smmu::{BankRegisters, InMemoryGuest, Pas, SecSid, Smmu, SmmuConfig, Translator};
+use smmu::{SmmuConfig, Translator};
 use twinreg::*;
 
 const PAGES: u64 = 16;
-
-fn memory() -> InMemoryGuest {
-    let mut memory = InMemoryGuest::new()
-        .with_region(Pas::NonSecure, NS_RAM, NS_SIZE)
-        .with_region(Pas::Secure, S_RAM, S_SIZE);
-    map_stage1(&mut memory, PAGES);
-    memory
-}
-
-fn rust_requests() -> Vec<TranslationRequest> {
-    (0..PAGES)
-        .map(|page| {
-            let c = stage1_request(page);
-            TranslationRequest::new(SecSid::NonSecure, c.stream_id, c.iova, AccessKind::Read)
-                .with_size(c.size)
-        })
-        .collect()
-}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -57,7 +37,7 @@ fn main() {
         eprintln!("usage: hit_cost translator|smmu|c_abi|c_abi_entry|hashbrown ITERATIONS");
         std::process::exit(2);
     };
-    let requests = rust_requests();
+    let requests: Vec<TranslationRequest> = (0..PAGES).map(stage1_rust_request).collect();
     let pick = |i: u64| (i % PAGES) as usize;
     match path.as_str() {
         "hashbrown" => {
@@ -68,17 +48,9 @@ fn main() {
             }
         }
         "translator" => {
-            let mem = memory();
+            let mem = stage1_memory(PAGES);
             let mut translator = Translator::new(SmmuConfig::default()).expect("valid");
-            let banks = [
-                BankRegisters {
-                    smmuen: true,
-                    strtab_base: NS_RAM,
-                    strtab_base_cfg: 8,
-                    ..BankRegisters::default()
-                },
-                BankRegisters::default(),
-            ];
+            let banks = stage1_banks();
             for i in 0..PAGES + n {
                 let r = black_box(&requests[pick(i)]);
                 black_box(translator.translate(&mem, &banks, r)).expect("valid");
@@ -86,11 +58,7 @@ fn main() {
             assert_eq!(translator.stats().tlb_misses, PAGES);
         }
         "smmu" => {
-            let mut device = Smmu::new(SmmuConfig::default(), memory(), NoInterrupts)
-                .expect("default configuration");
-            for (offset, size, value) in stage1_enable_writes() {
-                device.mmio_write(offset, size, value, SecSid::NonSecure);
-            }
+            let mut device = stage1_device(PAGES);
             for i in 0..PAGES + n {
                 black_box(device.translate(black_box(&requests[pick(i)]))).expect("valid");
             }
@@ -98,11 +66,7 @@ fn main() {
         }
         "c_abi" | "c_abi_entry" => {
             let mut host = Host::new();
-            map_stage1(&mut host.memory, PAGES);
-            let smmu = common::smmu(&mut host);
-            for (offset, size, value) in stage1_enable_writes() {
-                mmio_write(smmu, offset, size, value, false);
-            }
+            let smmu = stage1_abi(&mut host, PAGES);
             let c_requests: Vec<TwinregTranslationRequest> =
                 (0..PAGES).map(stage1_request).collect();
             let translate: unsafe extern "C" fn(

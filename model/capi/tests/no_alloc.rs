@@ -14,11 +14,7 @@ static GLOBAL: CountingAllocator = CountingAllocator;
 #[test]
 fn translation_hits_through_the_abi_do_not_allocate() {
     let mut host = Host::new();
-    map_stage1(&mut host.memory, 16);
-    let smmu = smmu(&mut host);
-    for (offset, size, value) in stage1_enable_writes() {
-        mmio_write(smmu, offset, size, value, false);
-    }
+    let smmu = stage1_abi(&mut host, 16);
     let mut result = std::mem::MaybeUninit::<TwinregTranslation>::uninit();
     let translate = |page: u64, result: &mut std::mem::MaybeUninit<TwinregTranslation>| {
         // SAFETY: a live handle, a request, room for the result.

@@ -224,3 +224,62 @@ pub fn stage1_request(page: u64) -> TwinregTranslationRequest {
         ..TwinregTranslationRequest::default()
     }
 }
+
+/// Guest memory with [`map_stage1`]'s `pages` pages, for the Rust paths.
+pub fn stage1_memory(pages: u64) -> InMemoryGuest {
+    let mut memory = InMemoryGuest::new()
+        .with_region(Pas::NonSecure, NS_RAM, NS_SIZE)
+        .with_region(Pas::Secure, S_RAM, S_SIZE);
+    map_stage1(&mut memory, pages);
+    memory
+}
+
+/// What `Translator::translate` reads of the two banks once
+/// [`stage1_enable_writes`] are done.
+pub fn stage1_banks() -> [smmu::BankRegisters; 2] {
+    [
+        smmu::BankRegisters {
+            smmuen: true,
+            strtab_base: NS_RAM,
+            strtab_base_cfg: 8,
+            ..smmu::BankRegisters::default()
+        },
+        smmu::BankRegisters::default(),
+    ]
+}
+
+/// [`stage1_request`] as the Rust API's request.
+pub fn stage1_rust_request(page: u64) -> smmu::TranslationRequest {
+    let c = stage1_request(page);
+    smmu::TranslationRequest::new(
+        smmu::SecSid::NonSecure,
+        c.stream_id,
+        c.iova,
+        smmu::walk::AccessKind::Read,
+    )
+    .with_size(c.size)
+}
+
+/// A Rust `Smmu` on [`stage1_memory`], enabled.
+pub fn stage1_device(pages: u64) -> smmu::Smmu<InMemoryGuest, smmu::NoInterrupts> {
+    let mut device = smmu::Smmu::new(
+        smmu::SmmuConfig::default(),
+        stage1_memory(pages),
+        smmu::NoInterrupts,
+    )
+    .expect("the default configuration");
+    for (offset, size, value) in stage1_enable_writes() {
+        device.mmio_write(offset, size, value, smmu::SecSid::NonSecure);
+    }
+    device
+}
+
+/// An SMMU behind the ABI on `host`, with [`map_stage1`]'s pages, enabled.
+pub fn stage1_abi(host: &mut Host, pages: u64) -> *mut TwinregSmmu {
+    map_stage1(&mut host.memory, pages);
+    let smmu = smmu(host);
+    for (offset, size, value) in stage1_enable_writes() {
+        mmio_write(smmu, offset, size, value, false);
+    }
+    smmu
+}
