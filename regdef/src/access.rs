@@ -48,7 +48,7 @@
 //!    to the value chosen above ([`counter_step`]), so a software write and an
 //!    increment in one cycle both take effect.
 //!
-//! [`HwMask`] (`hwenable` / `hwmask`) restricts [`NextValue::HwWrite`],
+//! [`HwMaskKind`] (`hwenable` / `hwmask`) restricts [`NextValue::HwWrite`],
 //! [`NextValue::HwSet`] and [`NextValue::HwClr`] to the enabled bits.
 //!
 //! # Hardware-facing outputs
@@ -486,7 +486,7 @@ pub enum NextValue {
     SwRead,
     /// A hardware write (`hw = w/rw`), with its enable if it has one (`we`/`wel`: an
     /// input, or [`crate::ir::Field::hw_enable_from`]); the data is the field's input
-    /// or [`crate::ir::Field::next`]; [`HwMask`] limits the bits it changes.
+    /// or [`crate::ir::Field::next`]; [`HwMaskKind`] limits the bits it changes.
     HwWrite,
     /// A multi-bit `sticky` field (SystemRDL 2.0 9.9): while the field is zero, a
     /// non-zero input is loaded whole; the field then holds until software clears it

@@ -18,7 +18,7 @@
 //! a documented limit), so field values, resets and masks are `u64` right-aligned to
 //! the field. A register may be wider than 64 bits (`regwidth` 128, 256, ...): its
 //! fields keep their bit positions (`lsb` up to `regwidth - 1`); register-wide values
-//! are then [`Bits`], whose 64-bit words are little-endian ([`Register::masks`]). The
+//! are then [`Bits`], whose 64-bit words are little-endian ([`Register::bits_where`]). The
 //! `u64` helpers of [`Register`] are for registers of at most 64 bits.
 
 use serde::{Deserialize, Serialize};
