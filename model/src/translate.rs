@@ -327,7 +327,7 @@ impl Translator {
         }
         let bank = &banks[request.sec_sid.index()];
         if !bank.smmuen {
-            return Ok(Self::global_bypass(bank, request));
+            return Ok(Self::global_bypass(&self.config, bank, request));
         }
         let key = ConfigKey {
             sec_sid: request.sec_sid,
@@ -359,7 +359,9 @@ impl Translator {
         };
         let outcome = match context {
             StreamContext::Abort => Outcome::Abort,
-            StreamContext::Bypass(attributes) => Self::stream_bypass(config, attributes, request),
+            StreamContext::Bypass(attributes) => {
+                Self::stream_bypass(config, bank, attributes, request)
+            }
             StreamContext::Translate(t) => {
                 match Self::translate_address(config, tlb, stats, mem, bank, t, request) {
                     Ok(translation) => Outcome::Translated(translation),
@@ -372,7 +374,11 @@ impl Translator {
 
     /// SMMUEN == 0: abort or bypass with SMMU_(S_)GBPA (IHI0070 3.11, 6.3.14,
     /// behaviour.md 6.8). No event is generated while the bank is disabled.
-    fn global_bypass(bank: &BankRegisters, request: &TranslationRequest) -> Outcome {
+    fn global_bypass(
+        _config: &SmmuConfig,
+        bank: &BankRegisters,
+        request: &TranslationRequest,
+    ) -> Outcome {
         let gbpa = bank.gbpa;
         if gbpa.abort() {
             return Outcome::Abort;
@@ -386,29 +392,67 @@ impl Translator {
                 _ => Pas::from_ns(request.ns),
             },
         };
+        let attributes = StreamAttributes {
+            shcfg: gbpa.shcfg(),
+            mtcfg: gbpa.mtcfg(),
+            mem_attr: gbpa.mem_attr(),
+            alloccfg: gbpa.alloccfg(),
+            privcfg: gbpa.privcfg(),
+            instcfg: gbpa.instcfg(),
+            nscfg: if request.sec_sid == SecSid::Secure {
+                gbpa.nscfg()
+            } else {
+                0
+            },
+        };
+        // IHI0070 6.3.57: with translation disabled, a fetch SIF forbids is
+        // terminated with abort and no F_PERMISSION is recorded.
+        let access = Self::effective_access(&attributes, request);
+        if Self::sif_forbids(bank, request, access, pas == Pas::NonSecure) {
+            return Outcome::Abort;
+        }
         Outcome::Bypass(Bypass {
             output_addr: request.iova,
             pas,
-            attributes: StreamAttributes {
-                shcfg: gbpa.shcfg(),
-                mtcfg: gbpa.mtcfg(),
-                mem_attr: gbpa.mem_attr(),
-                alloccfg: gbpa.alloccfg(),
-                privcfg: gbpa.privcfg(),
-                instcfg: gbpa.instcfg(),
-                nscfg: if request.sec_sid == SecSid::Secure {
-                    gbpa.nscfg()
-                } else {
-                    0
-                },
-            },
+            attributes,
             len: request.size,
         })
+    }
+
+    /// S_CR0.SIF (IHI0070 6.3.57, 3.26.1): a Secure stream's instruction fetch
+    /// (after INSTCFG) whose effective stage 1 output is Non-secure - the PA of a
+    /// stage-1-only or bypassed stream, or the IPA space stage 2 translates.
+    fn sif_forbids(
+        bank: &BankRegisters,
+        request: &TranslationRequest,
+        access: Access,
+        stage1_output_ns: bool,
+    ) -> bool {
+        request.sec_sid == SecSid::Secure
+            && bank.sif
+            && access.kind == AccessKind::Execute
+            && stage1_output_ns
+    }
+
+    /// The stage 1 F_PERMISSION of a fetch SIF forbids: CLASS = IN, S2 = 0
+    /// (IHI0070 6.3.57), recorded unless `record` (CD.R) says otherwise.
+    fn sif_event(request: &TranslationRequest, access: Access, record: bool) -> Event {
+        let fault = WalkFault {
+            kind: WalkFaultKind::Permission,
+            stage2: false,
+            class: FaultClass::Input,
+            ipa: 0,
+            nsipa: false,
+            fetch_addr: 0,
+            level: 0,
+        };
+        Self::event_source(request).fault(&fault, access, record)
     }
 
     /// STE bypass (Config 0b100, or no stage enabled after S1DSS).
     fn stream_bypass(
         config: &SmmuConfig,
+        bank: &BankRegisters,
         attributes: &StreamAttributes,
         request: &TranslationRequest,
     ) -> Outcome {
@@ -422,6 +466,12 @@ impl Translator {
             SecSid::NonSecure => Pas::NonSecure,
             SecSid::Secure => Pas::from_ns(attributes.ns_after_bypass(request.ns)),
         };
+        // IHI0070 6.3.57: stage 1 bypassed, so the fetch is terminated with abort
+        // and the stage 1 F_PERMISSION recorded (no CD.R to suppress it).
+        let access = Self::effective_access(attributes, request);
+        if Self::sif_forbids(bank, request, access, pas == Pas::NonSecure) {
+            return Outcome::Fault(Self::sif_event(request, access, true));
+        }
         Outcome::Bypass(Bypass {
             output_addr: request.iova,
             pas,
@@ -692,10 +742,11 @@ impl Translator {
             .as_ref()
             .filter(|_| t.world.has_asid())
             .map(|s1| s1.asid);
-        let sif = secure && bank.sif;
         if let Some(entry) = tlb.lookup(&tag, asid, input) {
+            // A Non-secure stage 1 output always gives a Non-secure PA, so this
+            // re-walks at least every fetch SIF forbids.
             let sif_violation =
-                sif && access.kind == AccessKind::Execute && entry.pas == Pas::NonSecure;
+                Self::sif_forbids(bank, request, access, entry.pas == Pas::NonSecure);
             if entry.permissions.allows(access) && !sif_violation {
                 stats.tlb_hits += 1;
                 return Ok(Self::translation(entry, input, request, access));
@@ -748,6 +799,16 @@ impl Translator {
             }
         };
 
+        // S_CR0.SIF (IHI0070 6.3.57) judges the stage 1 output, before stage 2
+        // translates it: with stage 1 applied CD.{A,R} govern the fault, with
+        // stage 1 bypassed it is terminated and recorded.
+        if Self::sif_forbids(bank, request, access, ipa_ns) {
+            return Err(match &s1_leaf {
+                Some((s1, _)) => Self::stage1_stop(s1, Self::sif_event(request, access, s1.record)),
+                None => Stop::Event(Self::sif_event(request, access, true)),
+            });
+        }
+
         // Stage 2.
         let (pa, pas, permissions, size_shift, ipa_info) = match &t.stage2 {
             Some(s2) => {
@@ -791,30 +852,6 @@ impl Translator {
         // stage 2 tables are Non-secure (`StreamTableEntry::decode` applies
         // S2SW/S2SA/S2NSW/S2NSA to Secure STEs only), and its bypass is
         // Non-secure. The property tests and the fuzz target check it.
-
-        // S_CR0.SIF: a Secure instruction fetch to Non-secure memory is a permission
-        // fault at the stage that made the output Non-secure (IHI0070 6.3.43).
-        if sif && access.kind == AccessKind::Execute && pas == Pas::NonSecure {
-            let by_stage2 = t.stage2.is_some() && !ipa_ns;
-            let fault = WalkFault {
-                kind: WalkFaultKind::Permission,
-                stage2: by_stage2,
-                class: FaultClass::Input,
-                ipa: if by_stage2 { ipa } else { 0 },
-                nsipa: ipa_ns,
-                fetch_addr: 0,
-                level: 0,
-            };
-            return Err(match (&s1_leaf, by_stage2) {
-                (Some((s1, _)), false) => {
-                    Self::stage1_stop(s1, source.fault(&fault, access, s1.record))
-                }
-                _ => {
-                    let record = t.stage2.as_ref().is_none_or(|s2| s2.record);
-                    Stop::Event(source.fault(&fault, access, record))
-                }
-            });
-        }
 
         // The entry remembers the leaf that TTL hints describe: stage 1's when it
         // translates, else stage 2's.

@@ -824,7 +824,6 @@ fn secure_instruction_fetch_to_non_secure_memory_with_sif() {
             rnw: true,
             ind: true,
             input_addr: 0x1000,
-            nsipa: true,
             ..Event::new(EventType::Permission, S, 1, None)
         }
     );
@@ -850,4 +849,144 @@ fn privcfg_and_instcfg_overrides_reach_the_event() {
         e.encode()[1],
         (1 << 33) | (1 << 34) | (1 << 35) | (0b10 << 40)
     );
+}
+
+// ---------------------------------------------------------------- S_CR0.SIF
+
+/// The stage 1 F_PERMISSION that S_CR0.SIF gives a Secure instruction fetch
+/// whose stage 1 output is Non-secure (IHI0070 6.3.57: CLASS = IN, S2 = 0).
+fn sif_fault(sid: u32, iova: u64) -> Event {
+    Event {
+        rnw: true,
+        ind: true,
+        input_addr: iova,
+        ..Event::new(EventType::Permission, S, sid, None)
+    }
+}
+
+fn secure_exec(sid: u32, iova: u64, ns: bool) -> TranslationRequest {
+    TranslationRequest {
+        ns,
+        ..TranslationRequest::new(S, sid, iova, AccessKind::Execute)
+    }
+}
+
+#[test]
+fn sif_aborts_a_bypassing_ste_with_a_recorded_stage1_permission_fault() {
+    let mut f = Fixture::full();
+    f.bank_mut(S).sif = true;
+    // Config 0b100 with NSCFG = "use incoming": the incoming NS attribute decides.
+    f.write_ste(S, 1, SteBuilder::bypass());
+    let e = fault(f.translate(secure_exec(1, 0x1000, true)));
+    assert_eq!(e, sif_fault(1, 0x1000));
+    assert!(e.record && !e.stage2);
+    assert_eq!(e.encode()[1], (1 << 35) | (1 << 34) | (0b10 << 40));
+    // A Secure output, or a data access, passes.
+    assert!(matches!(
+        f.translate(secure_exec(1, 0x1000, false)),
+        Outcome::Bypass(b) if b.pas == Pas::Secure
+    ));
+    let read = TranslationRequest {
+        ns: true,
+        ..TranslationRequest::new(S, 1, 0x1000, AccessKind::Read)
+    };
+    assert!(matches!(f.translate(read), Outcome::Bypass(b) if b.pas == Pas::NonSecure));
+    // STE.NSCFG = Non-secure makes even a Secure-attributed fetch Non-secure.
+    f.write_ste(S, 2, SteBuilder::bypass().nscfg(0b11));
+    assert_eq!(
+        fault(f.translate(secure_exec(2, 0x2000, false))),
+        sif_fault(2, 0x2000)
+    );
+    // INSTCFG = instruction turns a read into a fetch (IHI0070 6.3.57: "after
+    // INSTCFG fields are applied").
+    f.write_ste(
+        S,
+        3,
+        SteBuilder::bypass().nscfg(0b11).priv_inst_cfg(0, 0b11),
+    );
+    let e = fault(f.read(S, 3, 0x3000));
+    assert_eq!(
+        (e.event_type, e.ind, e.stage2),
+        (EventType::Permission, true, false)
+    );
+    // Without SIF the fetch leaves the SMMU Non-secure.
+    f.bank_mut(S).sif = false;
+    assert!(matches!(
+        f.translate(secure_exec(2, 0x2000, false)),
+        Outcome::Bypass(b) if b.pas == Pas::NonSecure
+    ));
+}
+
+#[test]
+fn sif_applies_when_s1dss_skips_stage1() {
+    let mut f = Fixture::full();
+    f.bank_mut(S).sif = true;
+    let cd = Fixture::cd_addr(S, 4);
+    // Config 0b101, S1DSS = 0b01: a transaction without SubstreamID bypasses
+    // stage 1, as though Config were 0b100.
+    f.write_ste(
+        S,
+        4,
+        SteBuilder::stage1(cd).substreams(4, 0, 0b01).nscfg(0b11),
+    );
+    let e = fault(f.translate(secure_exec(4, 0x4000, false)));
+    assert_eq!(e, sif_fault(4, 0x4000));
+    assert!(e.record);
+}
+
+#[test]
+fn sif_faults_a_non_secure_ipa_at_stage1_whatever_s2r() {
+    let mut f = Fixture::full();
+    f.bank_mut(S).sif = true;
+    let geometry = WalkGeometry::stage2(Granule::K4, 0x14, 2, 48).unwrap();
+    let mut s_s2 = PageTable::new(Pas::Secure, S_RAM + 0x80_0000, 0x1_0000, geometry).unwrap();
+    let mut ns_s2 = PageTable::new(Pas::NonSecure, NS_RAM + 0x80_0000, 0x1_0000, geometry).unwrap();
+    ns_s2
+        .map(&mut f.mem, 0x1000, NS_RAM + 0x5000, 3, desc::S2_PAGE_RW)
+        .unwrap();
+    s_s2.map(&mut f.mem, 0x1000, S_RAM + 0x5000, 3, desc::S2_PAGE_RW)
+        .unwrap();
+    let ste = |nscfg| {
+        SteBuilder::stage2()
+            .nscfg(nscfg)
+            .s2(1, 0x14, 2, Granule::K4, 5, ns_s2.root())
+            .secure_s2(0x14, 2, Granule::K4, s_s2.root())
+            .set(192, 192, 1)
+            .s2r(false)
+    };
+    // Config 0b110: stage 1 bypassed, its output (the IPA) Non-secure by NSCFG.
+    f.write_ste(S, 5, ste(0b11));
+    let e = fault(f.translate(secure_exec(5, 0x1000, false)));
+    assert_eq!(e, sif_fault(5, 0x1000));
+    // A stage 1 fault: S2R does not suppress it.
+    assert!(e.record);
+    // A Secure IPA passes.
+    f.write_ste(S, 6, ste(0b10));
+    assert_eq!(
+        translated(f.translate(secure_exec(6, 0x1000, false))).output_addr,
+        S_RAM + 0x5000
+    );
+}
+
+#[test]
+fn sif_aborts_without_event_while_the_secure_bank_is_disabled() {
+    let mut f = Fixture::full();
+    let bank = f.bank_mut(S);
+    bank.smmuen = false;
+    bank.sif = true;
+    // S_GBPA: bypass, NSCFG = Non-secure.
+    bank.gbpa = smmu::registers::Gbpa(0x1000 | 0b11 << 14);
+    assert_eq!(f.translate(secure_exec(1, 0x1000, false)), Outcome::Abort);
+    let read = TranslationRequest::new(S, 1, 0x1000, AccessKind::Read);
+    assert!(matches!(f.translate(read), Outcome::Bypass(b) if b.pas == Pas::NonSecure));
+    // NSCFG = "use incoming": only a Non-secure fetch is aborted.
+    f.bank_mut(S).gbpa = smmu::registers::Gbpa(0x1000);
+    assert_eq!(f.translate(secure_exec(1, 0x1000, true)), Outcome::Abort);
+    assert!(matches!(
+        f.translate(secure_exec(1, 0x1000, false)),
+        Outcome::Bypass(b) if b.pas == Pas::Secure
+    ));
+    // INSTCFG = instruction in S_GBPA makes a read a fetch.
+    f.bank_mut(S).gbpa = smmu::registers::Gbpa(0x1000 | 0b11 << 14 | 0b11 << 18);
+    assert_eq!(f.translate(read), Outcome::Abort);
 }
