@@ -375,12 +375,14 @@ impl Translator {
     /// SMMUEN == 0: abort or bypass with SMMU_(S_)GBPA (IHI0070 3.11, 6.3.14,
     /// behaviour.md 6.8). No event is generated while the bank is disabled.
     fn global_bypass(
-        _config: &SmmuConfig,
+        config: &SmmuConfig,
         bank: &BankRegisters,
         request: &TranslationRequest,
     ) -> Outcome {
         let gbpa = bank.gbpa;
-        if gbpa.abort() {
+        // IHI0070 3.4: the input address is presented as the PA, and one beyond
+        // the OAS is terminated with an abort and no event.
+        if gbpa.abort() || request.iova >> config.oas.bits() != 0 {
             return Outcome::Abort;
         }
         let pas = match request.sec_sid {

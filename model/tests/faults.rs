@@ -990,3 +990,20 @@ fn sif_aborts_without_event_while_the_secure_bank_is_disabled() {
     f.bank_mut(S).gbpa = smmu::registers::Gbpa(0x1000 | 0b11 << 14 | 0b11 << 18);
     assert_eq!(f.translate(read), Outcome::Abort);
 }
+
+#[test]
+fn disabled_bank_aborts_an_input_beyond_the_oas_without_event() {
+    let mut f = Fixture::full();
+    let oas = SmmuConfig::default().oas.bits();
+    for state in [NS, S] {
+        f.bank_mut(state).smmuen = false;
+        // IHI0070 3.4: the input is presented as the PA; beyond the OAS the
+        // transaction is terminated with an abort and no event.
+        assert_eq!(f.read(state, 1, 1 << oas), Outcome::Abort);
+        assert_eq!(f.read(state, 1, u64::MAX), Outcome::Abort);
+        assert!(matches!(
+            f.read(state, 1, (1 << oas) - 1),
+            Outcome::Bypass(b) if b.output_addr == (1 << oas) - 1
+        ));
+    }
+}
