@@ -9,7 +9,8 @@
 //! |---|---|
 //! | CR0 | CR0ACK follows at once (the register file's ACK mirror, IHI0070 6.3.10). CMDQEN taking effect starts command consumption (6.3.9.3). SMMUEN and EVENTQEN changes need nothing more: no cache invalidation is implied (6.3.9.6) and events are written synchronously, so none is in flight (6.3.9.4). |
 //! | GBPA | The update completes at once (the register file clears UPDATE); the next transaction uses it (6.3.14). |
-//! | STRTAB_BASE(_CFG), CMDQ_BASE, EVENTQ_BASE | Nothing: they are read when used, and their guards keep them stable while in use. |
+//! | STRTAB_BASE(_CFG) | Nothing: read when used, and their guards keep them stable while in use. |
+//! | CMDQ_BASE, EVENTQ_BASE, CMDQ_CONS, EVENTQ_PROD | CMDQ_CONS.RD and EVENTQ_PROD.WR lose the bits above the wrap flag, which are RAZ (6.3.28, 6.3.76): a hardware update, so the trace carries it. |
 //! | CMDQ_PROD | Command consumption ([`crate::cmdq`]). |
 //! | GERRORN | Acknowledging CMDQ_ERR resumes consumption (7.1). |
 //! | IRQ_CTRL | IRQ_CTRLACK follows at once; MSIs are synchronous, so none is outstanding (6.3.16). |
@@ -327,7 +328,36 @@ impl<M: GuestMemory, I: InterruptSink, T: TraceSink> Smmu<M, I, T> {
                 }
             }
             Reg::SInit => self.s_init_written(),
+            // IHI0070 6.3.28, 6.3.76 (and EVENTQ_PROD): bits [19:QS+1] of the
+            // SMMU-written index registers are RAZ, and a smaller LOG2SIZE truncates
+            // the stored value to its new wrap flag.
+            Reg::CmdqCons(bank) | Reg::CmdqBase(bank) => self.clear_command_cons_high(bank),
+            Reg::EventqProd(bank) | Reg::EventqBase(bank) => self.clear_event_prod_high(bank),
             _ => {}
+        }
+    }
+
+    /// CMDQ_CONS.RD reduced to index and wrap flag.
+    fn clear_command_cons_high(&mut self, bank: SecSid) {
+        let queue = crate::cmdq::command_queue(&self.regs, bank);
+        let rd = self.regs.bank(bank).cmdq_cons().rd();
+        if queue.pointer(rd) != rd {
+            self.hw_update(|regs| {
+                regs.bank_hw(bank)
+                    .cmdq_cons(|c| c.with_rd(queue.pointer(rd)))
+            });
+        }
+    }
+
+    /// EVENTQ_PROD.WR reduced to index and wrap flag.
+    fn clear_event_prod_high(&mut self, bank: SecSid) {
+        let queue = self.event_queue(bank);
+        let wr = self.regs.bank(bank).eventq_prod().wr();
+        if queue.pointer(wr) != wr {
+            self.hw_update(|regs| {
+                regs.bank_hw(bank)
+                    .eventq_prod(|p| p.with_wr(queue.pointer(wr)))
+            });
         }
     }
 

@@ -3,7 +3,8 @@
 //! A queue has `2^QS` entries, QS = MIN(BASE.LOG2SIZE, IDR1.CMDQS / EVENTQS)
 //! (IHI0070 6.3.26: "any use of the value of this field is capped at the maximum").
 //! A PROD or CONS value holds the index in bits `[QS-1:0]` and the wrap flag in bit
-//! `[QS]`; bits above are ignored (IHI0070 6.3.27). Equal indices with equal wrap
+//! `[QS]`; bits above are ignored (IHI0070 6.3.27), and in the SMMU-written CONS/PROD
+//! read as zero (6.3.28). Equal indices with equal wrap
 //! flags mean empty, with different wrap flags full.
 
 /// The geometry of one queue: where its entries are and how many there are.

@@ -242,6 +242,26 @@ impl<M: GuestMemory, I: InterruptSink, T: TraceSink> Smmu<M, I, T> {
                 "ERR holds a code this SMMU never reports",
             ));
         }
+        // IHI0070 6.3.28, 6.3.76: the SMMU-written indices never hold bits above
+        // their wrap flag.
+        if queue.pointer(b.cmdq_cons().rd()) != b.cmdq_cons().rd() {
+            return Err(unreachable(
+                Reg::CmdqCons(bank),
+                "RD has bits above the wrap flag, which are RAZ",
+            ));
+        }
+        let events = crate::queue::QueueGeometry::new(
+            b.eventq_base().addr() << 5,
+            u32::from(b.eventq_base().log2size()),
+            u32::from(regs.idr1().eventqs()),
+            crate::queue::QueueGeometry::EVENT_SHIFT,
+        );
+        if events.pointer(b.eventq_prod().wr()) != b.eventq_prod().wr() {
+            return Err(unreachable(
+                Reg::EventqProd(bank),
+                "WR has bits above the wrap flag, which are RAZ",
+            ));
+        }
         // CMDQ_ERR may be active with ERR == 0: software can toggle GERRORN by
         // itself, which this model counts as activating the error.
         let cmdq_err = GlobalError::CommandQueue.is_active(b.gerror(), b.gerrorn());

@@ -198,7 +198,7 @@ fn corrupted_or_mismatched_snapshots_are_refused() {
     let err = refused(&mut other, Ok(good.clone()));
     assert!(err.contains("another SMMU configuration"), "{err}");
     // States this SMMU never reaches.
-    let unreachable: [(&str, u64, &str); 7] = [
+    let unreachable: [(&str, u64, &str); 9] = [
         ("smmuv3.ns.cr0ack", 0x1, "differs from CR0"),
         ("smmuv3.s.s_irq_ctrlack", 0x0, "differs from IRQ_CTRL"),
         ("smmuv3.ns.gbpa", 0x8000_1000, "UPDATE"),
@@ -206,6 +206,8 @@ fn corrupted_or_mismatched_snapshots_are_refused() {
         ("smmuv3.ns.gerror", 0x100, "SFM_ERR"),
         ("smmuv3.s.s_cmdq_cons", 0x0300_0003, "never reports"),
         ("smmuv3.ns.cmdq_prod", 5, "unconsumed commands"),
+        ("smmuv3.ns.cmdq_cons", 0x1000, "above the wrap flag"),
+        ("smmuv3.s.s_eventq_prod", 0x8_0000, "above the wrap flag"),
     ];
     for (path, value, message) in unreachable {
         let err = refused(&mut smmu, with_register(&good, path, value));
