@@ -300,10 +300,20 @@ pub(crate) fn read_dwords<M: GuestMemory + ?Sized>(
     Ok(dwords)
 }
 
+/// `addr` with bits `[shift-1:0]` cleared (all of them from a shift of 64).
+const fn align_down(addr: u64, shift: u32) -> u64 {
+    if shift >= 64 {
+        0
+    } else {
+        addr & !((1u64 << shift) - 1)
+    }
+}
+
 /// Locates and reads the STE for `stream_id` in the table of bank `state`.
 ///
 /// Returns the STE and its PA. IHI0070 3.3.2 (linear and 2-level layout), 6.3.25
-/// (effective LOG2SIZE = MIN(LOG2SIZE, SIDSIZE); SPLIT other than 6/8/10 behaves
+/// (effective LOG2SIZE = MIN(LOG2SIZE, SIDSIZE) for the StreamID range, the literal
+/// LOG2SIZE for the base alignment (6.3.24); SPLIT other than 6/8/10 behaves
 /// as 6), 5.1 (L1STD Span rules, following the spec rather than QEMU: a StreamID
 /// beyond the Span is C_BAD_STREAMID; behaviour.md 8.2 #1).
 pub fn fetch_ste<M: GuestMemory + ?Sized>(
@@ -326,10 +336,13 @@ pub fn fetch_ste<M: GuestMemory + ?Sized>(
             10 => 10,
             _ => 6,
         };
-        // The L1 table has MAX(1, 2^(LOG2SIZE - SPLIT)) entries and is aligned to
-        // MAX(64 bytes, its size).
-        let l1_bytes = 8u64 << log2size.saturating_sub(split);
-        let base = bank.strtab_addr() & !(l1_bytes.max(64) - 1);
+        // The base is aligned to MAX(64 bytes, the L1 table size) for the literal
+        // LOG2SIZE, not the one capped by SIDSIZE (IHI0070 6.3.24):
+        // ADDR[MAX(5, LOG2SIZE - SPLIT - 1 + 3):0] = 0.
+        let base = align_down(
+            bank.strtab_addr(),
+            (cfg.log2size().saturating_sub(split) + 3).max(6),
+        );
         let l1_addr = base + (sid >> split) * 8;
         if (l1_addr + 7) >> config.oas.bits() != 0 {
             return Err(SteLookupError::FetchAbort {
@@ -351,9 +364,9 @@ pub fn fetch_ste<M: GuestMemory + ?Sized>(
         let l2_ptr = l1std & 0x00FF_FFFF_FFFF_FFC0 & !(l2_bytes - 1);
         l2_ptr + l2_index * 64
     } else {
-        // ADDR[LOG2SIZE + 5:0] are taken as zero: the table is size-aligned.
-        let table_bytes = 64u64 << log2size;
-        (bank.strtab_addr() & !(table_bytes - 1)) + sid * 64
+        // ADDR[LOG2SIZE + 5:0] are taken as zero, for the literal LOG2SIZE
+        // (IHI0070 6.3.24): the table is aligned to its configured size.
+        align_down(bank.strtab_addr(), cfg.log2size() + 6) + sid * 64
     };
     let dwords = read_dwords(mem, pas, ste_addr, config.oas)
         .map_err(|fetch_addr| SteLookupError::FetchAbort { fetch_addr })?;

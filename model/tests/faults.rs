@@ -1007,3 +1007,37 @@ fn disabled_bank_aborts_an_input_beyond_the_oas_without_event() {
         ));
     }
 }
+
+#[test]
+fn stream_table_base_is_aligned_by_the_literal_log2size() {
+    // SIDSIZE 8, but STRTAB_BASE_CFG.LOG2SIZE = 10: the table holds 256 reachable
+    // STEs and is still aligned to 2^10 STEs = 64 KB (IHI0070 6.3.24).
+    let mut f = Fixture::new(SmmuConfig {
+        sid_bits: 8,
+        secure_sid_bits: 8,
+        ..SmmuConfig::default()
+    });
+    SteBuilder::bypass()
+        .write_linear(&mut f.mem, Pas::NonSecure, NS_RAM, 1)
+        .unwrap();
+    let bank = f.bank_mut(NS);
+    bank.strtab_base = NS_RAM + 0x4000;
+    bank.strtab_base_cfg = 10;
+    assert!(matches!(f.read(NS, 1, 0x1000), Outcome::Bypass(_)));
+    // StreamIDs beyond SIDSIZE stay out of range.
+    assert_eq!(fault(f.read(NS, 256, 0)).event_type, EventType::BadStreamId);
+
+    // 2-level, SPLIT 8, LOG2SIZE 16: the L1 table has 2^8 entries (2 KB) and is
+    // aligned to 2 KB, although only its first entry is reachable.
+    let l2 = NS_RAM + 0x1_0000;
+    f.mem
+        .write_u64(Pas::NonSecure, NS_RAM + 0x2_0000, l2 | 9)
+        .unwrap();
+    SteBuilder::bypass()
+        .write_linear(&mut f.mem, Pas::NonSecure, l2, 1)
+        .unwrap();
+    let bank = f.bank_mut(NS);
+    bank.strtab_base = NS_RAM + 0x2_0440;
+    bank.strtab_base_cfg = 1 << 16 | 8 << 6 | 16;
+    assert!(matches!(f.read(NS, 1, 0x1000), Outcome::Bypass(_)));
+}
