@@ -580,7 +580,8 @@ pub struct Stage2Params {
     pub oa_bits: u32,
     /// STE.S2AFFD.
     pub affd: bool,
-    /// STE.S2PTW: stage 1 table walks that land on Device memory at stage 2 fault.
+    /// STE.S2PTW: stage 1 table walks and CD fetches that land on Device memory at
+    /// stage 2 fault.
     pub ptw: bool,
 }
 
@@ -684,11 +685,11 @@ where
         }
         let permissions = stage2_permissions(desc);
         // MemAttr[3:2] == 0b00 is Device memory (S2FWB = 0). With S2PTW a stage 1
-        // table walk to Device memory is a stage 2 permission fault (IHI0070 5.2).
+        // table walk or a CD fetch to Device memory is a stage 2 permission fault
+        // (IHI0070 5.2, 3.26.2).
         let device = (desc >> 4) & 0b11 == 0;
-        if !permissions.allows(access)
-            || params.ptw && device && class == FaultClass::TranslationTable
-        {
+        let protected_walk = matches!(class, FaultClass::TranslationTable | FaultClass::Cd);
+        if !permissions.allows(access) || params.ptw && device && protected_walk {
             return Err(fault(WalkFaultKind::Permission, level, 0));
         }
         return Ok(Stage2Leaf {

@@ -1041,3 +1041,38 @@ fn stream_table_base_is_aligned_by_the_literal_log2size() {
     bank.strtab_base_cfg = 1 << 16 | 8 << 6 | 16;
     assert!(matches!(f.read(NS, 1, 0x1000), Outcome::Bypass(_)));
 }
+
+#[test]
+fn s2ptw_also_protects_cd_fetches() {
+    let mut f = Fixture::full();
+    let cd_ipa = 0x7000_0040;
+    let mut s2 = stage2_stream(&mut f, 3, Some(cd_ipa));
+    // The CD's IPA is readable Device memory at stage 2 (MemAttr 0b0000).
+    s2.map(
+        &mut f.mem,
+        cd_ipa,
+        NS_RAM + 0x5_0000,
+        3,
+        desc::AF | desc::S2_READ,
+    )
+    .unwrap();
+    f.write_cd(NS, NS_RAM + 0x5_0040, CdBuilder::new(0x6000_0000).asid(3));
+    // Without S2PTW the CD is fetched; the walk then faults on its unmapped table.
+    let e = fault(f.read(NS, 3, 0x1000));
+    assert_eq!(
+        (e.class, e.ipa),
+        (FaultClass::TranslationTable, 0x6000_0000)
+    );
+    // With S2PTW the CD fetch itself is a stage 2 permission fault (IHI0070 5.2:
+    // S2PTW covers stage 1 table walks and CD fetches).
+    let ste = SteBuilder::nested(cd_ipa)
+        .s2(5, 0x14, 2, Granule::K4, 5, s2.root())
+        .set(182, 182, 1);
+    f.write_ste(NS, 3, ste);
+    f.translator.config_cache_mut().invalidate_all();
+    let e = fault(f.read(NS, 3, 0x1000));
+    assert_eq!(
+        e,
+        s2_fault(EventType::Permission, 3, 0x1000, FaultClass::Cd, cd_ipa)
+    );
+}
