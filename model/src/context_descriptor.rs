@@ -36,7 +36,8 @@ pub enum InvalidCd {
     StallUnsupported,
     /// A == 0 while IDR0.TERM_MODEL == 1 (terminated transactions must abort).
     AbortRequired,
-    /// T0SZ/T1SZ out of [16, 39] for an enabled TTBx.
+    /// T0SZ/T1SZ out of [16, 39] (with IDR3.STT: [16, 48], [16, 47] for 64 KB) for an
+    /// enabled TTBx.
     TxszOutOfRange {
         /// Which TTB (0 or 1).
         ttb: u8,
@@ -385,8 +386,12 @@ impl ContextDescriptor {
             let granule = granule
                 .filter(|g| config.granules.supports(*g))
                 .ok_or(InvalidCd::GranuleInvalid { ttb: ttb_index })?;
-            let geometry = WalkGeometry::stage1(granule, u32::from(txsz))
-                .ok_or(InvalidCd::TxszOutOfRange { ttb: ttb_index })?;
+            let geometry = WalkGeometry::stage1_with(
+                granule,
+                u32::from(txsz),
+                config.small_tables_implemented(),
+            )
+            .ok_or(InvalidCd::TxszOutOfRange { ttb: ttb_index })?;
             if ttb >> oa_bits != 0 {
                 return Err(InvalidCd::TtbOutOfRange { ttb: ttb_index });
             }

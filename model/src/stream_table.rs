@@ -733,8 +733,14 @@ impl StreamTableEntry {
         let granule = Granule::from_tg0(tg)
             .filter(|g| config.granules.supports(*g))
             .ok_or(InvalidSte::Stage2GranuleInvalid { secure_ipa })?;
-        let geometry = WalkGeometry::stage2(granule, u32::from(t0sz), sl0, config.ias().bits())
-            .ok_or(InvalidSte::Stage2GeometryInvalid { secure_ipa })?;
+        let geometry = WalkGeometry::stage2_with(
+            granule,
+            u32::from(t0sz),
+            sl0,
+            config.ias().bits(),
+            config.small_tables_implemented(),
+        )
+        .ok_or(InvalidSte::Stage2GeometryInvalid { secure_ipa })?;
         if ttb >> oa_bits != 0 {
             return Err(InvalidSte::Stage2TtbOutOfRange { secure_ipa });
         }

@@ -105,18 +105,35 @@ pub struct WalkGeometry {
     pub start_level: u8,
 }
 
-/// Smallest and largest legal TxSZ for VMSAv8-64 with 48-bit VAs and without
-/// FEAT_TTST (IHI0070 5.4.1 CD.T0SZ; SMMU_IDR3.STT = 0, SMMU_IDR5.VAX = 0).
+/// Smallest legal TxSZ for VMSAv8-64 with 48-bit VAs (IHI0070 5.4.1 CD.T0SZ;
+/// SMMU_IDR5.VAX = 0).
 pub const MIN_TXSZ: u32 = 16;
-/// See [`MIN_TXSZ`].
+/// Largest legal TxSZ without small translation tables (SMMU_IDR3.STT = 0).
 pub const MAX_TXSZ: u32 = 39;
 
+/// Largest legal TxSZ / S2T0SZ (IHI0070 5.4.1 CD.T0SZ, 5.2 STE.S2T0SZ): 39 without
+/// small translation tables; with SMMU_IDR3.STT = 1 (FEAT_TTST) 48 for 4 KB and
+/// 16 KB granules, 47 for 64 KB.
+pub const fn max_txsz(granule: Granule, small_tables: bool) -> u32 {
+    match (small_tables, granule) {
+        (false, _) => MAX_TXSZ,
+        (true, Granule::K64) => 47,
+        (true, Granule::K4 | Granule::K16) => 48,
+    }
+}
+
 impl WalkGeometry {
-    /// A stage 1 walk for `granule` and TxSZ. The start level follows from the input
-    /// size: 4 - ceil((inputsize - granule_shift) / stride) (Arm ARM D8.2.6).
-    /// `None` if TxSZ is out of range.
+    /// A stage 1 walk for `granule` and TxSZ without small translation tables
+    /// ([`stage1_with`](WalkGeometry::stage1_with) with `small_tables = false`).
     pub fn stage1(granule: Granule, txsz: u32) -> Option<WalkGeometry> {
-        if !(MIN_TXSZ..=MAX_TXSZ).contains(&txsz) {
+        Self::stage1_with(granule, txsz, false)
+    }
+
+    /// A stage 1 walk for `granule` and TxSZ, with SMMU_IDR3.STT = `small_tables`.
+    /// The start level follows from the input size: 4 - ceil((inputsize -
+    /// granule_shift) / stride) (Arm ARM D8.2.6). `None` if TxSZ is out of range.
+    pub fn stage1_with(granule: Granule, txsz: u32, small_tables: bool) -> Option<WalkGeometry> {
+        if txsz < MIN_TXSZ || txsz > max_txsz(granule, small_tables) {
             return None;
         }
         let input_bits = 64 - txsz;
@@ -129,22 +146,37 @@ impl WalkGeometry {
         })
     }
 
-    /// A stage 2 walk from S2T0SZ and S2SL0 (VTCR_EL2 semantics without LPA2/TTST).
+    /// A stage 2 walk without small translation tables
+    /// ([`stage2_with`](WalkGeometry::stage2_with) with `small_tables = false`).
+    pub fn stage2(granule: Granule, t0sz: u32, sl0: u8, ias_bits: u32) -> Option<WalkGeometry> {
+        Self::stage2_with(granule, t0sz, sl0, ias_bits, false)
+    }
+
+    /// A stage 2 walk from S2T0SZ and S2SL0 (VTCR_EL2 semantics without LPA2), with
+    /// SMMU_IDR3.STT = `small_tables`: then S2T0SZ may reach 48 (47 for 64 KB) and
+    /// S2SL0 = 0b11 with a 4 KB granule starts at level 3 (FEAT_TTST).
     ///
     /// `None` when SL0 is reserved, when the start level needs a larger PA size than
     /// `pa_bits` (Arm ARM AArch64.S2InvalidSL), when T0SZ is outside
-    /// [MAX(16, 64 - IAS), 39], or when T0SZ and SL0 are inconsistent, i.e. the input
-    /// would need fewer than one entry's worth of bits at the start level, or more
-    /// than 16 concatenated tables (Arm ARM AArch64.S2InconsistentSL).
-    pub fn stage2(granule: Granule, t0sz: u32, sl0: u8, ias_bits: u32) -> Option<WalkGeometry> {
+    /// [MAX(16, 64 - IAS), max], or when T0SZ and SL0 are inconsistent, i.e. the
+    /// input would need fewer than one entry's worth of bits at the start level, or
+    /// more than 16 concatenated tables (Arm ARM AArch64.S2InconsistentSL).
+    pub fn stage2_with(
+        granule: Granule,
+        t0sz: u32,
+        sl0: u8,
+        ias_bits: u32,
+        small_tables: bool,
+    ) -> Option<WalkGeometry> {
         let min_t0sz = MIN_TXSZ.max(64 - ias_bits.min(48));
-        if !(min_t0sz..=MAX_TXSZ).contains(&t0sz) {
+        if t0sz < min_t0sz || t0sz > max_txsz(granule, small_tables) {
             return None;
         }
         let (start_level, min_pa_bits) = match (granule, sl0 & 0b11) {
             (Granule::K4, 0) => (2, 0),
             (Granule::K4, 1) => (1, 0),
             (Granule::K4, 2) => (0, 44),
+            (Granule::K4, 3) if small_tables => (3, 0),
             (Granule::K16 | Granule::K64, 0) => (3, 0),
             (Granule::K16 | Granule::K64, 1) => (2, 0),
             (Granule::K16, 2) => (1, 42),

@@ -324,7 +324,12 @@ fn every_bad_cd_rule() {
         (cd().set(44, 44, 1), InvalidCd::StallUnsupported),
         (cd().set(46, 46, 0), InvalidCd::AbortRequired),
         (cd().set(5, 0, 12), InvalidCd::TxszOutOfRange { ttb: 0 }),
-        (cd().set(5, 0, 40), InvalidCd::TxszOutOfRange { ttb: 0 }),
+        // IDR3.STT = 1: up to 48 with 4 KB and 16 KB granules, 47 with 64 KB.
+        (cd().set(5, 0, 49), InvalidCd::TxszOutOfRange { ttb: 0 }),
+        (
+            cd().tt0(48, Granule::K64),
+            InvalidCd::TxszOutOfRange { ttb: 0 },
+        ),
         (cd().set(7, 6, 0b11), InvalidCd::GranuleInvalid { ttb: 0 }),
         (
             cd().ips(4).ttb0(1 << 44),
@@ -1075,4 +1080,85 @@ fn s2ptw_also_protects_cd_fetches() {
         e,
         s2_fault(EventType::Permission, 3, 0x1000, FaultClass::Cd, cd_ipa)
     );
+}
+
+#[test]
+fn small_translation_tables_walk_at_every_granule() {
+    // IDR3.STT = 1 (the default): T0SZ up to 48 (4 KB, 16 KB) or 47 (64 KB); the
+    // walk then starts at level 3 (IHI0070 5.4.1 CD.T0SZ).
+    let mut f = Fixture::full();
+    let cases = [(Granule::K4, 48u8), (Granule::K16, 48), (Granule::K64, 47)];
+    for (i, (granule, t0sz)) in cases.into_iter().enumerate() {
+        let sid = 40 + i as u32;
+        let geometry = WalkGeometry::stage1_with(granule, u32::from(t0sz), true).unwrap();
+        assert_eq!(geometry.start_level, 3);
+        let pool = NS_RAM + POOL_OFFSET + (i as u64) * 0x4_0000;
+        let mut t = PageTable::new(Pas::NonSecure, pool, 0x4_0000, geometry).unwrap();
+        let page = granule.size();
+        t.map(&mut f.mem, page, NS_RAM + 0x80_0000, 3, RW).unwrap();
+        let addr = Fixture::cd_addr(NS, u64::from(sid));
+        f.write_cd(NS, addr, CdBuilder::new(t.root()).tt0(t0sz, granule));
+        f.write_ste(NS, sid, SteBuilder::stage1(addr));
+        let out = translated(f.read(NS, sid, page + 0x18));
+        assert_eq!(out.output_addr, NS_RAM + 0x80_0018, "{granule:?}");
+        // The input range ends at 2^(64 - T0SZ).
+        let e = fault(f.read(NS, sid, 1 << (64 - u32::from(t0sz))));
+        assert_eq!(e.event_type, EventType::Translation);
+    }
+}
+
+#[test]
+fn small_stage2_tables_start_at_level_3_with_s2sl0_3() {
+    // 4 KB granule, S2SL0 = 0b11: start level 3 (FEAT_TTST), consistent with
+    // S2T0SZ from 39 (a 25-bit IPA: 16 concatenated level-3 tables) up to 48.
+    let mut f = Fixture::full();
+    for (i, t0sz) in [48u8, 43, 39].into_iter().enumerate() {
+        let sid = 50 + i as u32;
+        let geometry =
+            WalkGeometry::stage2_with(Granule::K4, u32::from(t0sz), 3, 48, true).unwrap();
+        assert_eq!(geometry.start_level, 3);
+        let pool = NS_RAM + 0x80_0000 + (i as u64) * 0x4_0000;
+        let mut s2 = PageTable::new(Pas::NonSecure, pool, 0x4_0000, geometry).unwrap();
+        s2.map(&mut f.mem, 0x2000, NS_RAM + 0x90_0000, 3, desc::S2_PAGE_RW)
+            .unwrap();
+        f.write_ste(
+            NS,
+            sid,
+            SteBuilder::stage2().s2(5, t0sz, 0b11, Granule::K4, 5, s2.root()),
+        );
+        let out = translated(f.read(NS, sid, 0x2010));
+        assert_eq!(out.output_addr, NS_RAM + 0x90_0010, "S2T0SZ {t0sz}");
+    }
+    // Inconsistent: a 26-bit IPA needs more than 16 level-3 tables.
+    f.write_ste(
+        NS,
+        60,
+        SteBuilder::stage2().s2(5, 38, 0b11, Granule::K4, 5, NS_RAM + 0x80_0000),
+    );
+    assert_eq!(fault(f.read(NS, 60, 0)).event_type, EventType::BadSte);
+    // S2SL0 = 0b11 stays reserved for 16 KB (level 0 needs 52-bit addresses) and
+    // 64 KB granules.
+    f.write_ste(
+        NS,
+        61,
+        SteBuilder::stage2().s2(5, 48, 0b11, Granule::K16, 5, NS_RAM + 0x80_0000),
+    );
+    assert_eq!(fault(f.read(NS, 61, 0)).event_type, EventType::BadSte);
+    // The Secure IPA space follows the same rules.
+    let geometry = WalkGeometry::stage2_with(Granule::K4, 44, 3, 48, true).unwrap();
+    let mut s_s2 = PageTable::new(Pas::Secure, S_RAM + 0x80_0000, 0x4_0000, geometry).unwrap();
+    s_s2.map(&mut f.mem, 0x3000, S_RAM + 0x90_0000, 3, desc::S2_PAGE_RW)
+        .unwrap();
+    let ns_geometry = WalkGeometry::stage2(Granule::K4, 0x14, 2, 48).unwrap();
+    let ns_s2 = PageTable::new(Pas::NonSecure, NS_RAM + 0xA0_0000, 0x1_0000, ns_geometry).unwrap();
+    f.write_ste(
+        S,
+        7,
+        SteBuilder::stage2()
+            .s2(1, 0x14, 2, Granule::K4, 5, ns_s2.root())
+            .secure_s2(44, 0b11, Granule::K4, s_s2.root())
+            .set(192, 192, 1),
+    );
+    let out = translated(f.read(S, 7, 0x3008));
+    assert_eq!((out.output_addr, out.pas), (S_RAM + 0x90_0008, Pas::Secure));
 }
