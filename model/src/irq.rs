@@ -91,6 +91,13 @@ pub trait InterruptSink {
         let _ = (pas, addr, data);
         MsiOutcome::Memory
     }
+
+    /// The memory write of the MSI just answered [`MsiOutcome::Memory`] aborted:
+    /// the SMMU reports it as an aborted MSI (GERROR.MSI_*_ABT_ERR). Nothing to do
+    /// by default; a sink that logs MSIs corrects its record.
+    fn msi_memory_aborted(&mut self, pas: Pas, addr: u64, data: u32) {
+        let _ = (pas, addr, data);
+    }
 }
 
 impl<S: InterruptSink + ?Sized> InterruptSink for &mut S {
@@ -101,6 +108,10 @@ impl<S: InterruptSink + ?Sized> InterruptSink for &mut S {
     fn msi_write(&mut self, pas: Pas, addr: u64, data: u32) -> MsiOutcome {
         (**self).msi_write(pas, addr, data)
     }
+
+    fn msi_memory_aborted(&mut self, pas: Pas, addr: u64, data: u32) {
+        (**self).msi_memory_aborted(pas, addr, data);
+    }
 }
 
 impl<S: InterruptSink + ?Sized> InterruptSink for Box<S> {
@@ -110,6 +121,10 @@ impl<S: InterruptSink + ?Sized> InterruptSink for Box<S> {
 
     fn msi_write(&mut self, pas: Pas, addr: u64, data: u32) -> MsiOutcome {
         (**self).msi_write(pas, addr, data)
+    }
+
+    fn msi_memory_aborted(&mut self, pas: Pas, addr: u64, data: u32) {
+        (**self).msi_memory_aborted(pas, addr, data);
     }
 }
 
@@ -143,7 +158,8 @@ pub enum Interrupt {
 ///
 /// MSIs are answered [`MsiOutcome::Memory`] (or [`MsiOutcome::Delivered`] with
 /// `to_memory == false`), except those aimed at an address in `aborting`, which
-/// abort.
+/// abort. A memory MSI whose write then aborts is logged as
+/// [`MsiOutcome::Aborted`], what the SMMU made of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordingInterruptSink {
     /// Everything seen, in order.
@@ -208,6 +224,23 @@ impl InterruptSink for RecordingInterruptSink {
         });
         outcome
     }
+
+    fn msi_memory_aborted(&mut self, pas: Pas, addr: u64, data: u32) {
+        let written = Interrupt::Msi {
+            pas,
+            addr,
+            data,
+            outcome: MsiOutcome::Memory,
+        };
+        if let Some(entry) = self.log.iter_mut().rev().find(|i| **i == written) {
+            *entry = Interrupt::Msi {
+                pas,
+                addr,
+                data,
+                outcome: MsiOutcome::Aborted,
+            };
+        }
+    }
 }
 
 /// An MSI to send: address (already truncated to the OAS) and data.
@@ -268,10 +301,16 @@ impl<M: GuestMemory, I: InterruptSink, T: TraceSink> Smmu<M, I, T> {
         match self.irq.msi_write(pas, msi.addr, msi.data) {
             MsiOutcome::Delivered => false,
             MsiOutcome::Aborted => true,
-            MsiOutcome::Memory => self
-                .memory
-                .write(pas, msi.addr, &msi.data.to_le_bytes())
-                .is_err(),
+            MsiOutcome::Memory => {
+                let aborted = self
+                    .memory
+                    .write(pas, msi.addr, &msi.data.to_le_bytes())
+                    .is_err();
+                if aborted {
+                    self.irq.msi_memory_aborted(pas, msi.addr, msi.data);
+                }
+                aborted
+            }
         }
     }
 

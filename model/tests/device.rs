@@ -628,3 +628,32 @@ fn index_bits_above_the_wrap_flag_read_as_zero_in_smmu_written_registers() {
     // The masking is a hardware update in the trace, so a replay agrees.
     assert_eq!(&replay(&config, smmu.trace()), smmu.registers());
 }
+
+#[test]
+fn a_memory_msi_whose_write_aborts_is_logged_as_aborted() {
+    let mut smmu = full();
+    bring_up(&mut smmu, NS, true);
+    smmu.interrupts_mut().take();
+    // The sink leaves the MSI to memory, but nothing is at its address.
+    let nowhere = 0x10_0000_0000;
+    submit(&mut smmu, NS, &[command::sync(1, nowhere, 0x77)]);
+    let log = smmu.interrupts_mut().take();
+    assert_eq!(
+        log[1],
+        Interrupt::Msi {
+            pas: Pas::NonSecure,
+            addr: nowhere,
+            data: 0x77,
+            outcome: MsiOutcome::Aborted
+        }
+    );
+    // MSI_CMDQ_ABT_ERR, whose GERROR interrupt follows.
+    assert_eq!(r32(&mut smmu, Reg::Gerror(NS)), 0b1_0000);
+    assert_eq!(
+        log.last(),
+        Some(&Interrupt::Wired(IrqLine {
+            bank: NS,
+            source: IrqSource::GlobalError
+        }))
+    );
+}
