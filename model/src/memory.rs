@@ -91,7 +91,8 @@ const PAGE_SIZE: u64 = 1 << PAGE_SHIFT;
 /// One physical address space of an [`InMemoryGuest`].
 #[derive(Clone, Debug, Default)]
 struct AddressSpace {
-    /// Populated ranges as `[start, end)`; an access outside all of them aborts.
+    /// Populated ranges as `[first, last]`, inclusive so that a range may end at
+    /// the top of the 64-bit space; an access outside all of them aborts.
     regions: Vec<(u64, u64)>,
     /// Page frame number -> contents. Pages inside a region that were never written
     /// read as zero.
@@ -100,10 +101,13 @@ struct AddressSpace {
 
 impl AddressSpace {
     fn contains(&self, addr: u64, len: usize) -> bool {
-        let Some(end) = addr.checked_add(len as u64) else {
+        // The last byte accessed (the first one for an empty access).
+        let Some(last) = addr.checked_add((len as u64).saturating_sub(1)) else {
             return false;
         };
-        self.regions.iter().any(|&(s, e)| addr >= s && end <= e)
+        self.regions
+            .iter()
+            .any(|&(first, end)| addr >= first && last <= end)
     }
 }
 
@@ -124,10 +128,14 @@ impl InMemoryGuest {
         InMemoryGuest::default()
     }
 
-    /// Makes `[base, base + size)` of `pas` populated (zero-filled).
+    /// Makes `[base, base + size)` of `pas` populated (zero-filled). A region may
+    /// end exactly at 2^64; one reaching beyond is cut there, and an empty one adds
+    /// nothing.
     pub fn add_region(&mut self, pas: Pas, base: u64, size: u64) -> &mut InMemoryGuest {
-        let end = base.saturating_add(size);
-        self.spaces[pas.index()].regions.push((base, end));
+        if size != 0 {
+            let last = base.saturating_add(size - 1);
+            self.spaces[pas.index()].regions.push((base, last));
+        }
         self
     }
 
@@ -324,5 +332,23 @@ mod tests {
         // Straddling the end of the region aborts.
         assert!(m.read_u64(Pas::NonSecure, 0x3ffc).is_err());
         assert!(m.read_u64(Pas::NonSecure, u64::MAX - 3).is_err());
+    }
+
+    #[test]
+    fn a_region_may_end_at_the_top_of_the_address_space() {
+        let mut m = InMemoryGuest::new().with_region(Pas::Secure, 0xFF00_0000_0000_0000, 1 << 56);
+        m.write_u64(Pas::Secure, u64::MAX - 7, 0x0102_0304_0506_0708)
+            .unwrap();
+        let mut top = [0u8; 1];
+        m.read(Pas::Secure, u64::MAX, &mut top).unwrap();
+        assert_eq!(top, [0x01]);
+        // Past the top wraps, which no access may.
+        assert!(m.read_u64(Pas::Secure, u64::MAX - 3).is_err());
+        // An empty region populates nothing; an oversized one stops at 2^64.
+        let m = InMemoryGuest::new()
+            .with_region(Pas::NonSecure, 0x1000, 0)
+            .with_region(Pas::NonSecure, u64::MAX - 0xF, 0x100);
+        assert!(m.read_u64(Pas::NonSecure, 0x1000).is_err());
+        assert_eq!(m.read_u64(Pas::NonSecure, u64::MAX - 7), Ok(0));
     }
 }

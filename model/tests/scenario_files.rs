@@ -313,3 +313,87 @@ fn huge_reads_are_refused_before_allocating() {
         "{err}"
     );
 }
+
+#[test]
+fn bad_memory_regions_and_wide_mmio_values_are_refused_naming_them() {
+    let region = |regions: &str| format!(r#"{{"name": "x", "memory": [{regions}], "steps": []}}"#);
+    let cases = [
+        (
+            region(r#"{"space": "nonsecure", "base": "0xffffffffffff0000", "size": "0x20000"}"#),
+            "memory region 0 (nonsecure, base 0xffffffffffff0000): it ends past 2^64",
+        ),
+        (
+            region(r#"{"space": "secure", "base": "0x1000", "size": 0}"#),
+            "memory region 0 (secure, base 0x1000): its size is zero",
+        ),
+        (
+            region(
+                r#"{"space": "secure", "base": "0x1000", "size": "0x2000"},
+                   {"space": "nonsecure", "base": "0x1000", "size": "0x2000"},
+                   {"space": "secure", "base": "0x2fff", "size": "0x10"}"#,
+            ),
+            "memory region 2 (secure, base 0x2fff) overlaps memory region 0 (secure, base 0x1000)",
+        ),
+        (
+            r#"{"name": "x", "steps": [{"op": "mmio_write", "offset": "0x20", "size": 4, "value": "0x100000000"}]}"#
+                .to_string(),
+            "step 0 (mmio_write): field `value`: 0x100000000 does not fit in 4 bytes",
+        ),
+        (
+            r#"{"name": "x", "steps": [{"op": "mmio_write", "offset": "0x20", "size": 1, "value": "0x1ff"}]}"#
+                .to_string(),
+            "field `value`: 0x1ff does not fit in 1 byte",
+        ),
+    ];
+    for (text, message) in cases {
+        let err = Scenario::from_json(&text).unwrap_err();
+        assert!(err.to_string().contains(message), "{text}: {err}");
+        assert_eq!(scenario::exit_code(&Err(err)), 2);
+    }
+    // Adjacent regions, a region ending exactly at 2^64, and full-width values are
+    // fine.
+    let ok = region(
+        r#"{"space": "nonsecure", "base": "0x1000", "size": "0x1000"},
+           {"space": "nonsecure", "base": "0x2000", "size": "0x1000"},
+           {"space": "nonsecure", "base": "0xff00000000000000", "size": "0x100000000000000"}"#,
+    );
+    Scenario::from_json(&ok).unwrap();
+    Scenario::from_json(
+        r#"{"name": "x", "steps": [{"op": "mmio_write", "offset": "0x20", "size": 8, "value": "0xffffffffffffffff"}]}"#,
+    )
+    .unwrap();
+}
+
+#[test]
+fn the_top_of_the_address_space_is_reachable() {
+    let s = Scenario::from_json(
+        r#"{"name": "top", "memory": [{"space": "nonsecure", "base": "0xfffffffffffff000", "size": "0x1000"}],
+            "steps": [
+              {"op": "mem_write", "space": "nonsecure", "addr": "0xfffffffffffffff8", "data": "0102030405060708"},
+              {"op": "mem_read", "space": "nonsecure", "addr": "0xffffffffffffffff", "len": 1, "expect": "08"}
+            ]}"#,
+    )
+    .unwrap();
+    let (summary, lines) = run(&s);
+    assert!(summary.passed(), "{lines:#?}");
+    assert_eq!(summary.expectations, 1);
+}
+
+#[test]
+fn an_msi_that_aborts_is_reported_aborted() {
+    // A CMD_SYNC whose MSI address lies outside memory (the default regions).
+    let s = Scenario::from_json(
+        r#"{"name": "msi", "steps": [
+          {"op": "mem_write64", "space": "nonsecure", "addr": "0x40100000", "values": ["0x1046", "0x1000000000"]},
+          {"op": "mmio_write", "offset": "0x90", "size": 8, "value": "0x40100000"},
+          {"op": "mmio_write", "offset": "0x98", "size": 4, "value": "0"},
+          {"op": "mmio_write", "offset": "0x9c", "size": 4, "value": "0"},
+          {"op": "mmio_write", "offset": "0x20", "size": 4, "value": "0x8"},
+          {"op": "mmio_write", "offset": "0x98", "size": 4, "value": "1",
+           "expect_irqs": ["ns.cmd_sync", "msi nonsecure 0x1000000000 0x0 aborted"]}
+        ]}"#,
+    )
+    .unwrap();
+    let (summary, lines) = run(&s);
+    assert!(summary.passed(), "{lines:#?}");
+}

@@ -202,6 +202,46 @@ fn checked_len(len: u64, place: &Place) -> Result<usize, ScenarioError> {
     usize::try_from(len).map_err(|_| place.error("`len` is too large"))
 }
 
+/// Refuses memory regions that are empty, that wrap past 2^64 or that overlap
+/// another region of their space: each would make the memory differ from what the
+/// file says.
+fn check_regions(regions: &[MemoryRegion], place: &Place) -> Result<(), ScenarioError> {
+    let name = |i: usize, r: &MemoryRegion| {
+        let space = match r.space {
+            Pas::NonSecure => "nonsecure",
+            Pas::Secure => "secure",
+        };
+        format!("memory region {i} ({space}, base {:#x})", r.base)
+    };
+    // Inclusive last bytes: a region may end exactly at 2^64.
+    let mut spans = Vec::with_capacity(regions.len());
+    for (i, r) in regions.iter().enumerate() {
+        if r.size == 0 {
+            return Err(place.error(format!("{}: its size is zero", name(i, r))));
+        }
+        let Some(last) = r.base.checked_add(r.size - 1) else {
+            return Err(place.error(format!(
+                "{}: it ends past 2^64 (size {:#x})",
+                name(i, r),
+                r.size
+            )));
+        };
+        spans.push((r.base, last));
+    }
+    for (i, r) in regions.iter().enumerate() {
+        let (first, last) = spans[i];
+        let earlier = regions[..i]
+            .iter()
+            .zip(&spans)
+            .enumerate()
+            .find(|(_, (o, &(f, l)))| o.space == r.space && first <= l && f <= last);
+        if let Some((j, (other, _))) = earlier {
+            return Err(place.error(format!("{} overlaps {}", name(i, r), name(j, other))));
+        }
+    }
+    Ok(())
+}
+
 /// Parses a scenario.
 pub(super) fn parse(text: &str) -> Result<Scenario, ScenarioError> {
     let value: Value =
@@ -231,6 +271,7 @@ pub(super) fn parse(text: &str) -> Result<Scenario, ScenarioError> {
             .collect::<Result<_, ScenarioError>>()?,
         Some(other) => return Err(header.error(format!("`memory` must be an array, not {other}"))),
     };
+    check_regions(&memory, &header)?;
     let streams = match top.take("streams") {
         None => Vec::new(),
         Some(Value::Array(items)) => items
@@ -353,12 +394,25 @@ fn parse_step(index: usize, value: Value) -> Result<Step, ScenarioError> {
         }
     };
     let op = match op_name.as_str() {
-        "mmio_write" => Op::MmioWrite {
-            offset: f.req_u64("offset")?,
-            size: f.req_u32("size")?,
-            value: f.req_u64("value")?,
-            secure: f.bool("secure")?.unwrap_or(false),
-        },
+        "mmio_write" => {
+            let offset = f.req_u64("offset")?;
+            let size = f.req_u32("size")?;
+            let value = f.req_u64("value")?;
+            // The access writes the low `size` bytes only: a wider value would be
+            // echoed on the output line as if written.
+            if size < 8 && value >> (8 * size) != 0 {
+                let unit = if size == 1 { "byte" } else { "bytes" };
+                return Err(
+                    f.field_error("value", format!("{value:#x} does not fit in {size} {unit}"))
+                );
+            }
+            Op::MmioWrite {
+                offset,
+                size,
+                value,
+                secure: f.bool("secure")?.unwrap_or(false),
+            }
+        }
         "mmio_read" => Op::MmioRead {
             offset: f.req_u64("offset")?,
             size: f.req_u32("size")?,
