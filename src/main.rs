@@ -70,8 +70,9 @@ enum Command {
         #[arg(long)]
         c_prefix: Option<String>,
     },
-    /// Run a scenario on the SMMUv3 model, one JSON object per step on stdout
-    /// (format: docs/scenarios.md). Exit status 0: every expectation held;
+    /// Run a scenario on the SMMUv3 model, one JSON object per step on stdout and
+    /// a one-line summary (steps, checks, mismatches) on stderr (format:
+    /// docs/scenarios.md). Exit status 0: every expectation held;
     /// 1: a mismatch; 2: the scenario is invalid or could not run.
     Run {
         /// The scenario file.
@@ -225,8 +226,10 @@ fn generate(
 fn run(scenario: &Path, trace: Option<&Path>) -> ExitCode {
     let mut out = std::io::stdout().lock();
     let result = smmu::scenario::run_file(scenario, trace, &mut out);
-    if let Err(e) = &result {
-        eprintln!("error: {}: {e}", scenario.display());
+    match &result {
+        // stdout stays pure JSON Lines; the summary goes to stderr.
+        Ok(summary) => eprintln!("{summary}"),
+        Err(e) => eprintln!("error: {}: {e}", scenario.display()),
     }
     // The contract of smmu::scenario::exit_code (0, 1 or 2) fits a u8.
     ExitCode::from(u8::try_from(smmu::scenario::exit_code(&result)).unwrap_or(2))

@@ -110,6 +110,11 @@ fn run_exit_status_follows_expectations() {
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[1]["value"], "0xc");
     assert_eq!(lines[1]["mismatch"], false);
+    // One summary line on stderr (stdout stays pure JSON Lines).
+    assert_eq!(
+        stderr(&o).trim_end(),
+        "good.json: 2 steps, 1 check, 0 mismatches"
+    );
 
     // A Non-secure read of S_CR0 is RAZ: expecting the written value is a mismatch.
     let bad = scenario(
@@ -129,6 +134,10 @@ fn run_exit_status_follows_expectations() {
     assert_eq!(
         (last["value"].as_str(), last["mismatch"].as_bool()),
         (Some("0x0"), Some(true))
+    );
+    assert_eq!(
+        stderr(&o).trim_end(),
+        "mismatch.json: 2 steps, 1 check, 1 mismatch (step 1)"
     );
 
     // An invalid step is named in the error and gives status 2.

@@ -262,6 +262,29 @@ impl Summary {
     }
 }
 
+/// The one-line summary `twinreg run` prints on stderr:
+/// `NAME: 57 steps, 80 checks, 1 mismatch (step 12)`.
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        write!(
+            f,
+            "{}: {}, {}, {}",
+            self.name,
+            plural(self.steps, "step", "steps"),
+            plural(self.expectations, "check", "checks"),
+            plural(self.mismatches.len(), "mismatch", "mismatches"),
+        )?;
+        if !self.mismatches.is_empty() {
+            let steps: Vec<String> = self.mismatches.iter().map(usize::to_string).collect();
+            let label = if steps.len() == 1 { "step" } else { "steps" };
+            write!(f, " ({label} {})", steps.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
 /// The CLI exit status of a run: 0 passed, 1 an expectation failed, 2 the
 /// scenario could not be run.
 pub fn exit_code(result: &Result<Summary, ScenarioError>) -> i32 {
