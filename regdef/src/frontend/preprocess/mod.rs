@@ -547,3 +547,6 @@ pub(super) fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests;
