@@ -299,7 +299,13 @@ impl Compiler {
         // Each file is parsed on its own: an unclosed brace in one does not swallow
         // the next.
         for (i, &start) in starts.iter().enumerate() {
-            let end = starts.get(i + 1).map_or(file.text.len(), |&e| e as usize);
+            // Without the newline that ends each file, so that its end of file
+            // maps to its last line, not to the next file.
+            let end = starts
+                .get(i + 1)
+                .map_or(file.text.len(), |&e| e as usize)
+                .saturating_sub(1)
+                .max(start as usize);
             let tokens = lexer::lex_range(&file.text, start as usize, end, &mut rep);
             items.extend(parser::parse(&tokens, &mut rep));
         }
