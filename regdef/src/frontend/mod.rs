@@ -103,6 +103,10 @@ pub struct Compilation {
     pub map: Option<RegisterMap>,
     /// Errors and warnings, in source order.
     pub diagnostics: Diagnostics,
+    /// Every file read (the inputs and what they include), as opened: what a build
+    /// script or proc-macro tracks to rebuild when one changes. Empty for text
+    /// compiled without preprocessing.
+    pub files_read: Vec<PathBuf>,
 }
 
 /// Compiles SystemRDL text. `file_name` is only used to name the source in
@@ -127,6 +131,7 @@ pub fn compile_string(file_name: &str, text: String) -> Compilation {
         return Compilation {
             map: None,
             diagnostics: diagnostics_from(vec![d]),
+            files_read: Vec::new(),
         };
     }
     if preprocess::needed(&text) {
@@ -151,6 +156,7 @@ fn finish(items: &[ast::Item], target: &elaborate::Target, mut rep: Reporter) ->
     Compilation {
         map: if diagnostics.has_errors() { None } else { map },
         diagnostics,
+        files_read: Vec::new(),
     }
 }
 
@@ -182,6 +188,7 @@ pub struct Compiler {
     defines: Vec<(String, String)>,
     target: elaborate::Target,
     perl: Option<OsString>,
+    base: Option<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -248,6 +255,14 @@ impl Compiler {
         self
     }
 
+    /// Resolves relative file paths and include directories against `dir` instead of
+    /// the current directory, while messages show them as given (a proc-macro
+    /// resolves against the crate's `CARGO_MANIFEST_DIR`).
+    pub fn base_dir(mut self, dir: impl Into<PathBuf>) -> Compiler {
+        self.base = Some(dir.into());
+        self
+    }
+
     /// Preprocesses, parses and elaborates the files.
     pub fn compile(self) -> Compilation {
         let mut texts = Vec::with_capacity(self.inputs.len());
@@ -267,6 +282,7 @@ impl Compiler {
             return Compilation {
                 map: None,
                 diagnostics: diagnostics_from(vec![d]),
+                files_read: Vec::new(),
             };
         }
         let perl = self
@@ -277,6 +293,7 @@ impl Compiler {
             include_dirs: &self.include_dirs,
             defines: &self.defines,
             perl: &perl,
+            base: self.base.as_deref(),
         };
         let pre = match preprocess::preprocess(texts, &opts) {
             Ok(pre) => pre,
@@ -284,6 +301,7 @@ impl Compiler {
                 return Compilation {
                     map: None,
                     diagnostics: diagnostics_from(errors),
+                    files_read: Vec::new(),
                 }
             }
         };
@@ -292,7 +310,12 @@ impl Compiler {
             .files
             .first()
             .map_or_else(String::new, |f| f.file.name.clone());
-        let preprocess::Preprocessed { text, starts, map } = pre;
+        let preprocess::Preprocessed {
+            text,
+            read,
+            starts,
+            map,
+        } = pre;
         let file = Arc::new(SourceFile::from_string(&first, text));
         let mut rep = Reporter::with_map(file.clone(), Arc::new(map));
         let mut items = Vec::new();
@@ -309,7 +332,9 @@ impl Compiler {
             let tokens = lexer::lex_range(&file.text, start as usize, end, &mut rep);
             items.extend(parser::parse(&tokens, &mut rep));
         }
-        finish(&items, &self.target, rep)
+        let mut c = finish(&items, &self.target, rep);
+        c.files_read = read;
+        c
     }
 }
 

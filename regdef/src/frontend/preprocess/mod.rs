@@ -43,6 +43,19 @@ pub(crate) struct Options<'a> {
     pub defines: &'a [(String, String)],
     /// The Perl interpreter for `<% %>`.
     pub perl: &'a OsString,
+    /// What relative paths (files, include directories) are relative to, when not
+    /// the current directory. Messages show paths as given, not joined to it.
+    pub base: Option<&'a Path>,
+}
+
+impl Options<'_> {
+    /// The path to open for a path as given.
+    fn real(&self, path: &Path) -> PathBuf {
+        match self.base {
+            Some(base) if path.is_relative() => base.join(path),
+            _ => path.to_path_buf(),
+        }
+    }
 }
 
 /// One file to compile: a path to read, or text with the name it goes by.
@@ -54,6 +67,8 @@ pub(crate) enum Input {
 /// The compiled text and how it maps back.
 pub(crate) struct Preprocessed {
     pub text: String,
+    /// Every file read, inputs and includes, as opened (for build tools to track).
+    pub read: Vec<PathBuf>,
     /// Where each input's compiled text starts (`text[starts[i]..starts[i + 1]]`).
     pub starts: Vec<u32>,
     pub map: SourceMap,
@@ -137,9 +152,10 @@ pub(crate) fn preprocess(
     let mut text = String::new();
     let mut starts = Vec::new();
     let mut errors = Vec::new();
+    let mut read = Vec::new();
     for input in inputs {
         starts.push(text.len() as u32);
-        let result = one_input(input, opts, &mut map, &mut stage1, &mut text);
+        let result = one_input(input, opts, &mut map, &mut stage1, &mut text, &mut read);
         if let Err(e) = result {
             errors.push(e.into_diagnostic(&map));
         }
@@ -158,7 +174,12 @@ pub(crate) fn preprocess(
         }
     }
     if errors.is_empty() {
-        Ok(Preprocessed { text, starts, map })
+        Ok(Preprocessed {
+            text,
+            read,
+            starts,
+            map,
+        })
     } else {
         Err(errors)
     }
@@ -170,11 +191,14 @@ fn one_input(
     map: &mut SourceMap,
     stage1: &mut String,
     out: &mut String,
+    read: &mut Vec<PathBuf>,
 ) -> Result<(), PpError> {
     let (name, text, path) = match input {
         Input::Path(path) => {
             let name = path.display().to_string();
-            let text = read_source(&path)
+            let real = opts.real(&path);
+            read.push(real.clone());
+            let text = read_source(&real)
                 .map_err(|m| PpError::new(At::Nowhere(name.clone()), codes::IO, m))?;
             (name, text, path)
         }
@@ -186,7 +210,7 @@ fn one_input(
     let file = map.files.len() as u32;
     map.files.push(OrigFile::new(
         Arc::new(SourceFile::from_string(&name, text)),
-        canonical(&path),
+        canonical(&opts.real(&path)),
     ));
     let origin = map.origins.len() as u32;
     map.origins.push(Origin { file, from: None });
@@ -198,6 +222,7 @@ fn one_input(
         segs: Vec::new(),
         has_perl: false,
         paths: vec![path],
+        read,
     };
     walk.walk(origin, 1)?;
     let Includer { segs, has_perl, .. } = walk;
@@ -287,6 +312,7 @@ struct Includer<'a, 'o> {
     has_perl: bool,
     /// Paths of the include chain being walked, as spelled (for the cycle message).
     paths: Vec<PathBuf>,
+    read: &'a mut Vec<PathBuf>,
 }
 
 impl Includer<'_, '_> {
@@ -357,7 +383,7 @@ impl Includer<'_, '_> {
         let at = At::Origin(origin, inc.path_span);
         let err = |m: String| PpError::new(At::Origin(origin, inc.path_span), codes::INCLUDE, m);
         let including = self.paths.last().cloned().unwrap_or_default();
-        let Some(found) = resolve(&inc.path, &including, self.opts.include_dirs) else {
+        let Some(found) = resolve(&inc.path, &including, self.opts) else {
             let mut searched: Vec<String> = self
                 .opts
                 .include_dirs
@@ -378,7 +404,8 @@ impl Includer<'_, '_> {
             );
         };
         // SystemRDL 2.0 16.2 leaves cycles to the tool; systemrdl-compiler rejects them.
-        let canon = canonical(&found);
+        let real = self.opts.real(&found);
+        let canon = canonical(&real);
         let mut o = Some(origin);
         while let Some(cur) = o {
             let og = self.map.origins[cur as usize];
@@ -403,7 +430,8 @@ impl Includer<'_, '_> {
             ))
             .hint("twinreg's limit on include chains; a chain this deep is usually a cycle through differently spelled paths"));
         }
-        let text = read_source(&found).map_err(err)?;
+        let text = read_source(&real).map_err(err)?;
+        self.read.push(real);
         let file = self.map.files.len() as u32;
         self.map.files.push(OrigFile::new(
             Arc::new(SourceFile::from_string(&found.display().to_string(), text)),
@@ -493,19 +521,19 @@ fn parse_include(text: &str, start: usize) -> Result<Include, (Span, String)> {
 /// Where to read an included file from: an absolute path as is; otherwise the
 /// first include directory that has it, else the including file's folder (the
 /// order of systemrdl-compiler).
-fn resolve(spelled: &str, including: &Path, dirs: &[PathBuf]) -> Option<PathBuf> {
+fn resolve(spelled: &str, including: &Path, opts: &Options<'_>) -> Option<PathBuf> {
     let p = Path::new(spelled);
     if p.is_absolute() {
         return p.is_file().then(|| p.to_path_buf());
     }
-    for d in dirs {
+    for d in opts.include_dirs {
         let c = d.join(p);
-        if c.is_file() {
+        if opts.real(&c).is_file() {
             return Some(c);
         }
     }
     let c = including.parent().unwrap_or(Path::new("")).join(p);
-    c.is_file().then_some(c)
+    opts.real(&c).is_file().then_some(c)
 }
 
 /// Text after a directive that is not a comment: `None` when the rest of the line

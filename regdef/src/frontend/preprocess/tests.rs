@@ -16,6 +16,7 @@ fn run_with(text: &str, defines: &[(&str, &str)], perl: &str) -> Result<Preproce
         include_dirs: &[],
         defines: &defines,
         perl: &perl,
+        base: None,
     };
     let input = Input::Text {
         name: "t.rdl".to_owned(),
