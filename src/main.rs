@@ -1,15 +1,17 @@
 //! `twinreg`: one register definition -> emulator register file, RTL, C header, docs.
 //!
 //! ```text
-//! twinreg check [FILE]          parse and elaborate; diagnostics and a summary
-//! twinreg dump  [FILE] [--json] the elaborated register map
-//! twinreg generate [FILE] [--out DIR]
+//! twinreg check [FILE]...       parse and elaborate; diagnostics and a summary
+//! twinreg dump  [FILE]... [--json] the elaborated register map
+//! twinreg generate [FILE]... [--out DIR]
 //!                               RTL (APB4, AXI4-Lite), C header + self-test, docs
 //! twinreg run   SCENARIO.json [--trace OUT.jsonl]
 //!                               run a scenario on the SMMUv3 model (JSON Lines out)
 //! ```
 //!
-//! `FILE` defaults to `regdef/smmuv3.rdl`. Each subcommand is one variant of
+//! `FILE` defaults to `regdef/smmuv3.rdl`; several files compile in order into one
+//! root scope, with `-I DIR`, `-D NAME[=VALUE]`, `--top NAME` and `-P NAME=VALUE`
+//! as in peakrdl. Each subcommand is one variant of
 //! [`Command`] with its own function; shared arguments live in [`Input`].
 
 use std::io::{IsTerminal, Write};
@@ -102,46 +104,120 @@ enum CompletionArg {
     Handshake,
 }
 
-/// The definition file a subcommand reads.
-#[derive(Args)]
+/// The definition files a subcommand reads, and how to compile them.
+#[derive(Args, Default)]
 struct Input {
-    /// The .rdl file [default: regdef/smmuv3.rdl, from the current directory or else
-    /// from the twinreg source tree]
-    file: Option<PathBuf>,
+    /// The .rdl files, compiled in order into one root scope [default:
+    /// regdef/smmuv3.rdl, from the current directory or else from the twinreg
+    /// source tree]
+    files: Vec<PathBuf>,
+    /// A directory to search for `include files, before the including file's folder
+    /// (repeatable; searched in order).
+    #[arg(short = 'I', long = "include-dir", value_name = "DIR")]
+    include_dirs: Vec<PathBuf>,
+    /// Define a preprocessor macro for every file, as `define NAME VALUE would
+    /// (repeatable; VALUE defaults to empty).
+    #[arg(short = 'D', long = "define", value_name = "NAME[=VALUE]", value_parser = parse_define)]
+    defines: Vec<(String, String)>,
+    /// The addrmap definition to elaborate [default: the last addrmap defined].
+    #[arg(short = 't', long, value_name = "NAME")]
+    top: Option<String>,
+    /// Override a parameter of the top addrmap (repeatable).
+    #[arg(short = 'P', long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    params: Vec<(String, String)>,
+}
+
+/// `-D NAME` or `-D NAME=VALUE`.
+fn parse_define(s: &str) -> Result<(String, String), String> {
+    let (name, value) = s.split_once('=').unwrap_or((s, ""));
+    if name.is_empty() || !name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') {
+        return Err(format!(
+            "`{name}` is not a macro name (letters, digits and _)"
+        ));
+    }
+    Ok((name.to_owned(), value.to_owned()))
+}
+
+/// `-P NAME=VALUE`.
+fn parse_param(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((name, value))
+            if !name.is_empty()
+                && !value.is_empty()
+                && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') =>
+        {
+            Ok((name.to_owned(), value.to_owned()))
+        }
+        _ => Err(format!("expected NAME=VALUE, got `{s}`")),
+    }
 }
 
 impl Input {
-    /// The file to read: as given, or the default definition.
-    fn path(&self) -> PathBuf {
-        match &self.file {
-            Some(f) => f.clone(),
-            None => {
-                let here = Path::new(DEFAULT_RDL);
-                if here.exists() {
-                    here.to_path_buf()
-                } else {
-                    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/regdef/smmuv3.rdl"))
-                        .to_path_buf()
-                }
-            }
+    /// The files to read: as given, or the default definition.
+    fn paths(&self) -> Vec<PathBuf> {
+        if !self.files.is_empty() {
+            return self.files.clone();
         }
+        let here = Path::new(DEFAULT_RDL);
+        vec![if here.exists() {
+            here.to_path_buf()
+        } else {
+            Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/regdef/smmuv3.rdl")).to_path_buf()
+        }]
     }
 
-    /// Compiles the file, printing every diagnostic (warnings too) to stderr.
+    /// The files, as a summary names them.
+    fn shown(&self) -> String {
+        let paths: Vec<String> = self
+            .paths()
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        paths.join(" + ")
+    }
+
+    /// Compiles the files, printing every diagnostic (warnings too) to stderr.
     /// `None` when there were errors.
     fn compile(&self) -> Option<RegisterMap> {
-        let path = self.path();
-        let name = path.display().to_string();
-        let compilation = match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                // Compiling takes about 40 bytes of memory per byte of source.
-                arena::prefault(text.len().saturating_mul(40));
-                regdef::frontend::compile_string(&name, text)
+        let paths = self.paths();
+        let plain = paths.len() == 1
+            && self.include_dirs.is_empty()
+            && self.defines.is_empty()
+            && self.top.is_none()
+            && self.params.is_empty();
+        let compilation = if plain {
+            // One file and no options: the text is read here so that the arena can
+            // be sized for it.
+            let name = paths[0].display().to_string();
+            match std::fs::read_to_string(&paths[0]) {
+                Ok(text) => {
+                    // Compiling takes about 40 bytes of memory per byte of source.
+                    arena::prefault(text.len().saturating_mul(40));
+                    regdef::frontend::compile_string(&name, text)
+                }
+                Err(e) => {
+                    eprintln!("error: cannot read `{name}`: {e}");
+                    return None;
+                }
             }
-            Err(e) => {
-                eprintln!("error: cannot read `{name}`: {e}");
-                return None;
+        } else {
+            let mut c = regdef::Compiler::new();
+            for p in paths {
+                c = c.file(p);
             }
+            for d in &self.include_dirs {
+                c = c.include_dir(d);
+            }
+            for (name, value) in &self.defines {
+                c = c.define(name, value);
+            }
+            if let Some(top) = &self.top {
+                c = c.top(top);
+            }
+            for (name, value) in &self.params {
+                c = c.parameter(name, value);
+            }
+            c.compile()
         };
         if !compilation.diagnostics.is_empty() {
             let color = std::io::stderr().is_terminal();
@@ -216,7 +292,7 @@ fn generate(
     report.push_str(&format!(
         "{} files from {} ({} registers)\n",
         files.len(),
-        input.path().display(),
+        input.shown(),
         map.registers.len()
     ));
     emit(&report)?;
@@ -239,7 +315,7 @@ fn check(input: &Input) -> anyhow::Result<ExitCode> {
     let Some(map) = input.compile() else {
         return Ok(ExitCode::FAILURE);
     };
-    emit(&summary(&input.path(), &map))?;
+    emit(&summary(Path::new(&input.shown()), &map))?;
     exit_without_drop(map);
     Ok(ExitCode::SUCCESS)
 }
@@ -512,13 +588,18 @@ mod tests {
 
     #[test]
     fn the_default_definition_is_found_from_anywhere() {
-        let input = Input { file: None };
-        assert!(input.path().ends_with("regdef/smmuv3.rdl"));
-        assert!(input.path().exists());
+        let input = Input::default();
+        assert!(input.paths()[0].ends_with("regdef/smmuv3.rdl"));
+        assert!(input.paths()[0].exists());
         let given = Input {
-            file: Some(PathBuf::from("x.rdl")),
+            files: vec![PathBuf::from("x.rdl"), PathBuf::from("y.rdl")],
+            ..Input::default()
         };
-        assert_eq!(given.path(), PathBuf::from("x.rdl"));
+        assert_eq!(
+            given.paths(),
+            [PathBuf::from("x.rdl"), PathBuf::from("y.rdl")]
+        );
+        assert_eq!(given.shown(), "x.rdl + y.rdl");
     }
 
     #[test]
@@ -555,10 +636,37 @@ mod tests {
     fn the_command_line_parses() {
         let cli = Cli::try_parse_from(["twinreg", "dump", "a.rdl", "--json"]).expect("parses");
         assert!(
-            matches!(cli.command, Command::Dump { json: true, input } if input.file == Some(PathBuf::from("a.rdl")))
+            matches!(cli.command, Command::Dump { json: true, input } if input.files == [PathBuf::from("a.rdl")])
         );
         let cli = Cli::try_parse_from(["twinreg", "check"]).expect("parses");
-        assert!(matches!(cli.command, Command::Check(Input { file: None })));
+        assert!(matches!(cli.command, Command::Check(Input { files, .. }) if files.is_empty()));
+        let cli = Cli::try_parse_from([
+            "twinreg", "check", "a.rdl", "b.rdl", "-I", "inc", "-I", "inc2", "-D", "W=8", "-D",
+            "FAST", "--top", "soc", "-P", "N=4",
+        ])
+        .expect("parses");
+        let Command::Check(input) = cli.command else {
+            panic!("not check");
+        };
+        assert_eq!(
+            input.files,
+            [PathBuf::from("a.rdl"), PathBuf::from("b.rdl")]
+        );
+        assert_eq!(
+            input.include_dirs,
+            [PathBuf::from("inc"), PathBuf::from("inc2")]
+        );
+        assert_eq!(
+            input.defines,
+            [
+                ("W".to_owned(), "8".to_owned()),
+                ("FAST".to_owned(), String::new())
+            ]
+        );
+        assert_eq!(input.top.as_deref(), Some("soc"));
+        assert_eq!(input.params, [("N".to_owned(), "4".to_owned())]);
+        assert!(Cli::try_parse_from(["twinreg", "check", "-P", "N"]).is_err());
+        assert!(Cli::try_parse_from(["twinreg", "check", "-D", "a-b=1"]).is_err());
         assert!(Cli::try_parse_from(["twinreg", "frobnicate"]).is_err());
     }
 }

@@ -249,3 +249,83 @@ fn generate_refuses_a_bad_definition_and_writes_nothing() {
     assert!(stderr(&o).contains("bad.rdl:1:"), "{}", stderr(&o));
     assert!(!out.exists(), "nothing may be written");
 }
+
+/// The multi-file fixtures of the front end's preprocessor tests.
+const PP: &str = "regdef/tests/corpus/preprocess";
+
+#[test]
+fn several_files_with_include_dirs_defines_and_a_top() {
+    let (udps, soc, main) = (
+        format!("{PP}/udps.rdl"),
+        format!("{PP}/soc.rdl"),
+        format!("{PP}/main.rdl"),
+    );
+    let inc = format!("{PP}/inc");
+    // Without --top: the last addrmap defined (`lonely`).
+    let o = twinreg(&["dump", &udps, &soc, "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["top"], "lonely");
+    let o = twinreg(&["dump", &udps, &soc, "--top", "soc", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["top"], "soc");
+    let regs: Vec<&str> = v["registers"]
+        .as_array()
+        .expect("registers")
+        .iter()
+        .filter_map(|r| r["path"].as_str())
+        .collect();
+    assert_eq!(regs, ["soc.p0.a", "soc.p1.a"]);
+    // -I and -D: the debug register exists only with WITH_DEBUG.
+    let o = twinreg(&["check", &main, "-I", &inc, "-D", "WITH_DEBUG"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("registers  7 "), "{}", stdout(&o));
+    let o = twinreg(&["check", &main, "-I", &inc]);
+    assert!(stdout(&o).contains("registers  6 "), "{}", stdout(&o));
+    // Without -I the include is not found, and the message says where it looked.
+    let o = twinreg(&["check", &main]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("cannot find `common.rdl` to include"), "{err}");
+    assert!(err.contains(&format!("{PP}/main.rdl:3:10")), "{err}");
+}
+
+#[test]
+fn a_wrong_top_or_a_parameter_override_is_a_clear_error() {
+    let (udps, soc) = (format!("{PP}/udps.rdl"), format!("{PP}/soc.rdl"));
+    let o = twinreg(&["check", &udps, &soc, "--top", "socc"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("no `addrmap` named `socc` at the top level"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `soc`?"), "{err}");
+    let o = twinreg(&["check", &udps, &soc, "-P", "N=4"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("the top `lonely` has no parameter `N` to override"),
+        "{}",
+        stderr(&o)
+    );
+    let o = twinreg(&["check", &udps, "-P", "N"]);
+    assert_eq!(o.status.code(), Some(2), "clap's usage error");
+}
+
+#[test]
+fn generate_takes_the_same_inputs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().to_str().expect("utf-8 path");
+    let (udps, soc) = (format!("{PP}/udps.rdl"), format!("{PP}/soc.rdl"));
+    let o = twinreg(&["generate", &udps, &soc, "--top", "soc", "--out", out]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report = stdout(&o);
+    assert!(
+        report.contains(&format!("from {udps} + {soc} (2 registers)")),
+        "{report}"
+    );
+    let doc = std::fs::read_to_string(dir.path().join("docs/registers.md")).expect("docs written");
+    assert!(doc.contains("| `0x1000` | [P1_A](#p1_a)"), "{doc}");
+    assert!(dir.path().join("test/soc_header_test.c").exists());
+}

@@ -20,7 +20,9 @@ mod plan;
 use std::path::Path;
 
 use proc_macro::TokenStream;
-use syn::LitStr;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Ident, LitStr, Token};
 
 /// Generates the register file of a `.rdl` definition into the current module.
 ///
@@ -37,8 +39,25 @@ use syn::LitStr;
 /// ```
 ///
 /// **The path is relative to the invoking crate's `CARGO_MANIFEST_DIR`** (the
-/// directory of its `Cargo.toml`), or absolute. The file is tracked: editing it
-/// rebuilds the crate.
+/// directory of its `Cargo.toml`), or absolute. The file, and every file it
+/// includes, is tracked: editing one rebuilds the crate.
+///
+/// Several files compile in order into one root scope, with the options of
+/// `twinreg check` (`-I`, `-D`, `--top`, `-P`) after them; include directories are
+/// relative to `CARGO_MANIFEST_DIR` too:
+///
+/// ```ignore
+/// twinreg_macros::register_file!(
+///     "rdl/udps.rdl",
+///     "rdl/soc.rdl",
+///     include_dirs = ["rdl/include"],
+///     defines = ["WITH_DEBUG", "NUM_CHANNELS=4"],
+///     top = "soc",
+/// );
+/// ```
+///
+/// (`parameters = ["N=4"]` overrides a parameter of the top; twinreg does not
+/// support parameterised components yet, so it is reported as an error.)
 ///
 /// A definition the front end rejects fails the build with the front end's
 /// diagnostics (`file:line:col`, the source line, the hint) as a `compile_error!`;
@@ -62,68 +81,185 @@ use syn::LitStr;
 /// * `MAP`, the static descriptors the runtime applies the rules from.
 #[proc_macro]
 pub fn register_file(input: TokenStream) -> TokenStream {
-    let lit = match syn::parse::<LitStr>(input) {
-        Ok(l) => l,
+    let args = match syn::parse::<Args>(input) {
+        Ok(a) => a,
         Err(e) => return e.to_compile_error().into(),
     };
-    match expand(&lit.value()) {
+    let span = args.files[0].span();
+    match expand(&args) {
         Ok(tokens) => tokens.into(),
         Err(Failure { message, track }) => {
-            let err = syn::Error::new(lit.span(), message).to_compile_error();
-            // Keep tracking a file that exists, so fixing it rebuilds the crate.
-            let track = track.map(|p| {
+            let err = syn::Error::new(span, message).to_compile_error();
+            // Keep tracking the files that exist, so fixing one rebuilds the crate.
+            let track = track.iter().map(|p| {
                 quote::quote!(
                     const _: &[u8] = include_bytes!(#p);
                 )
             });
-            quote::quote!(#err #track).into()
+            quote::quote!(#err #(#track)*).into()
         }
     }
 }
 
-/// Why the macro produced no register file, and the file to track anyway.
-struct Failure {
-    message: String,
-    track: Option<String>,
+/// What `register_file!` was given: the files, then `name = value` options.
+struct Args {
+    files: Vec<LitStr>,
+    include_dirs: Vec<LitStr>,
+    defines: Vec<(String, String)>,
+    top: Option<LitStr>,
+    parameters: Vec<(String, String)>,
 }
 
-fn expand(spelled: &str) -> Result<proc_macro2::TokenStream, Failure> {
-    let fail = |message: String, track: Option<String>| Failure { message, track };
-    let path = Path::new(spelled);
-    let full = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        let dir = std::env::var_os("CARGO_MANIFEST_DIR").ok_or_else(|| {
-            fail(
-                "CARGO_MANIFEST_DIR is not set: build with cargo, or give an absolute path".into(),
-                None,
-            )
-        })?;
-        Path::new(&dir).join(path)
-    };
-    let text = std::fs::read_to_string(&full).map_err(|e| {
-        fail(
-            format!(
-                "cannot read `{spelled}` (register_file! paths are relative to the crate's \
-                 CARGO_MANIFEST_DIR): {e}"
-            ),
-            None,
-        )
-    })?;
-    let track = full.to_str().map(str::to_owned);
-    if track.is_none() {
-        return Err(fail(
-            format!("the path of `{spelled}` is not valid UTF-8"),
-            None,
-        ));
+impl Parse for Args {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Args> {
+        let mut args = Args {
+            files: Vec::new(),
+            include_dirs: Vec::new(),
+            defines: Vec::new(),
+            top: None,
+            parameters: Vec::new(),
+        };
+        while !input.is_empty() {
+            if input.peek(Ident) && input.peek2(Token![=]) {
+                let name: Ident = input.parse()?;
+                input.parse::<Token![=]>()?;
+                match name.to_string().as_str() {
+                    "include_dirs" => args.include_dirs = strings(input)?,
+                    "defines" => {
+                        for d in strings(input)? {
+                            let v = d.value();
+                            let (n, val) = v.split_once('=').unwrap_or((&v, ""));
+                            if n.is_empty() || !n.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') {
+                                return Err(syn::Error::new(d.span(), "expected \"NAME\" or \"NAME=VALUE\""));
+                            }
+                            args.defines.push((n.to_owned(), val.to_owned()));
+                        }
+                    }
+                    "top" => args.top = Some(input.parse()?),
+                    "parameters" => {
+                        for p in strings(input)? {
+                            let v = p.value();
+                            match v.split_once('=') {
+                                Some((n, val)) if !n.is_empty() && !val.is_empty() => {
+                                    args.parameters.push((n.to_owned(), val.to_owned()));
+                                }
+                                _ => return Err(syn::Error::new(p.span(), "expected \"NAME=VALUE\"")),
+                            }
+                        }
+                    }
+                    other => {
+                        return Err(syn::Error::new(
+                            name.span(),
+                            format!("unknown option `{other}`: expected include_dirs, defines, top or parameters"),
+                        ))
+                    }
+                }
+            } else if args.include_dirs.is_empty()
+                && args.defines.is_empty()
+                && args.top.is_none()
+                && args.parameters.is_empty()
+            {
+                args.files.push(input.parse()?);
+            } else {
+                return Err(input.error("the .rdl files come before the options"));
+            }
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+        if args.files.is_empty() {
+            return Err(input.error("expected the path of a .rdl file (a string literal)"));
+        }
+        Ok(args)
     }
-    // Locations name the file as the user spelled it.
-    let map =
-        regdef::compile_source(spelled, &text).map_err(|d| fail(d.to_string(), track.clone()))?;
-    emit::generate(&map, track.as_deref()).map_err(|errors| {
+}
+
+/// `["a", "b"]`
+fn strings(input: ParseStream<'_>) -> syn::Result<Vec<LitStr>> {
+    let content;
+    syn::bracketed!(content in input);
+    let list = Punctuated::<LitStr, Token![,]>::parse_terminated(&content)?;
+    Ok(list.into_iter().collect())
+}
+
+/// Why the macro produced no register file, and the files to track anyway.
+struct Failure {
+    message: String,
+    track: Vec<String>,
+}
+
+fn expand(args: &Args) -> Result<proc_macro2::TokenStream, Failure> {
+    let fail = |message: String, track: Vec<String>| Failure { message, track };
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from);
+    let mut compiler = regdef::Compiler::new();
+    let mut track = Vec::new();
+    for lit in &args.files {
+        let spelled = lit.value();
+        let path = Path::new(&spelled);
+        let full = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            let dir = dir.as_ref().ok_or_else(|| {
+                fail(
+                    "CARGO_MANIFEST_DIR is not set: build with cargo, or give an absolute path"
+                        .into(),
+                    Vec::new(),
+                )
+            })?;
+            dir.join(path)
+        };
+        if let Err(e) = std::fs::metadata(&full) {
+            return Err(fail(
+                format!(
+                    "cannot read `{spelled}` (register_file! paths are relative to the crate's \
+                     CARGO_MANIFEST_DIR): {e}"
+                ),
+                track,
+            ));
+        }
+        let Some(utf8) = full.to_str() else {
+            return Err(fail(
+                format!("the path of `{spelled}` is not valid UTF-8"),
+                track,
+            ));
+        };
+        track.push(utf8.to_owned());
+        // Locations name the file as the user spelled it.
+        compiler = compiler.file(spelled);
+    }
+    if let Some(dir) = &dir {
+        compiler = compiler.base_dir(dir);
+    }
+    for d in &args.include_dirs {
+        compiler = compiler.include_dir(d.value());
+    }
+    for (n, v) in &args.defines {
+        compiler = compiler.define(n, v);
+    }
+    if let Some(top) = &args.top {
+        compiler = compiler.top(top.value());
+    }
+    for (n, v) in &args.parameters {
+        compiler = compiler.parameter(n, v);
+    }
+    let compilation = compiler.compile();
+    let Some(map) = compilation.map else {
+        return Err(fail(compilation.diagnostics.to_string(), track));
+    };
+    // The first file is tracked by the generated descriptors; includes and the
+    // other files here.
+    let others: Vec<String> = compilation
+        .files_read
+        .iter()
+        .filter_map(|p| p.to_str().map(str::to_owned))
+        .filter(|p| *p != track[0])
+        .collect();
+    let shown = args.files[0].value();
+    let tokens = emit::generate(&map, Some(&track[0])).map_err(|errors| {
         fail(
             format!(
-                "`{spelled}` cannot be turned into a Rust register file:\n{}",
+                "`{shown}` cannot be turned into a Rust register file:\n{}",
                 errors
                     .iter()
                     .map(|e| format!("  - {e}"))
@@ -132,5 +268,9 @@ fn expand(spelled: &str) -> Result<proc_macro2::TokenStream, Failure> {
             ),
             track.clone(),
         )
+    })?;
+    Ok(quote::quote! {
+        #tokens
+        #(const _: &[u8] = include_bytes!(#others);)*
     })
 }

@@ -31,5 +31,5 @@ pub mod frontend;
 pub mod ir;
 
 #[cfg(feature = "frontend")]
-pub use frontend::{compile_file, compile_source, Diagnostic, Diagnostics, Severity};
+pub use frontend::{compile_file, compile_source, Compiler, Diagnostic, Diagnostics, Severity};
 pub use ir::SecSid;

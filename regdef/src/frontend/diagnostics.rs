@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 
+use super::preprocess::SourceMap;
 use super::source::{SourceFile, Span};
 use crate::ir::SourceLocation;
 
@@ -59,6 +60,45 @@ pub struct Diagnostic {
     /// Further places that explain the problem (`first defined here`).
     related: Vec<(Span, String)>,
     source: Option<Arc<NamedSource<String>>>,
+    /// Where the offending text came from when it is not plainly in its file: the
+    /// macro it was expanded from, the files that included it (innermost first).
+    notes: Vec<Note>,
+    /// Position in the compiled (preprocessed) text, for sorting.
+    order: (u32, u32),
+}
+
+/// A note shown after a [`Diagnostic`]: `in file included from a.rdl:3:1`, with
+/// that line, or a related place that lies in another file than the diagnostic.
+#[derive(Clone, Debug)]
+pub(crate) struct Note {
+    pub message: String,
+    pub place: Option<(Arc<NamedSource<String>>, Span)>,
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Note {}
+
+impl miette::Diagnostic for Note {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.place.as_ref().map(|(s, _)| &**s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let (_, span) = self.place.as_ref()?;
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            None,
+            (span.start as usize, span.len() as usize),
+        ))))
+    }
 }
 
 impl Diagnostic {
@@ -83,7 +123,62 @@ impl Diagnostic {
             label: None,
             related: Vec::new(),
             source: None,
+            notes: Vec::new(),
+            order: (0, 0),
         }
+    }
+
+    /// A diagnostic at `span` of `source` (an original file, after preprocessing
+    /// has been undone).
+    pub(crate) fn in_source(
+        severity: Severity,
+        code: &'static str,
+        source: Arc<NamedSource<String>>,
+        location: SourceLocation,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let mut d = Diagnostic::detached(severity, code, &location.file, message);
+        d.location = location;
+        d.span = Some(span);
+        d.source = Some(source);
+        d
+    }
+
+    /// Adds a note shown after the diagnostic.
+    pub(crate) fn note(&mut self, note: Note) -> &mut Self {
+        self.notes.push(note);
+        self
+    }
+
+    /// Moves the diagnostic from the compiled text into the original files:
+    /// `place` maps a span of the compiled text to its file (source, location,
+    /// span there) and the notes explaining how it got into the compiled text.
+    pub(crate) fn relocate(
+        &mut self,
+        place: impl Fn(Span) -> Option<(Arc<NamedSource<String>>, SourceLocation, Span, Vec<Note>)>,
+    ) {
+        let Some(span) = self.span else { return };
+        let Some((source, location, at, notes)) = place(span) else {
+            return;
+        };
+        let related = std::mem::take(&mut self.related);
+        for (s, label) in related {
+            match place(s) {
+                Some((src, _, rs, _)) if Arc::ptr_eq(&src, &source) => {
+                    self.related.push((rs, label));
+                }
+                Some((src, loc, rs, _)) => self.notes.push(Note {
+                    message: format!("{label} ({}:{}:{})", loc.file, loc.line, loc.column),
+                    place: Some((src, rs)),
+                }),
+                None => {}
+            }
+        }
+        self.notes.splice(0..0, notes);
+        self.location = location;
+        self.span = Some(at);
+        self.source = Some(source);
     }
 
     /// Adds the one-line `help:` hint.
@@ -110,7 +205,7 @@ impl Diagnostic {
     }
 
     fn sort_key(&self) -> (u32, u32) {
-        self.span.map_or((0, 0), |s| (s.start, s.end))
+        self.order
     }
 }
 
@@ -166,6 +261,15 @@ impl miette::Diagnostic for Diagnostic {
             LabeledSpan::new_with_span(Some(text.clone()), (s.start as usize, s.len() as usize))
         });
         Some(Box::new(std::iter::once(primary).chain(related)))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.notes.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.notes.iter().map(|n| n as &dyn miette::Diagnostic),
+        ))
     }
 }
 
@@ -279,6 +383,9 @@ pub(crate) struct Reporter {
     errors: usize,
     /// Where suppressed diagnostics are written so callers can chain builders.
     scratch: Diagnostic,
+    /// How the compiled text maps back to the original files, when it was
+    /// preprocessed or assembled from several files.
+    map: Option<Arc<SourceMap>>,
 }
 
 impl Reporter {
@@ -291,6 +398,23 @@ impl Reporter {
             seen: HashSet::default(),
             errors: 0,
             scratch,
+            map: None,
+        }
+    }
+
+    /// A reporter for text that preprocessing made: diagnostics point through
+    /// `map` into the original files.
+    pub fn with_map(file: Arc<SourceFile>, map: Arc<SourceMap>) -> Reporter {
+        let mut rep = Reporter::new(file);
+        rep.map = Some(map);
+        rep
+    }
+
+    /// The original `file:line:col` of a span of the compiled text.
+    pub fn location(&self, span: Span) -> SourceLocation {
+        match &self.map {
+            Some(map) => map.place(span).1,
+            None => self.file.location(span),
         }
     }
 
@@ -310,6 +434,21 @@ impl Reporter {
         message: impl Into<String>,
     ) -> &mut Diagnostic {
         self.push(Severity::Error, code, span, message.into())
+    }
+
+    /// Reports an error about the compilation as a whole (a `--top` that names
+    /// nothing), with no place in the text; it sorts after the others.
+    pub fn error_nowhere(
+        &mut self,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.errors += 1;
+        let mut d = Diagnostic::detached(Severity::Error, code, &self.file.name, message);
+        d.order = (u32::MAX, u32::MAX);
+        self.items.push(d);
+        let last = self.items.len() - 1;
+        &mut self.items[last]
     }
 
     /// Reports a warning at `span`.
@@ -360,15 +499,24 @@ impl Reporter {
                     })
                     .clone(),
             ),
+            notes: Vec::new(),
+            order: (span.start, span.end),
         };
         self.items.push(d);
         let last = self.items.len() - 1;
         &mut self.items[last]
     }
 
-    /// The collected diagnostics, sorted by position.
+    /// The collected diagnostics, sorted by position (in the compiled text: in
+    /// the order the files were given and included), each pointing into its
+    /// original file.
     pub fn finish(mut self) -> Diagnostics {
         self.items.sort_by_key(Diagnostic::sort_key);
+        if let Some(map) = &self.map {
+            for d in &mut self.items {
+                d.relocate(|span| Some(map.place(span)));
+            }
+        }
         if self.errors > MAX_ERRORS {
             let mut note = Diagnostic::detached(
                 Severity::Error,
@@ -399,6 +547,10 @@ pub(crate) mod codes {
     pub const IO: &str = "rdl::io";
     pub const TOO_MANY_ERRORS: &str = "rdl::too-many-errors";
     pub const LIMIT: &str = "rdl::limit";
+    pub const PREPROCESS: &str = "rdl::preprocess";
+    pub const INCLUDE: &str = "rdl::include";
+    pub const PERL: &str = "rdl::perl";
+    pub const PARAMETER: &str = "rdl::parameter";
     pub const LEX: &str = "rdl::lex";
     pub const NUMBER: &str = "rdl::number";
     pub const SYNTAX: &str = "rdl::syntax";

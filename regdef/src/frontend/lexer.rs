@@ -461,12 +461,19 @@ pub(crate) struct Token {
 /// Splits `text` into tokens, ending with [`Tok::Eof`]. Problems are reported and
 /// the offending characters skipped.
 pub(crate) fn lex(text: &str, rep: &mut Reporter) -> Vec<Token> {
+    lex_range(text, 0, text.len(), rep)
+}
+
+/// [`lex`] of `text[start..end]` (one file of several compiled together), with
+/// spans in `text`. `start` and `end` lie on character boundaries.
+pub(crate) fn lex_range(text: &str, start: usize, end: usize, rep: &mut Reporter) -> Vec<Token> {
+    let text = text.get(..end).unwrap_or(text);
     let mut lexer = Lexer {
         text,
         bytes: text.as_bytes(),
-        pos: 0,
+        pos: start.min(text.len()),
         // About one token per six bytes of (commented) source.
-        tokens: Vec::with_capacity(text.len() / 4 + 16),
+        tokens: Vec::with_capacity((end - start.min(end)) / 4 + 16),
     };
     lexer.run(rep);
     lexer.tokens
@@ -516,22 +523,25 @@ impl<'a> Lexer<'a> {
                 }
                 b'0'..=b'9' => self.number(rep),
                 b'\'' if is_base_char(self.peek(1)) => self.number(rep),
+                // The preprocessor took every directive, macro use and Perl tag;
+                // what is left is a stray character.
                 b'`' => {
-                    self.skip_line();
+                    self.pos += 1;
                     rep.error(
-                        codes::UNSUPPORTED,
+                        codes::LEX,
                         self.span_from(start),
-                        "preprocessor directives are not supported",
+                        "stray ` (not followed by a directive or macro name)",
                     )
-                    .hint("twinreg reads one self-contained file; inline what `include or `define would bring in");
+                    .hint("a macro use is `NAME, a directive `define, `ifdef, `include ...");
                 }
                 b'<' if self.peek(1) == b'%' => {
                     self.pos += 2;
                     rep.error(
-                        codes::UNSUPPORTED,
+                        codes::LEX,
                         self.span_from(start),
-                        "embedded Perl (`<% ... %>`) is not supported",
-                    );
+                        "`<%` without a closing `%>`",
+                    )
+                    .hint("embedded Perl is written `<% code %>` or `<%=expression%>`");
                 }
                 _ => self.punct_or_junk(rep),
             }

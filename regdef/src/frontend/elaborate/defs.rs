@@ -15,8 +15,9 @@ use crate::frontend::properties::{
 use crate::frontend::source::Span;
 use crate::frontend::suggest::did_you_mean;
 
-/// Walks the file and collects every definition.
-pub(super) fn collect(items: &[Item], rep: &mut Reporter) -> Defs {
+/// Walks the file and collects every definition. The top is `top` when given,
+/// else the last `addrmap` defined at the root (systemrdl-compiler's default).
+pub(super) fn collect(items: &[Item], top: Option<&str>, rep: &mut Reporter) -> Defs {
     let mut c = Collector {
         rep,
         out: Defs {
@@ -33,9 +34,12 @@ pub(super) fn collect(items: &[Item], rep: &mut Reporter) -> Defs {
     for item in items {
         c.item(item);
     }
-    c.out.top = c.root_addrmaps.last().copied();
+    c.out.top = match top {
+        Some(name) => c.named_top(name),
+        None => c.root_addrmaps.last().copied(),
+    };
     c.out.index_twins();
-    if c.out.top.is_none() {
+    if c.out.top.is_none() && top.is_none() {
         let end = c.rep.file().text.len() as u32;
         c.rep
             .error(
@@ -277,6 +281,43 @@ impl Collector<'_> {
             self.root_addrmaps.push(def);
         }
         Some(def)
+    }
+
+    /// The root `addrmap` definition `name` (`--top`), or an error at the end.
+    fn named_top(&mut self, name: &str) -> Option<DefId> {
+        match self.scopes[0].types.get(name).map(|(e, _)| *e) {
+            Some(TypeEntry::Comp(def)) if self.out.defs[def].kind == Kind::Addrmap => Some(def),
+            Some(_) => {
+                self.rep
+                    .error_nowhere(
+                        codes::NO_TOP,
+                        format!("the top `{name}` is not an `addrmap` definition"),
+                    )
+                    .hint("--top names an addrmap type defined at the top level");
+                None
+            }
+            None => {
+                let names: Vec<&str> = self
+                    .root_addrmaps
+                    .iter()
+                    .filter_map(|&d| self.out.defs[d].name.as_deref())
+                    .collect();
+                let hint = did_you_mean(name, names.iter().copied()).unwrap_or_else(|| {
+                    if names.is_empty() {
+                        "no addrmap is defined at the top level".to_owned()
+                    } else {
+                        format!("the top-level addrmaps are: {}", names.join(", "))
+                    }
+                });
+                self.rep
+                    .error_nowhere(
+                        codes::NO_TOP,
+                        format!("no `addrmap` named `{name}` at the top level"),
+                    )
+                    .hint(hint);
+                None
+            }
+        }
     }
 
     fn explicit_inst(&mut self, ei: &ExplicitInst) {

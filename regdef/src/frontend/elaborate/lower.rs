@@ -349,7 +349,7 @@ impl Lowerer<'_, '_> {
                     hdl_paths: HdlPaths::default(),
                     memory: None,
                     udps: Vec::new(),
-                    location: self.rep.file().location(node.span),
+                    location: self.rep.location(node.span),
                 }
             })
             .collect()
@@ -428,7 +428,7 @@ impl Lowerer<'_, '_> {
             donttest: TestHint::No,
             hdl_paths: HdlPaths::default(),
             outputs: Vec::new(),
-            location: self.rep.file().location(node.span),
+            location: self.rep.location(node.span),
         }
     }
 
@@ -829,7 +829,7 @@ impl Lowerer<'_, '_> {
             dontcompare: TestHint::No,
             donttest: TestHint::No,
             hdl_paths: HdlPaths::default(),
-            location: self.rep.file().location(node.span),
+            location: self.rep.location(node.span),
         }
     }
 

@@ -1,0 +1,5 @@
+mod regs {
+    twinreg_macros::register_file!("rdl/syntax_error.rdl", tops = "x");
+}
+
+fn main() {}
