@@ -165,3 +165,43 @@ fn soak_checks_the_transactions_asked_for_on_both_buses() {
         "{out}"
     );
 }
+
+/// Following the docs leaves no untracked file in the checkout: every `--trace FILE`
+/// they show writes where git ignores it.
+#[test]
+fn documented_trace_files_are_ignored_by_git() {
+    let root = testkit::workspace_root();
+    let git = Command::new("git")
+        .args(["rev-parse", "--is-inside-work-tree"])
+        .current_dir(&root)
+        .output();
+    if !git.is_ok_and(|o| o.status.success()) {
+        println!("SKIP documented_trace_files_are_ignored_by_git: not a git checkout");
+        return;
+    }
+    let mut files = Vec::new();
+    for doc in ["README.md", "docs/scenarios.md", "verif/README.md"] {
+        let text = std::fs::read_to_string(root.join(doc)).unwrap();
+        for (before, _) in text.match_indices("--trace ") {
+            let file = text[before + "--trace ".len()..]
+                .split(|c: char| c.is_whitespace() || c == '`')
+                .next()
+                .unwrap();
+            if !file.is_empty() && file.ends_with(".jsonl") {
+                files.push((doc, file.to_string()));
+            }
+        }
+    }
+    assert!(files.iter().any(|(d, _)| *d == "README.md"), "{files:?}");
+    for (doc, file) in files {
+        let o = Command::new("git")
+            .args(["check-ignore", "-q", "--no-index", &file])
+            .current_dir(&root)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{doc}: `--trace {file}` is not ignored by git"
+        );
+    }
+}
