@@ -531,7 +531,8 @@ impl<'a> Lexer<'a> {
                         codes::UNSUPPORTED,
                         self.span_from(start),
                         "embedded Perl (`<% ... %>`) is not supported",
-                    );
+                    )
+                    .hint(codes::UNSUPPORTED_HINT);
                 }
                 _ => self.punct_or_junk(rep),
             }
