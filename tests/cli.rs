@@ -226,7 +226,8 @@ fn generate_writes_every_artefact_and_matches_the_committed_docs() {
     let committed = std::fs::read_to_string(root().join("docs/registers.md")).expect("read");
     assert!(generated == committed, "docs/registers.md is stale");
     let rtl = std::fs::read_to_string(dir.path().join("rtl/smmuv3_regs.v")).expect("read");
-    assert!(rtl.contains("ns_cr0_smmuen"), "CR0.SMMUEN port");
+    assert!(rtl.contains(" cr0_smmuen"), "CR0.SMMUEN port");
+    assert!(!rtl.contains("s_s_cr0"), "one naming rule: S_CR0 is s_cr0");
 }
 
 #[test]

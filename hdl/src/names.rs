@@ -1,14 +1,17 @@
-//! Names and one-line texts for software-facing outputs (C header, docs).
+//! The names of registers and fields in every output: one rule, decided here once, so
+//! the Verilog, the C header, the Markdown and the HTML agree (`docs/architecture.md`,
+//! "Names").
 //!
-//! The RTL names signals after the flattened path (`s_s_cr0_smmuen`, see
-//! [`crate::verilog::regblock::register_name`]); firmware and documentation use the
-//! architecture's names instead: `S_CR0`, `S_CR0.SMMUEN`. This module decides those
-//! names once, so the header, the Markdown and the HTML agree:
-//!
-//! * a **register** is named after its instance, upper case (`s_cr0` -> `S_CR0`), array
-//!   elements with their indices appended (`q[2]` -> `Q_2`). If two registers would get
-//!   the same name (instances of the same name in different regfiles), both use their
-//!   flattened path instead (`NS_CR0`, `S_CR0`); if that still clashes, it is an error.
+//! * a **register** is named after its instance (`s_cr0` -> `S_CR0`), array elements
+//!   with their indices appended (`q[2]` -> `Q_2`). If two registers would get the same
+//!   name (instances of the same name in different regfiles), both use their flattened
+//!   path below the top instead ([`flat_path`]: `ns.cr0` -> `NS_CR0`); if that still
+//!   clashes, it is an error ([`NameClash`]).
+//! * a **field** is `<register>_<field>` where one identifier is needed (Verilog, C
+//!   macros) and `<REGISTER>.<FIELD>` in prose (docs, comments).
+//! * the **case** is the output's: upper case in C (`SMMUV3_S_CR0_SMMUEN`), the docs
+//!   (`S_CR0.SMMUEN`) and Verilog parameters (`S_IDR1_SECURE_IMPL`); lower case for
+//!   Verilog signals and ports (`s_cr0_smmuen`, [`Names::rtl_field`]).
 //! * a **definition** (layout) is named after the definition, upper case (`cr0` ->
 //!   `CR0`): a banked register's definition is its banked name. A definition with a
 //!   single instance takes that instance's name; a definition whose name is the name
@@ -53,6 +56,29 @@ pub struct Names {
     layouts: Vec<String>,
 }
 
+/// The flattened path of a register below the top `addrmap`, with `.` and array
+/// brackets turned into `_` (`smmuv3.ns.cr0` -> `ns_cr0`, `top.arr[2]` -> `arr_2`): the
+/// name of registers whose instance names clash.
+pub fn flat_path(map: &RegisterMap, reg: &Register) -> String {
+    let path = reg
+        .path
+        .strip_prefix(&map.top)
+        .and_then(|p| p.strip_prefix('.'))
+        .unwrap_or(&reg.path);
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        let c = if c.is_ascii_alphanumeric() || c == '_' {
+            c
+        } else {
+            '_'
+        };
+        if !(c == '_' && out.ends_with('_')) {
+            out.push(c);
+        }
+    }
+    out.trim_end_matches('_').to_string()
+}
+
 fn upper(s: &str) -> String {
     s.to_ascii_uppercase()
 }
@@ -80,7 +106,7 @@ impl Names {
             .zip(&first)
             .map(|(r, n)| {
                 if count[n.as_str()] > 1 {
-                    upper(&crate::verilog::regblock::register_name(map, r))
+                    upper(&flat_path(map, r))
                 } else {
                     n.clone()
                 }
@@ -128,6 +154,17 @@ impl Names {
     /// The name of a register definition (`CR0`, shared by CR0 and S_CR0).
     pub fn layout(&self, id: LayoutId) -> &str {
         &self.layouts[id.0]
+    }
+
+    /// The register's name in Verilog signals (`s_cr0`): [`Names::reg`] in lower case.
+    pub fn rtl_reg(&self, id: RegId) -> String {
+        self.reg(id).to_ascii_lowercase()
+    }
+
+    /// A field's name in Verilog (`s_cr0_smmuen`: its ports add `_next`, `_we`, ...;
+    /// in upper case it is the field's parameter, `S_IDR1_SECURE_IMPL`).
+    pub fn rtl_field(&self, map: &RegisterMap, f: FieldRef) -> String {
+        format!("{}_{}", self.rtl_reg(f.reg), map.field(f).name).to_ascii_lowercase()
     }
 
     /// `REGISTER.FIELD` (`S_CR0ACK.SMMUEN`).

@@ -40,8 +40,8 @@ fn immediate() -> Scenario {
         )
         .write_strb(GBPA, 0x8010_0003, 0b0111, NS)
         .read(GBPA, NS, 0x0000_0005, "Update byte not written: ignored")
-        .expect("ns_gbpa_attr", 5, "gbpa attr output")
-        .expect("ns_gbpa_update", 0, "update output");
+        .expect("gbpa_attr", 5, "gbpa attr output")
+        .expect("gbpa_update", 0, "update output");
 
     // Guards: BASE needs CTRL.QEN == 0 and CTRLACK.QEN == 0; BOTH needs EN and QEN.
     sc.write(BASE, 0x1111_1111, NS)
@@ -62,7 +62,7 @@ fn immediate() -> Scenario {
         .write(CTRL, 0x0, NS)
         .write(BOTH, 0x6666_6666, NS)
         .read(BOTH, NS, 0x6666_6666, "both writable again")
-        .expect("ns_ctrl_en", 0, "ctrl.en output");
+        .expect("ctrl_en", 0, "ctrl.en output");
 
     // Secure bank: Non-secure accesses read 0 and are ignored; Secure ones reach it.
     sc.read(S_IDR, NS, 0, "S_IDR from Non-secure")
@@ -93,7 +93,7 @@ fn immediate() -> Scenario {
             0x9999_9999,
             "Secure write to a Non-secure register",
         )
-        .expect("s_s_ctrl_qen", 1, "Secure ctrl output");
+        .expect("s_ctrl_qen", 1, "Secure ctrl output");
     sc
 }
 
@@ -145,11 +145,11 @@ fn banks_axi4lite_backpressure() {
 #[test]
 fn banks_absent_secure_bank() {
     let mut sc = Scenario::new();
-    sc.param("S_S_IDR_SECURE_IMPL", 0)
+    sc.param("S_IDR_SECURE_IMPL", 0)
         .read(S_IDR, S, 0, "S_IDR absent")
         .write(S_CTRL, 0x3, S)
         .read(S_CTRL, S, 0, "S_CTRL absent")
-        .expect("s_s_ctrl_en", 0, "absent storage unchanged")
+        .expect("s_ctrl_en", 0, "absent storage unchanged")
         .write(CTRL, 0x3, S)
         .read(CTRL, S, 0x3, "Non-secure bank unaffected");
     for bus in Bus::ALL {
@@ -174,23 +174,23 @@ fn banks_handshake_completion() {
         .read(CTRLACK, NS, 0x0, "ACK waits for hardware")
         .write(BOTH, 0x1111_1111, NS)
         .read(BOTH, NS, 0, "guarded by CTRL.EN")
-        .set("ns_ctrlack_en_next", 1)
-        .pulse("ns_ctrlack_en_we")
+        .set("ctrlack_en_next", 1)
+        .pulse("ctrlack_en_we")
         .read(CTRLACK, NS, 0x1, "hardware acknowledged")
         .write(CTRL, 0x0, NS)
         .write(BOTH, 0x2222_2222, NS)
         .read(BOTH, NS, 0, "still guarded by CTRLACK.EN")
-        .set("ns_ctrlack_en_next", 0)
-        .pulse("ns_ctrlack_en_we")
+        .set("ctrlack_en_next", 0)
+        .pulse("ctrlack_en_we")
         .write(BOTH, 0x3333_3333, NS)
         .read(BOTH, NS, 0x3333_3333, "guard and ACK both 0")
         // Update handshake.
         .write(GBPA, 0x8000_0007, NS)
         .read(GBPA, NS, 0x8000_0007, "update pending")
-        .expect("ns_gbpa_update", 1, "update output pending")
+        .expect("gbpa_update", 1, "update output pending")
         .write(GBPA, 0x8000_0001, NS)
         .read(GBPA, NS, 0x8000_0007, "write while Update=1 ignored")
-        .pulse("ns_gbpa_update_hwclr")
+        .pulse("gbpa_update_hwclr")
         .read(GBPA, NS, 0x0000_0007, "hardware completed the update")
         .write(GBPA, 0x8000_0001, NS)
         .read(GBPA, NS, 0x8000_0001, "next update taken");
@@ -211,9 +211,9 @@ fn banks_handshake_completion() {
 #[test]
 fn banks_present_fields() {
     let mut sc = Scenario::new();
-    sc.set("ns_opt_live_in", 0)
+    sc.set("opt_live_in", 0)
         .read(OPT, NS, 0x0010_1000, "reset: W1C and K are 1")
-        .set("ns_opt_live_in", 1)
+        .set("opt_live_in", 1)
         .write(OPT, 0xFFFF_FFFF, NS)
         .read(
             OPT,
@@ -221,11 +221,11 @@ fn banks_present_fields() {
             0x0011_007F,
             "written; W1C cleared; LIVE follows its input",
         )
-        .expect("ns_opt_vmw", 7, "VMW output")
-        .set("ns_opt_err_next", 1)
-        .pulse("ns_opt_err_we")
+        .expect("opt_vmw", 7, "VMW output")
+        .set("opt_err_next", 1)
+        .pulse("opt_err_we")
         .read(OPT, NS, 0x0011_017F, "hardware set ERR")
-        .expect_count("ns_opt_w1c_swmod", 1, "W1C strobed by the write");
+        .expect_count("opt_w1c_swmod", 1, "W1C strobed by the write");
     for bus in Bus::ALL {
         run(
             &format!("banks_present_fields_{}", bus.suffix()),
@@ -237,22 +237,22 @@ fn banks_present_fields() {
     }
 }
 
-/// Field presence, feature absent (`NS_NIDR_FEAT = 0`): the conditional fields are
+/// Field presence, feature absent (`NIDR_FEAT = 0`): the conditional fields are
 /// RES0. They read 0 from reset on, ignore writes and hardware inputs, drive 0 on
 /// their outputs and strobes; the unconditional field of the register still works.
 #[test]
 fn banks_absent_fields() {
     let mut sc = Scenario::new();
-    sc.param("NS_NIDR_FEAT", 0)
+    sc.param("NIDR_FEAT", 0)
         .read(OPT, NS, 0, "reset: W1C and K read 0")
-        .set("ns_opt_live_in", 1)
+        .set("opt_live_in", 1)
         .write(OPT, 0xFFFF_FFFF, NS)
         .read(OPT, NS, 0xF, "only ALWAYS is written")
-        .expect("ns_opt_vmw", 0, "VMW output is 0")
-        .set("ns_opt_err_next", 1)
-        .pulse("ns_opt_err_we")
+        .expect("opt_vmw", 0, "VMW output is 0")
+        .set("opt_err_next", 1)
+        .pulse("opt_err_we")
         .read(OPT, NS, 0xF, "hardware write ignored")
-        .expect_count("ns_opt_w1c_swmod", 0, "no strobe");
+        .expect_count("opt_w1c_swmod", 0, "no strobe");
     for bus in Bus::ALL {
         run(
             &format!("banks_absent_fields_{}", bus.suffix()),

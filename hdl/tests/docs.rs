@@ -158,14 +158,14 @@ fn attrs(html: &str, attr: &str) -> Vec<String> {
         .collect()
 }
 
-/// No script or external asset, unique ids, no dangling link, one drawing per register,
-/// balanced elements.
+/// One inline script and no external asset, unique ids, no dangling link, one drawing
+/// per register, balanced elements.
 fn check_html(what: &str, map: &regdef::ir::RegisterMap, html: &str) {
-    for banned in [
-        "<script", "<link", "<img", "<iframe", "src=", "@import", "url(http",
-    ] {
+    for banned in ["<link", "<img", "<iframe", "src=", "@import", "url(http"] {
         assert!(!html.contains(banned), "{what}: {banned}");
     }
+    assert_eq!(html.matches("<script").count(), 1, "{what}: one script");
+    assert!(html.contains("<script>\n(function () {"), "{what}: inline");
     for href in attrs(html, "href") {
         assert!(href.starts_with('#'), "{what}: external link {href}");
     }
@@ -218,8 +218,12 @@ fn html_is_self_contained_and_its_links_resolve() {
         .nth(1)
         .and_then(|s| s.split("</nav>").next())
         .expect("nav");
-    assert!(nav.contains("<a href=\"#non-secure-bank\">Non-secure bank</a>"));
-    assert!(nav.contains("<a href=\"#s_init\">S_INIT</a><span>0x0803C</span>"));
+    assert!(nav.contains(
+        "<a href=\"#non-secure-bank\" data-target=\"non-secure-bank\">Non-secure bank</a>"
+    ));
+    assert!(
+        nav.contains("<a href=\"#s_init\" data-target=\"s_init\">S_INIT</a><span>0x0803C</span>")
+    );
     // RES0 gaps are drawn (CR0 has two), and fields link to their table rows.
     let cr0 = html
         .split("<section class=\"reg\" id=\"cr0\">")
@@ -231,4 +235,65 @@ fn html_is_self_contained_and_its_links_resolve() {
     assert_eq!(cr0.matches("<tr class=\"res0\">").count(), 3, "gaps listed");
     assert!(cr0.contains("<a href=\"#f-cr0-smmuen\">"));
     assert!(cr0.contains("<tr id=\"f-cr0-smmuen\">"));
+}
+
+/// The sidebar follows the page: every register and bank has a sidebar link that names
+/// its section (`data-target`), in the order of the page, and the page carries the
+/// script that marks the current ones and the style that shows them.
+#[test]
+fn the_sidebar_follows_and_highlights_the_current_register_and_bank() {
+    let map = common::smmuv3();
+    let html = docs::html(&map, &DocsOptions::default()).expect("html");
+    let (nav, main) = html
+        .split_once("<nav")
+        .and_then(|(_, rest)| rest.split_once("</nav>"))
+        .expect("nav");
+    let targets = attrs(nav, "data-target");
+    let sections: Vec<String> = main
+        .split("<section ")
+        .skip(1)
+        .filter_map(|s| attrs(&format!(" {s}"), "id").into_iter().next())
+        .collect();
+    // Every bank and register section has its link, in page order, and nothing else.
+    assert_eq!(targets, sections);
+    assert_eq!(
+        sections.len(),
+        map.registers.len() + 2,
+        "every register and both banks"
+    );
+    let names = hdl::names::Names::new(&map).expect("names");
+    for (id, r) in map.iter() {
+        // The anchor is the register's name in lower case (`hdl::names`).
+        let anchor = names.rtl_reg(id);
+        assert!(
+            nav.contains(&format!("href=\"#{anchor}\" data-target=\"{anchor}\"")),
+            "{} has no sidebar link",
+            r.path
+        );
+    }
+    // Register sections sit inside their bank's section, which the script relies on.
+    for bank in ["non-secure-bank", "secure-bank"] {
+        assert!(main.contains(&format!("<section id=\"{bank}\">")), "{bank}");
+    }
+    let script = html
+        .split_once("<script>")
+        .and_then(|(_, s)| s.split_once("</script>"))
+        .expect("script")
+        .0;
+    for needle in [
+        "main section.reg",
+        "a[data-target]",
+        "classList.add(\"current\")",
+        "setAttribute(\"aria-current\", \"location\")",
+        "closest(\"section[id]\")",
+        "addEventListener(\"scroll\"",
+        "requestAnimationFrame",
+        "nav.scrollTop",
+    ] {
+        assert!(script.contains(needle), "the script lacks {needle}");
+    }
+    assert!(
+        html.contains("nav a.current {"),
+        "the style of the current link"
+    );
 }

@@ -41,7 +41,7 @@ fn scenario(map: &regdef::ir::RegisterMap) -> Scenario {
         .write(CR0, 0x0000_000D, NS)
         .read(CR0, NS, 0xD, "CR0 SMMUEN|EVENTQEN|CMDQEN")
         .read(CR0ACK, NS, 0xD, "CR0ACK follows")
-        .expect("ns_cr0_smmuen", 1, "SMMUEN output")
+        .expect("cr0_smmuen", 1, "SMMUEN output")
         // CMDQ_BASE is guarded by CMDQEN and its ACK (6.3.26).
         .write(CMDQ_BASE, 0x1234_5005, NS)
         .read(CMDQ_BASE, NS, 0, "CMDQ_BASE ignored while CMDQEN=1")
@@ -56,7 +56,7 @@ fn scenario(map: &regdef::ir::RegisterMap) -> Scenario {
             "CMDQ_BASE high half: RA, ADDR[55:32]",
         )
         .expect(
-            "ns_cmdq_base_addr",
+            "cmdq_base_addr",
             (0xFF_FFFF << 27) | (0x1234_5005 >> 5),
             "CMDQ_BASE.ADDR output",
         )
@@ -72,8 +72,8 @@ fn scenario(map: &regdef::ir::RegisterMap) -> Scenario {
         .write(S_CR0, 0x1, S)
         .read(S_CR0ACK, S, 0x1, "S_CR0ACK follows")
         .read(S_CR0, NS, 0, "S_CR0 reads 0 to Non-secure")
-        .expect("s_s_cr0_smmuen", 1, "S_CR0.SMMUEN output")
-        .expect("ns_cr0_smmuen", 0, "NS SMMUEN independent")
+        .expect("s_cr0_smmuen", 1, "S_CR0.SMMUEN output")
+        .expect("cr0_smmuen", 0, "NS SMMUEN independent")
         // Undefined and reserved offsets are RAZ/WI (6.2).
         .write(0x0030, 0xFFFF_FFFF, S)
         .read(0x0030, S, 0, "undefined offset")
@@ -84,10 +84,10 @@ fn scenario(map: &regdef::ir::RegisterMap) -> Scenario {
         .read(EVENTQ_PROD_PAGE1, NS, 0x5, "EVENTQ_PROD in page 1")
         // CMDQ_PROD writes wake the command engine (swmod; 6.3.27).
         .write(CMDQ_PROD, 0x0000_0003, NS)
-        .expect_count("ns_cmdq_prod_wr_swmod", 1, "CMDQ_PROD swmod")
+        .expect_count("cmdq_prod_wr_swmod", 1, "CMDQ_PROD swmod")
         // GERROR is written by hardware; GERRORN by software (6.3.19, 6.3.20).
-        .set("ns_gerror_cmdq_err_next", 1)
-        .pulse("ns_gerror_cmdq_err_we")
+        .set("gerror_cmdq_err_next", 1)
+        .pulse("gerror_cmdq_err_we")
         .read(GERROR, NS, 0x1, "GERROR.CMDQ_ERR raised")
         .write(GERRORN, 0x1, NS)
         .read(GERRORN, NS, 0x1, "GERRORN acknowledges");
@@ -130,11 +130,11 @@ fn smmuv3_axi4lite_backpressure() {
 fn smmuv3_without_secure_state() {
     let map = common::smmuv3();
     let mut sc = Scenario::new();
-    sc.param("S_S_IDR1_SECURE_IMPL", 0)
+    sc.param("S_IDR1_SECURE_IMPL", 0)
         .read(S_IDR1, S, 0, "S_IDR1 reads 0")
         .write(S_CR0, 0x1, S)
         .read(S_CR0, S, 0, "S_CR0 absent")
-        .expect("s_s_cr0_smmuen", 0, "absent S_CR0 keeps its reset value")
+        .expect("s_cr0_smmuen", 0, "absent S_CR0 keeps its reset value")
         .write(CR0, 0x1, S)
         .read(CR0, NS, 0x1, "Non-secure bank works");
     common::run_map(
@@ -182,11 +182,11 @@ fn field_presence(absent: bool) -> Scenario {
     let pick = |with: u64, without: u64| if absent { without } else { with };
     let mut sc = Scenario::new();
     if absent {
-        sc.param("NS_IDR0_VMW", 0)
-            .param("NS_IDR0_HYP", 0)
-            .param("NS_IDR0_MSI", 0)
-            .param("S_S_IDR0_MSI", 0)
-            .param("S_S_IDR1_SEL2", 0);
+        sc.param("IDR0_VMW", 0)
+            .param("IDR0_HYP", 0)
+            .param("IDR0_MSI", 0)
+            .param("S_IDR0_MSI", 0)
+            .param("S_IDR1_SEL2", 0);
     }
     sc.write(CR2, 0b11, NS)
         .read(CR2, NS, pick(0b11, 0b10), "CR2.E2H needs IDR0.HYP")
@@ -195,7 +195,7 @@ fn field_presence(absent: bool) -> Scenario {
         .write(CR0, 0x1C1, NS)
         .read(CR0, NS, pick(0x1C1, 0x1), "CR0.VMW needs IDR0.VMW")
         .read(CR0ACK, NS, pick(0x1C1, 0x1), "so does CR0ACK.VMW")
-        .expect("ns_cr0_vmw", pick(7, 0), "CR0.VMW output")
+        .expect("cr0_vmw", pick(7, 0), "CR0.VMW output")
         .write(S_CR0, 0x1C0, S)
         .read(S_CR0, S, pick(0x1C0, 0), "S_CR0.VMW needs IDR0.VMW")
         .read(S_CR0ACK, S, pick(0x1C0, 0), "so does S_CR0ACK.VMW")
@@ -213,10 +213,10 @@ fn field_presence(absent: bool) -> Scenario {
             pick(0x1B5, 0x105),
             "S_GERRORN.MSI_* need S_IDR0.MSI",
         )
-        .set("ns_gerror_msi_gerror_abt_err_next", 1)
-        .set("ns_gerror_cmdq_err_next", 1)
-        .pulse("ns_gerror_msi_gerror_abt_err_we")
-        .pulse("ns_gerror_cmdq_err_we")
+        .set("gerror_msi_gerror_abt_err_next", 1)
+        .set("gerror_cmdq_err_next", 1)
+        .pulse("gerror_msi_gerror_abt_err_we")
+        .pulse("gerror_cmdq_err_we")
         .read(
             GERROR,
             NS,
@@ -224,7 +224,7 @@ fn field_presence(absent: bool) -> Scenario {
             "hardware sets GERROR.MSI_* only with MSIs",
         )
         .expect(
-            "ns_gerror_msi_gerror_abt_err",
+            "gerror_msi_gerror_abt_err",
             pick(1, 0),
             "GERROR.MSI_GERROR_ABT_ERR output",
         );

@@ -20,6 +20,11 @@
 //! * [`TraceRecord::Reset`] and [`TraceRecord::Restore`]: the whole register file
 //!   was reset, or replaced by a snapshot (its values by IR index).
 //!
+//! A trace file may start with a [`TraceHeader`] line (`"kind":"header"`): the
+//! reset value of every register under the configuration the model ran with, so
+//! that a replay builds the RTL with the same IMPLEMENTATION DEFINED values.
+//! `twinreg run --trace` writes one; [`parse_json_lines_with_header`] reads it.
+//!
 //! Recording is zero-cost when off: the device is generic over its [`TraceSink`],
 //! and with [`NoTrace`] (`ENABLED == false`) every recording site compiles away.
 
@@ -92,6 +97,40 @@ pub enum TraceRecord {
     },
 }
 
+/// Version of the trace file format, written in [`TraceHeader::version`].
+pub const TRACE_FORMAT_VERSION: u32 = 1;
+
+/// The first line of a trace file: what the records ran on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TraceHeader {
+    /// [`TRACE_FORMAT_VERSION`].
+    pub version: u32,
+    /// The reset value of every register, by IR index, under the model's
+    /// configuration: its IMPLEMENTATION DEFINED fields are the ID registers the
+    /// model advertises.
+    pub reset: Vec<u64>,
+}
+
+impl TraceHeader {
+    /// The header of a model built with `config`.
+    pub fn new(config: &crate::SmmuConfig) -> TraceHeader {
+        use crate::regfile::{impl_defined, Reg, RegisterFile};
+        let regs = RegisterFile::new(&impl_defined(config));
+        TraceHeader {
+            version: TRACE_FORMAT_VERSION,
+            reset: Reg::ALL.iter().map(|&r| regs.value(r)).collect(),
+        }
+    }
+}
+
+/// The header line as it is written: `{"kind":"header",...}`.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum HeaderLine {
+    Header(TraceHeader),
+}
+
 /// Where trace records go.
 pub trait TraceSink {
     /// Whether recording is on. With `false` the device never builds a record, so a
@@ -148,6 +187,19 @@ impl<W: Write> JsonLinesTrace<W> {
         }
     }
 
+    /// A trace writing to `out`, starting with `header`.
+    pub fn with_header(out: W, header: TraceHeader) -> JsonLinesTrace<W> {
+        let mut trace = JsonLinesTrace::new(out);
+        let line = HeaderLine::Header(header);
+        if let Err(e) = serde_json::to_writer(&mut trace.out, &line)
+            .map_err(io::Error::from)
+            .and_then(|()| trace.out.write_all(b"\n"))
+        {
+            trace.error = Some(e);
+        }
+        trace
+    }
+
     /// Records written so far.
     pub fn records(&self) -> u64 {
         self.records
@@ -178,13 +230,48 @@ impl<W: Write> TraceSink for JsonLinesTrace<W> {
     }
 }
 
-/// Parses a JSON Lines trace (blank lines are skipped). The error names the line.
+/// Parses a JSON Lines trace (blank lines are skipped, a header is dropped). The
+/// error names the line.
 pub fn parse_json_lines(text: &str) -> Result<Vec<TraceRecord>, String> {
-    text.lines()
+    parse_json_lines_with_header(text).map(|(_, records)| records)
+}
+
+/// Parses a JSON Lines trace and its header, which may only be the first line.
+/// Blank lines are skipped; the error names the line.
+pub fn parse_json_lines_with_header(
+    text: &str,
+) -> Result<(Option<TraceHeader>, Vec<TraceRecord>), String> {
+    let mut header = None;
+    let mut records = Vec::new();
+    let lines = text
+        .lines()
         .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("line {}: {e}", i + 1)))
-        .collect()
+        .filter(|(_, l)| !l.trim().is_empty());
+    for (n, (i, line)) in lines.enumerate() {
+        let bad = |e: String| format!("line {}: {e}", i + 1);
+        // Recognised by its kind, so that a malformed header reports its own error.
+        if line.contains("\"header\"") {
+            let value: serde_json::Value =
+                serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+            if value.get("kind").and_then(|k| k.as_str()) == Some("header") {
+                if n != 0 {
+                    return Err(bad("the header must be the first line".into()));
+                }
+                let HeaderLine::Header(h) =
+                    serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
+                if h.version != TRACE_FORMAT_VERSION {
+                    return Err(bad(format!(
+                        "trace format version {} (this model writes {TRACE_FORMAT_VERSION})",
+                        h.version
+                    )));
+                }
+                header = Some(h);
+                continue;
+            }
+        }
+        records.push(serde_json::from_str(line).map_err(|e| bad(e.to_string()))?);
+    }
+    Ok((header, records))
 }
 
 #[cfg(test)]
@@ -237,5 +324,28 @@ mod tests {
         assert!(parse_json_lines("{\"kind\":\"bogus\"}")
             .unwrap_err()
             .starts_with("line 1:"));
+    }
+
+    #[test]
+    fn a_header_comes_first_and_carries_the_configured_reset_values() {
+        let config = crate::SmmuConfig {
+            sid_bits: 8,
+            ..crate::SmmuConfig::default()
+        };
+        let header = TraceHeader::new(&config);
+        let idr1 = crate::regfile::Reg::Idr1.index();
+        // IDR1.SIDSIZE is bits [5:0] (IHI0070 6.3.2).
+        assert_eq!(header.reset[idr1] & 0x3f, 8);
+        let mut sink = JsonLinesTrace::with_header(Vec::new(), header.clone());
+        sink.record(TraceRecord::Reset);
+        let text = String::from_utf8(sink.finish().unwrap()).unwrap();
+        assert!(text.starts_with("{\"kind\":\"header\",\"version\":1,\"reset\":["));
+        let (h, records) = parse_json_lines_with_header(&text).unwrap();
+        assert_eq!(h, Some(header));
+        assert_eq!(records, vec![TraceRecord::Reset]);
+        assert_eq!(parse_json_lines(&text), Ok(vec![TraceRecord::Reset]));
+        let late = format!("{{\"kind\":\"reset\"}}\n{}", text.lines().next().unwrap());
+        let e = parse_json_lines_with_header(&late).unwrap_err();
+        assert_eq!(e, "line 2: the header must be the first line");
     }
 }

@@ -52,3 +52,30 @@ fn every_bad_file_is_rejected_with_its_diagnostics() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// The README promises file:line:col, the source line and a hint: every diagnostic of
+/// the bad corpus says how to fix what it reports.
+#[test]
+fn every_diagnostic_of_the_bad_corpus_has_a_hint() {
+    let mut missing = Vec::new();
+    for path in bad_files() {
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let Err(diags) = regdef::compile_source(&path.display().to_string(), &text) else {
+            continue;
+        };
+        for d in diags.iter().filter(|d| d.hint.is_none()) {
+            missing.push(format!(
+                "{}:{}: {} {}",
+                path.display(),
+                d.location.line,
+                d.code,
+                d.message
+            ));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "without a hint:\n{}",
+        missing.join("\n")
+    );
+}

@@ -45,7 +45,7 @@ impl fmt::Display for Mutation {
 }
 
 impl Mutation {
-    /// A Non-secure access reaches Secure register `reg` (flat name, `s_s_cr0`): its
+    /// A Non-secure access reaches Secure register `reg` (flat name, `s_cr0`): its
     /// read/write gate `ok_<reg>` no longer looks at `req_secure`.
     pub fn secure_write_reaches(reg: &str) -> Mutation {
         Mutation {
@@ -57,7 +57,7 @@ impl Mutation {
     }
 
     /// The write guard of field `field` (flat name) ignores guard field `term` (a
-    /// flat field name, e.g. the ACK bit `ns_cr0ack_smmuen`): its flop reads as 0 in
+    /// flat field name, e.g. the ACK bit `cr0ack_smmuen`): its flop reads as 0 in
     /// `<field>_sw_we`.
     pub fn drop_guard_term(field: &str, term: &str) -> Mutation {
         Mutation {
@@ -196,15 +196,15 @@ mod tests {
         };
         let original = hdl::verilog::modules(map, &opts).unwrap();
         let mut mutated = original.clone();
-        Mutation::secure_write_reaches("s_s_cr0")
+        Mutation::secure_write_reaches("s_cr0")
             .apply(&mut mutated, "smmuv3_regs")
             .unwrap();
         let text = hdl::verilog::print::module(&mutated[0]);
         assert!(
-            text.contains("assign ok_s_s_cr0 = present_s_s_cr0 & 1'b1;"),
+            text.contains("assign ok_s_cr0 = present_s_cr0 & 1'b1;"),
             "{text}"
         );
-        assert!(text.contains("assign ok_s_s_cr0ack = present_s_s_cr0ack & req_secure;"));
+        assert!(text.contains("assign ok_s_cr0ack = present_s_cr0ack & req_secure;"));
         let bad =
             Mutation::secure_write_reaches("no_such_register").apply(&mut mutated, "smmuv3_regs");
         assert!(bad

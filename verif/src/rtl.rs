@@ -10,8 +10,8 @@
 
 use std::collections::BTreeMap;
 
+use hdl::names::Names;
 use hdl::verilog::ast::{Direction, Expr, Item, Module, NetKind};
-use hdl::verilog::regblock::field_name;
 use hdl::verilog::{Bus, GeneratedFile, ResetStyle, VerilogOptions};
 use regdef::access::{Completion, HwEnable, NextValue};
 use regdef::ir::{FieldRef, RegisterMap};
@@ -65,7 +65,7 @@ pub struct ObsPort {
 pub struct HwPort {
     /// The field.
     pub field: FieldRef,
-    /// Its flat name (`ns_cmdq_cons_rd`).
+    /// Its flat name (`cmdq_cons_rd`).
     pub name: String,
     /// Width in bits.
     pub width: u32,
@@ -265,6 +265,9 @@ impl Design {
     }
 
     fn read_interface(&mut self, map: &RegisterMap, core: &Module) -> Result<(), Error> {
+        // The generator's names (`hdl::names`), so ports bind by the same rule.
+        let names = Names::new(map).map_err(|e| Error::Rtl(e.to_string()))?;
+        let field_name = |map: &RegisterMap, f: FieldRef| names.rtl_field(map, f);
         // Every field by flat name.
         let mut fields: BTreeMap<String, FieldRef> = BTreeMap::new();
         for (id, r) in map.iter() {
@@ -541,7 +544,7 @@ mod tests {
         let en = d
             .obs_port(ObsKind::Value(FieldRef { reg: cr0, field: 0 }))
             .unwrap();
-        assert_eq!((en.name.as_str(), en.width), ("ns_cr0_smmuen", 1));
+        assert_eq!((en.name.as_str(), en.width), ("cr0_smmuen", 1));
         let prod = map.find("smmuv3.ns.cmdq_prod").unwrap();
         assert!(d
             .obs_port(ObsKind::Swmod(FieldRef {
@@ -563,7 +566,7 @@ mod tests {
         }]];
         assert!(matches!(
             &h.write,
-            Some(HwWrite::Enabled { next, active_low: false, .. }) if next == "ns_cmdq_cons_rd_next"
+            Some(HwWrite::Enabled { next, active_low: false, .. }) if next == "cmdq_cons_rd_next"
         ));
         let init = map.find("smmuv3.s.s_init").unwrap();
         assert!(d.hw[d.hw_index[&FieldRef {

@@ -22,7 +22,8 @@
 //!
 //! Model traces ([`smmu::trace::TraceRecord`]) convert with [`from_model`]: every MMIO
 //! access and hardware-side update becomes one step, and a recorded read value becomes
-//! the read's `expect`.
+//! the read's `expect`. [`Trace::load_any`] reads a file in either format, so the file
+//! `twinreg run --trace` writes replays as it is (`cosim FILE`).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -162,6 +163,28 @@ impl Step {
         }
     }
 
+    /// The bus transactions the step drives on the 32-bit bus (the records
+    /// [`crate::check`] counts): one per write or aligned read of 1, 2 or 4 bytes,
+    /// two for an aligned 64-bit access to a 64-bit register; a write of another
+    /// size or alignment is one refused transaction, such a read none; other steps
+    /// none.
+    pub fn bus_transactions(&self, map: &RegisterMap) -> u32 {
+        let words = |offset: u64, size: u32| match size {
+            1 | 2 | 4 if offset.is_multiple_of(u64::from(size)) => Some(1),
+            8 if offset.is_multiple_of(8) => map
+                .at(offset)
+                .map(|id| map.reg(id))
+                .filter(|r| r.width == 64 && r.address == offset)
+                .map(|_| 2),
+            _ => None,
+        };
+        match self {
+            Step::Write { offset, size, .. } => words(offset.0, *size).unwrap_or(1),
+            Step::Read { offset, size, .. } => words(offset.0, *size).unwrap_or(0),
+            _ => 0,
+        }
+    }
+
     /// Whether the step is a bus access.
     pub const fn is_bus(&self) -> bool {
         matches!(self, Step::Write { .. } | Step::Read { .. })
@@ -236,6 +259,23 @@ impl Trace {
     /// Parses JSON Lines. Blank lines are skipped; the header may only come first.
     pub fn from_json_lines(text: &str) -> Result<Trace, Error> {
         Self::read_from(text.as_bytes(), "<text>")
+    }
+
+    /// Reads a trace file in either format: this module's (`"op"` lines), or the
+    /// SMMU model's register-level trace (`"kind"` lines, as `twinreg run --trace`
+    /// writes it), told apart by the first line. A model trace becomes
+    /// [`from_model_file`]'s trace.
+    pub fn load_any(map: &RegisterMap, path: &Path) -> Result<Trace, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let name = path.display().to_string();
+        let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let is_model = serde_json::from_str::<serde_json::Value>(first)
+            .is_ok_and(|v| v.get("kind").is_some() && v.get("op").is_none());
+        if is_model {
+            from_model_file(map, &text, &name)
+        } else {
+            Self::read_from(text.as_bytes(), &name)
+        }
     }
 
     /// Reads a JSON Lines trace file.
@@ -408,6 +448,72 @@ pub fn from_model(
         });
     }
     Ok(Trace { header, steps })
+}
+
+/// Converts the text of a model trace file (`twinreg run --trace`) into a trace
+/// named `name`: its header's reset values give the IMPLEMENTATION DEFINED values
+/// (a file without a header runs on the map's defaults), the records convert with
+/// [`from_model`], and a final Secure read of every register compares the whole
+/// state the run left.
+pub fn from_model_file(map: &RegisterMap, text: &str, name: &str) -> Result<Trace, Error> {
+    let (model_header, records) =
+        smmu::trace::parse_json_lines_with_header(text).map_err(|message| {
+            // The model's errors start with `line N: `.
+            let (line, message) = message
+                .strip_prefix("line ")
+                .and_then(|m| m.split_once(": "))
+                .and_then(|(n, m)| Some((n.parse().ok()?, m.to_string())))
+                .unwrap_or((0, message));
+            Error::Trace {
+                file: name.to_string(),
+                line,
+                message,
+            }
+        })?;
+    let mut header = Header {
+        name: Some(name.to_string()),
+        ..Header::default()
+    };
+    if let Some(h) = model_header {
+        header.impl_defined =
+            impl_defined_from_reset(map, &h.reset).map_err(|message| Error::Trace {
+                file: name.to_string(),
+                line: 1,
+                message,
+            })?;
+    }
+    let mut trace = from_model(map, header, &records)?;
+    for r in &map.registers {
+        trace
+            .steps
+            .push(Step::read(r.address, r.width / 8, SecSid::Secure));
+    }
+    Ok(trace)
+}
+
+/// The IMPLEMENTATION DEFINED field values in `reset` (every register's reset value,
+/// by IR index) that differ from the map's defaults, by field path.
+pub fn impl_defined_from_reset(
+    map: &RegisterMap,
+    reset: &[u64],
+) -> Result<BTreeMap<String, Hex>, String> {
+    if reset.len() != map.registers.len() {
+        return Err(format!(
+            "the header lists {} reset values, the map has {} registers",
+            reset.len(),
+            map.registers.len()
+        ));
+    }
+    Ok(map
+        .impl_defined_fields()
+        .filter_map(|f| {
+            let field = map.field(f);
+            let width = field.msb - field.lsb + 1;
+            let mask = u64::MAX >> (64 - width);
+            let v = (reset[f.reg.0] >> field.lsb) & mask;
+            (v != field.reset.unwrap_or(0)).then(|| (map.field_path(f), Hex(v)))
+        })
+        .collect())
 }
 
 /// Looks fields up by path (`smmuv3.ns.cr0.smmuen`) and registers by path.

@@ -70,7 +70,7 @@ fn builds_are_cached_by_configuration() {
     let b = verif::sim::build(&design, &vec![], Simulator::Icarus, f).unwrap();
     assert!(b.cached);
     assert_eq!(a.dir, b.dir);
-    let p = vec![("S_S_IDR1_SECURE_IMPL".to_string(), 1, 0)];
+    let p = vec![("S_IDR1_SECURE_IMPL".to_string(), 1, 0)];
     let c = verif::sim::build(&design, &p, Simulator::Icarus, f).unwrap();
     assert_ne!(c.dir, a.dir);
 }

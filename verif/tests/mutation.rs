@@ -31,7 +31,7 @@ fn secure_gate(sim: Simulator, bus: Bus) {
     };
     let opts = Options::new(sim, bus);
     check(&trace, &opts).unwrap().assert_passed();
-    let mutated = opts.with_mutation(Mutation::secure_write_reaches("s_s_cr0"));
+    let mutated = opts.with_mutation(Mutation::secure_write_reaches("s_cr0"));
     let report = check(&trace, &mutated).unwrap();
     let m = report.mismatch().expect("the mutation must be caught");
     println!("{report}");
@@ -89,7 +89,7 @@ fn guard_ack_term(sim: Simulator, bus: Bus) {
     };
     let opts = Options::new(sim, bus);
     check(&trace, &opts).unwrap().assert_passed();
-    let m = Mutation::drop_guard_term("ns_strtab_base_cfg_log2size", "ns_cr0ack_smmuen");
+    let m = Mutation::drop_guard_term("strtab_base_cfg_log2size", "cr0ack_smmuen");
     let report = check(&trace, &opts.with_mutation(m)).unwrap();
     println!("{report}");
     let m = report.mismatch().expect("the mutation must be caught");
@@ -99,10 +99,7 @@ fn guard_ack_term(sim: Simulator, bus: Bus) {
     };
     assert_eq!(diffs.len(), 1, "{m}");
     assert_eq!(diffs[0].what, "ns.strtab_base_cfg.log2size");
-    assert_eq!(
-        diffs[0].port.as_deref(),
-        Some("ns_strtab_base_cfg_log2size")
-    );
+    assert_eq!(diffs[0].port.as_deref(), Some("strtab_base_cfg_log2size"));
     assert_eq!((diffs[0].rust, diffs[0].rtl), (0x15, 0x3F));
 }
 
@@ -138,7 +135,7 @@ fn read_mismatches_name_the_fields() {
         Step::read(0x802C, 4, NS),      // 1: Non-secure read: RAZ
     ]);
     let opts = Options::new(Simulator::Icarus, Bus::Apb4)
-        .with_mutation(Mutation::secure_write_reaches("s_s_cr2"));
+        .with_mutation(Mutation::secure_write_reaches("s_cr2"));
     let report = check(&trace, &opts).unwrap();
     let m = report.mismatch().expect("caught");
     assert_eq!(m.step, 1);
@@ -173,7 +170,7 @@ fn stuck_swmod_strobe_is_caught() {
     check(&trace, &opts).unwrap().assert_passed();
     let report = check(
         &trace,
-        &opts.with_mutation(Mutation::stuck_swmod("ns_cmdq_prod_wr")),
+        &opts.with_mutation(Mutation::stuck_swmod("cmdq_prod_wr")),
     )
     .unwrap();
     let m = report.mismatch().expect("caught");

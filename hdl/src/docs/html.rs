@@ -1,6 +1,12 @@
-//! The HTML rendering: one file, inline CSS and SVG, no scripts, no external assets.
-//! A fixed sidebar lists the banks and their registers (collapsible with `<details>`,
-//! which needs no JavaScript); on narrow screens and in print it moves out of the way.
+//! The HTML rendering: one file, inline CSS, SVG and one small script, no external
+//! assets. A fixed sidebar lists the banks and their registers (collapsible with
+//! `<details>`); on narrow screens and in print it moves out of the way.
+//!
+//! The sidebar follows the page: [`SCRIPT`] marks the link of the register at the top
+//! of the view, and its bank, with the class `current` and `aria-current`, and scrolls
+//! the sidebar to keep that link in sight. Each sidebar link carries `data-target`,
+//! the id of the section it points to. Without JavaScript the page works the same,
+//! without the highlight.
 
 use std::fmt::Write as _;
 
@@ -52,6 +58,7 @@ nav .brand { font-weight: 600; font-size: 15px; margin: 0 0 8px; }
 nav summary { cursor: pointer; font-weight: 600; margin: 10px 0 4px; }
 nav ul { list-style: none; margin: 0; padding: 0 0 0 6px; }
 nav li { display: flex; justify-content: space-between; gap: 8px; padding: 1px 0; }
+nav a.current { font-weight: 600; color: var(--ink); background: #ddf4ff; border-radius: 3px; padding: 0 4px; margin: 0 -4px; }
 nav li span { color: var(--muted); font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 11.5px; }
 main { margin-left: 240px; padding: 18px 36px 80px; max-width: 1180px; }
 h1 { font-size: 26px; margin: 6px 0 10px; }
@@ -87,6 +94,58 @@ svg.bitfield .tick { stroke: #8c959f; stroke-width: 1; }
 svg.bitfield a:hover .fld { stroke-width: 2; }
 @media (max-width: 900px) { nav { position: static; width: auto; border-right: 0; border-bottom: 1px solid var(--line); } main { margin-left: 0; padding: 12px 16px; } }
 @media print { nav { display: none; } main { margin-left: 0; max-width: none; } section.reg { break-inside: avoid; } }
+"#;
+
+/// Marks the sidebar links of the register at the top of the view and of its bank.
+/// A scroll handler (one update per animation frame) finds that register by binary
+/// search over the register sections, which are in document order; the bank is the
+/// section around it.
+pub(super) const SCRIPT: &str = r#"
+(function () {
+  var nav = document.querySelector("nav");
+  var regs = Array.prototype.slice.call(document.querySelectorAll("main section.reg"));
+  if (!nav || !regs.length) return;
+  var links = {};
+  Array.prototype.forEach.call(nav.querySelectorAll("a[data-target]"), function (a) {
+    links[a.getAttribute("data-target")] = a;
+  });
+  var marked = [];
+  function mark(ids) {
+    marked.forEach(function (a) { a.classList.remove("current"); a.removeAttribute("aria-current"); });
+    marked = ids.map(function (id) { return links[id]; }).filter(Boolean);
+    marked.forEach(function (a) { a.classList.add("current"); a.setAttribute("aria-current", "location"); });
+    var a = marked[marked.length - 1];
+    if (a && a.offsetParent === nav) {
+      var top = a.offsetTop, bottom = top + a.offsetHeight;
+      if (top < nav.scrollTop || bottom > nav.scrollTop + nav.clientHeight) {
+        nav.scrollTop = top - nav.clientHeight / 3;
+      }
+    }
+  }
+  var shown = null;
+  function update() {
+    // The last register section whose top is above a quarter of the view.
+    var line = window.innerHeight / 4, lo = 0, hi = regs.length - 1, at = -1;
+    while (lo <= hi) {
+      var mid = (lo + hi) >> 1;
+      if (regs[mid].getBoundingClientRect().top <= line) { at = mid; lo = mid + 1; } else { hi = mid - 1; }
+    }
+    var reg = at < 0 ? null : regs[at];
+    if (reg === shown) return;
+    shown = reg;
+    var bank = reg && reg.parentElement && reg.parentElement.closest("section[id]");
+    mark(reg ? [bank ? bank.id : "", reg.id] : []);
+  }
+  var pending = false;
+  window.addEventListener("scroll", function () {
+    if (pending) return;
+    pending = true;
+    window.requestAnimationFrame(function () { pending = false; update(); });
+  }, { passive: true });
+  window.addEventListener("resize", update);
+  window.addEventListener("hashchange", update);
+  update();
+})();
 "#;
 
 fn note(out: &mut String, n: &Note) {
@@ -207,17 +266,17 @@ pub(super) fn render(doc: &Doc) -> String {
     for b in &doc.banks {
         let _ = writeln!(
             out,
-            "<details open><summary><a href=\"#{}\">{}</a></summary>\n<ul>",
-            esc(&b.anchor),
-            esc(&b.title)
+            "<details open><summary><a href=\"#{a}\" data-target=\"{a}\">{}</a></summary>\n<ul>",
+            esc(&b.title),
+            a = esc(&b.anchor),
         );
         for r in &b.regs {
             let _ = writeln!(
                 out,
-                "<li><a href=\"#{}\">{}</a><span>{}</span></li>",
-                esc(&r.anchor),
+                "<li><a href=\"#{a}\" data-target=\"{a}\">{}</a><span>{}</span></li>",
                 esc(&r.name),
-                doc.offset(r.address)
+                doc.offset(r.address),
+                a = esc(&r.anchor),
             );
         }
         out.push_str("</ul></details>\n");
@@ -291,7 +350,10 @@ pub(super) fn render(doc: &Doc) -> String {
         }
         out.push_str("</section>\n");
     }
-    out.push_str("</main>\n</body>\n</html>\n");
+    let _ = write!(
+        out,
+        "</main>\n<script>{SCRIPT}</script>\n</body>\n</html>\n"
+    );
     out
 }
 

@@ -30,6 +30,7 @@ use super::ast::{
 use super::bus::{core_ports, sig, DATA_WIDTH};
 use super::fxhash::FxHashMap;
 use super::{Clocking, GenerateError};
+use crate::names::Names;
 
 /// Words per group of the read multiplexer: a read data bit goes through at most this
 /// many multiplexers before the OR of the groups (see `hdl/README.md`).
@@ -65,37 +66,6 @@ pub fn addr_width(map: &RegisterMap) -> u32 {
     // Bits needed to address byte `end - 1`.
     let bits = 64 - end.saturating_sub(1).leading_zeros();
     bits.max(3)
-}
-
-/// The flat name of a register: its path below the top `addrmap`, with `.` and array
-/// brackets turned into `_` (`smmuv3.ns.cr0` -> `ns_cr0`, `top.arr[2]` -> `arr_2`).
-pub fn register_name(map: &RegisterMap, reg: &Register) -> String {
-    let path = reg
-        .path
-        .strip_prefix(&map.top)
-        .and_then(|p| p.strip_prefix('.'))
-        .unwrap_or(&reg.path);
-    let mut out = String::with_capacity(path.len());
-    for c in path.chars() {
-        let c = if c.is_ascii_alphanumeric() || c == '_' {
-            c
-        } else {
-            '_'
-        };
-        if !(c == '_' && out.ends_with('_')) {
-            out.push(c);
-        }
-    }
-    out.trim_end_matches('_').to_string()
-}
-
-/// The flat name of a field: `<register name>_<field>` (`ns_cr0_smmuen`).
-pub fn field_name(map: &RegisterMap, f: FieldRef) -> String {
-    format!(
-        "{}_{}",
-        register_name(map, map.reg(f.reg)),
-        map.field(f).name
-    )
 }
 
 /// How a field's value exists in hardware.
@@ -151,8 +121,12 @@ pub fn build(
     clocking: Clocking,
     completion: Completion,
 ) -> Result<Module, GenerateError> {
+    // A clash of names is one of flattened paths, which no output can name apart.
+    let names = Names::new(map)
+        .map_err(|e| unsupported(e.paths.join(", "), format!("{e}; rename one of them")))?;
     let mut g = Gen {
         map,
+        names,
         clocking,
         completion,
         aw: addr_width(map),
@@ -242,6 +216,8 @@ fn unused_gated_bits(items: &[Item], gated: &[String]) -> Vec<Item> {
 
 struct Gen<'a> {
     map: &'a RegisterMap,
+    /// Register and field names (`crate::names`: the same rule as the C header's).
+    names: Names,
     clocking: Clocking,
     completion: Completion,
     aw: u32,
@@ -279,7 +255,7 @@ impl<'a> Gen<'a> {
     }
 
     fn rname(&self, id: RegId) -> String {
-        register_name(self.map, self.reg(id))
+        self.names.rtl_reg(id)
     }
 
     // ---------------------------------------------------------------- planning
@@ -401,7 +377,7 @@ impl<'a> Gen<'a> {
             _ => Storage::Flop,
         };
         Ok(Plan {
-            name: field_name(self.map, fr),
+            name: self.names.rtl_field(self.map, fr),
             storage,
             units,
             complete_now,
@@ -1458,21 +1434,9 @@ mod tests {
     }
 
     #[test]
-    fn names_flatten_the_path_below_the_top() {
+    fn the_address_width_covers_the_last_byte() {
         let m = map(
             "addrmap top { regfile { reg { field {} f[0:0]; } q[2] @ 0x0 += 4; } rf @ 0x10; };",
-        );
-        let names: Vec<String> = m.registers.iter().map(|r| register_name(&m, r)).collect();
-        assert_eq!(names, ["rf_q_0", "rf_q_1"]);
-        assert_eq!(
-            field_name(
-                &m,
-                FieldRef {
-                    reg: RegId(1),
-                    field: 0
-                }
-            ),
-            "rf_q_1_f"
         );
         // The last byte is 0x17: five address bits.
         assert_eq!(addr_width(&m), 5);
@@ -1494,8 +1458,7 @@ mod tests {
         // `a_b.c` and `a.b_c` both flatten to `a_b_c`.
         let m = map("addrmap top {
                 reg { field { sw = rw; hw = r; } c[0:0] = 0; } a_b @ 0x0;
-                regfile { reg { field { sw = rw; hw = r; } c[0:0] = 0; } b @ 0x0; } a @ 0x10;
-                reg { field { sw = rw; hw = r; } x[0:0] = 0; } b_c @ 0x20;
+                reg { field { sw = rw; hw = r; } b_c[0:0] = 0; } a @ 0x10;
             };");
         let err = generate(&m, &VerilogOptions::default()).unwrap_err();
         let GenerateError::Check(errors) = err else {

@@ -28,7 +28,7 @@ use crate::event::{Event, EventType};
 use crate::irq::{Interrupt, MsiOutcome, RecordingInterruptSink};
 use crate::memory::{GuestMemory, InMemoryGuest, Pas};
 use crate::snapshot::{RestoreError, Snapshot};
-use crate::trace::{JsonLinesTrace, NoTrace, TraceSink};
+use crate::trace::{JsonLinesTrace, NoTrace, TraceHeader, TraceSink};
 use crate::translate::{Outcome, TranslationRequest};
 use crate::walk::AccessKind;
 use regdef::SecSid;
@@ -319,7 +319,8 @@ pub fn run_traced(
     out: &mut impl Write,
     trace: &mut impl Write,
 ) -> Result<Summary, ScenarioError> {
-    let mut runner = Runner::new(scenario, JsonLinesTrace::new(trace))?;
+    let header = TraceHeader::new(&scenario.config);
+    let mut runner = Runner::new(scenario, JsonLinesTrace::with_header(trace, header))?;
     let summary = runner.run(out)?;
     let (_, _, trace) = runner.smmu.into_parts();
     trace.finish()?;

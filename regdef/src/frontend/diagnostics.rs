@@ -555,6 +555,9 @@ pub(crate) mod codes {
     pub const NUMBER: &str = "rdl::number";
     pub const SYNTAX: &str = "rdl::syntax";
     pub const UNSUPPORTED: &str = "rdl::unsupported";
+    /// The hint of every [`UNSUPPORTED`] diagnostic that has no more specific one.
+    pub const UNSUPPORTED_HINT: &str =
+        "this is outside the SystemRDL subset twinreg reads (regdef/README.md, \"Not supported\"); express it with the constructs listed there";
     pub const DUPLICATE: &str = "rdl::duplicate";
     pub const UNKNOWN_TYPE: &str = "rdl::unknown-type";
     pub const UNKNOWN_PROPERTY: &str = "rdl::unknown-property";

@@ -124,6 +124,9 @@ impl<'t> Parser<'t, '_> {
             span,
             format!("expected {expected}, found {found}"),
         );
+        if expected == "an expression" {
+            d.hint("a value goes here: a number (`0x10`), `true`/`false`, a keyword such as `rw`, a \"string\" or a reference");
+        }
         if let Some(kw) = keyword {
             if expected.starts_with("a name") || expected.starts_with("a property") {
                 d.hint(format!(
@@ -268,19 +271,23 @@ impl<'t> Parser<'t, '_> {
                 } else {
                     "structs"
                 };
-                self.rep.error(
-                    codes::UNSUPPORTED,
-                    span,
-                    format!("{what} are not supported"),
-                );
+                self.rep
+                    .error(
+                        codes::UNSUPPORTED,
+                        span,
+                        format!("{what} are not supported"),
+                    )
+                    .hint(codes::UNSUPPORTED_HINT);
                 Err(Abort)
             }
             Tok::Kw(Kw::Alias) => {
-                self.rep.error(
-                    codes::UNSUPPORTED,
-                    span,
-                    "alias registers are not supported",
-                );
+                self.rep
+                    .error(
+                        codes::UNSUPPORTED,
+                        span,
+                        "alias registers are not supported",
+                    )
+                    .hint(codes::UNSUPPORTED_HINT);
                 Err(Abort)
             }
             Tok::Kw(Kw::External | Kw::Internal) => {
@@ -296,11 +303,13 @@ impl<'t> Parser<'t, '_> {
                 self.prop_assign(true, span).map(Item::Assign)
             }
             Tok::Kw(Kw::Posedge | Kw::Negedge | Kw::Bothedge | Kw::Level | Kw::Nonsticky) => {
-                self.rep.error(
-                    codes::UNSUPPORTED,
-                    span,
-                    "interrupt fields are not supported",
-                );
+                self.rep
+                    .error(
+                        codes::UNSUPPORTED,
+                        span,
+                        "interrupt fields are not supported",
+                    )
+                    .hint(codes::UNSUPPORTED_HINT);
                 Err(Abort)
             }
             Tok::Kw(kw) if is_prop_keyword(kw) => self.prop_assign(false, span).map(Item::Assign),
@@ -313,11 +322,13 @@ impl<'t> Parser<'t, '_> {
                 }
                 Tok::Ident(_) => self.explicit_inst().map(Item::Inst),
                 Tok::Punct(Punct::Hash) => {
-                    self.rep.error(
-                        codes::UNSUPPORTED,
-                        self.tok(1).span,
-                        "parameterized instances are not supported",
-                    );
+                    self.rep
+                        .error(
+                            codes::UNSUPPORTED,
+                            self.tok(1).span,
+                            "parameterized instances are not supported",
+                        )
+                        .hint(codes::UNSUPPORTED_HINT);
                     Err(Abort)
                 }
                 _ => {
@@ -333,11 +344,13 @@ impl<'t> Parser<'t, '_> {
     /// is refused (twinreg generates every register itself).
     fn inst_type(&mut self) {
         if self.at_kw(Kw::External) {
-            self.rep.error(
-                codes::UNSUPPORTED,
-                self.span(),
-                "external components are not supported",
-            );
+            self.rep
+                .error(
+                    codes::UNSUPPORTED,
+                    self.span(),
+                    "external components are not supported",
+                )
+                .hint(codes::UNSUPPORTED_HINT);
             self.bump();
         } else if self.at_kw(Kw::Internal) {
             self.bump();
@@ -356,11 +369,13 @@ impl<'t> Parser<'t, '_> {
             _ => None,
         };
         if self.at_punct(Punct::Hash) {
-            self.rep.error(
-                codes::UNSUPPORTED,
-                self.span(),
-                "parameterized components are not supported",
-            );
+            self.rep
+                .error(
+                    codes::UNSUPPORTED,
+                    self.span(),
+                    "parameterized components are not supported",
+                )
+                .hint(codes::UNSUPPORTED_HINT);
             return Err(Abort);
         }
         let open = self.expect_punct(Punct::LBrace, "to open the component body")?;
@@ -420,11 +435,13 @@ impl<'t> Parser<'t, '_> {
     fn explicit_inst(&mut self) -> PResult<ExplicitInst> {
         let type_name = self.ident("a component type name")?;
         if self.at_punct(Punct::Hash) {
-            self.rep.error(
-                codes::UNSUPPORTED,
-                self.span(),
-                "parameterized instances are not supported",
-            );
+            self.rep
+                .error(
+                    codes::UNSUPPORTED,
+                    self.span(),
+                    "parameterized instances are not supported",
+                )
+                .hint(codes::UNSUPPORTED_HINT);
             return Err(Abort);
         }
         let insts = self.insts()?;
@@ -679,11 +696,13 @@ impl<'t> Parser<'t, '_> {
             }
             Tok::Kw(Kw::Constraint) => {
                 self.bump();
-                self.rep.error(
-                    codes::UNSUPPORTED,
-                    span,
-                    "properties of constraints are not supported",
-                );
+                self.rep
+                    .error(
+                        codes::UNSUPPORTED,
+                        span,
+                        "properties of constraints are not supported",
+                    )
+                    .hint(codes::UNSUPPORTED_HINT);
                 Ok(Vec::new())
             }
             Tok::Kw(kw) => match Kind::from_kw(kw) {
@@ -857,11 +876,13 @@ impl<'t> Parser<'t, '_> {
             Tok::Number { value, width } => {
                 self.bump();
                 if self.at_punct(Punct::Apostrophe) {
-                    self.rep.error(
-                        codes::UNSUPPORTED,
-                        self.span(),
-                        "width casts (`8'(x)`) are not supported",
-                    );
+                    self.rep
+                        .error(
+                            codes::UNSUPPORTED,
+                            self.span(),
+                            "width casts (`8'(x)`) are not supported",
+                        )
+                        .hint(codes::UNSUPPORTED_HINT);
                     return Err(Abort);
                 }
                 ExprKind::Number { value, width }
@@ -886,7 +907,8 @@ impl<'t> Parser<'t, '_> {
                 if self.at_punct_ahead(1, Punct::Apostrophe) =>
             {
                 self.rep
-                    .error(codes::UNSUPPORTED, span, "type casts are not supported");
+                    .error(codes::UNSUPPORTED, span, "type casts are not supported")
+                    .hint(codes::UNSUPPORTED_HINT);
                 return Err(Abort);
             }
             Tok::Punct(Punct::LParen) => {
@@ -952,11 +974,13 @@ impl<'t> Parser<'t, '_> {
             });
         }
         if self.at_punct_ahead(1, Punct::Apostrophe) {
-            self.rep.error(
-                codes::UNSUPPORTED,
-                start,
-                "struct literals are not supported",
-            );
+            self.rep
+                .error(
+                    codes::UNSUPPORTED,
+                    start,
+                    "struct literals are not supported",
+                )
+                .hint(codes::UNSUPPORTED_HINT);
             return Err(Abort);
         }
         let path = self.ref_path()?;

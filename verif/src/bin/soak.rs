@@ -5,77 +5,111 @@
 //! cargo run -p twinreg-verif --release --bin soak -- --transactions 1000000 --sim verilator
 //! ```
 //!
-//! Options: `--transactions N` (default 1 000 000), `--sim verilator|iverilog`,
-//! `--bus apb4|axi4lite|both` (default both, alternating per chunk; AXI with random
-//! delays), `--seed S` (default 1), `--chunk STEPS` (steps per trace, default 200 000;
-//! each trace starts from reset), `--handshake` (handshake completion). Exit status 0:
-//! no mismatch; 1: a mismatch (the report names the step, the kept work directory holds
-//! `trace.jsonl` to repeat it with `cosim`); 2: the harness could not run.
+//! Exit status 0: no mismatch; 1: a mismatch (the report names the step, the kept
+//! work directory holds `trace.jsonl` to repeat it with `cosim`); 2: the harness
+//! could not run. `--help` lists the options.
 
 use std::process::ExitCode;
 use std::time::Instant;
 
+use clap::Parser;
 use hdl::verilog::Bus;
 use regdef::access::Completion;
+use regdef::ir::RegisterMap;
 use verif::gen::sample;
 use verif::trace::Header;
-use verif::{check, Options, Simulator};
+use verif::{check, Options, Simulator, Trace};
 
+/// Random register-level traces checked on the generated RTL and on the Rust register
+/// file until `--transactions` bus transactions have been checked (a 64-bit access
+/// is two), or the first mismatch.
+///
+/// The transactions are split into traces of at most `--chunk` each, every trace
+/// starting from reset; with `--bus both` the traces alternate between the buses
+/// and there are at least two, so every run drives both. AXI4-Lite runs with random
+/// handshake delays. Exit status 0: no mismatch; 1: a mismatch (the report names the
+/// step and keeps the work directory with `trace.jsonl`, to repeat with `cosim`);
+/// 2: the harness could not run.
+#[derive(Parser)]
+#[command(name = "soak", version)]
 struct Args {
+    /// Bus transactions to check (the last 64-bit access may add one).
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
     transactions: u64,
+    /// The simulator.
+    #[arg(long, default_value = "verilator", value_name = "verilator|iverilog")]
     sim: Simulator,
-    buses: Vec<Bus>,
+    /// The bus front end: one, or both in alternating traces.
+    #[arg(long, value_enum, default_value_t = BusArg::Both)]
+    bus: BusArg,
+    /// Seed of the random traces (the same seed gives the same run).
+    #[arg(long, default_value = "1", value_parser = verif::trace::parse_number)]
     seed: u64,
-    chunk: usize,
-    completion: Completion,
+    /// At most this many bus transactions per trace.
+    #[arg(long, default_value_t = 200_000, value_parser = clap::value_parser!(u64).range(1..))]
+    chunk: u64,
+    /// ACK mirrors and update handshakes complete through hardware inputs.
+    #[arg(long)]
+    handshake: bool,
 }
 
-fn parse() -> Result<Args, String> {
-    let mut a = Args {
-        transactions: 1_000_000,
-        sim: Simulator::Verilator,
-        buses: vec![Bus::Apb4, Bus::Axi4Lite],
-        seed: 1,
-        chunk: 200_000,
-        completion: Completion::Immediate,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let mut value = || it.next().ok_or_else(|| format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--transactions" => a.transactions = value()?.parse().map_err(|e| format!("--transactions: {e}"))?,
-            "--sim" => a.sim = value()?.parse()?,
-            "--bus" => {
-                a.buses = match value()?.as_str() {
-                    "apb4" => vec![Bus::Apb4],
-                    "axi4lite" => vec![Bus::Axi4Lite],
-                    "both" => vec![Bus::Apb4, Bus::Axi4Lite],
-                    b => return Err(format!("unknown bus `{b}` (apb4, axi4lite or both)")),
-                }
-            }
-            "--seed" => a.seed = verif::trace::parse_number(&value()?)?,
-            "--chunk" => a.chunk = value()?.parse().map_err(|e| format!("--chunk: {e}"))?,
-            "--handshake" => a.completion = Completion::Handshake,
-            "-h" | "--help" => {
-                return Err("usage: soak [--transactions N] [--sim verilator|iverilog] [--bus apb4|axi4lite|both] [--seed S] [--chunk STEPS] [--handshake]".into())
-            }
-            other => return Err(format!("unknown argument `{other}`")),
+/// `--bus`.
+#[derive(Copy, Clone, clap::ValueEnum)]
+enum BusArg {
+    /// AMBA APB4.
+    Apb4,
+    /// AMBA AXI4-Lite.
+    Axi4lite,
+    /// Both, alternating per trace.
+    Both,
+}
+
+impl BusArg {
+    fn buses(self) -> &'static [Bus] {
+        match self {
+            BusArg::Apb4 => &[Bus::Apb4],
+            BusArg::Axi4lite => &[Bus::Axi4Lite],
+            BusArg::Both => &[Bus::Apb4, Bus::Axi4Lite],
         }
     }
-    if a.chunk == 0 {
-        return Err("--chunk must be positive".into());
+}
+
+/// The bus transactions of each trace: `total` split into traces of at most
+/// `chunk`, at least one trace per bus (when `total` allows), as even as possible.
+fn plan(total: u64, chunk: u64, buses: usize) -> Vec<u64> {
+    let traces = total.div_ceil(chunk).max(buses as u64).min(total);
+    let (each, extra) = (total / traces, total % traces);
+    (0..traces).map(|i| each + u64::from(i < extra)).collect()
+}
+
+/// A random trace of `transactions` bus transactions (or one more, when the last
+/// step is a 64-bit access): steps are drawn until the count is reached.
+fn random_trace(map: &RegisterMap, header: Header, seed: u64, transactions: u64) -> Trace {
+    // Most steps are one bus transaction: draw that many, then top up.
+    let mut trace = sample(map, header.clone(), seed, transactions as usize);
+    for batch in 1u64.. {
+        let mut count = 0u64;
+        let end = trace.steps.iter().position(|s| {
+            count += u64::from(s.bus_transactions(map));
+            count >= transactions
+        });
+        if let Some(end) = end {
+            trace.steps.truncate(end + 1);
+            break;
+        }
+        let more = sample(
+            map,
+            header.clone(),
+            seed ^ (batch << 48),
+            (transactions - count) as usize,
+        );
+        trace.steps.extend(more.steps);
     }
-    Ok(a)
+    trace
 }
 
 fn main() -> ExitCode {
-    let args = match parse() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("soak: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let args = Args::parse();
     let map = match verif::regs::map() {
         Ok(m) => m,
         Err(e) => {
@@ -83,27 +117,33 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let completion = if args.handshake {
+        Completion::Handshake
+    } else {
+        Completion::Immediate
+    };
+    let buses = args.bus.buses();
     let t0 = Instant::now();
     let (mut done, mut steps, mut sim_seconds) = (0u64, 0u64, 0f64);
-    let mut chunk = 0u64;
-    while done < args.transactions {
-        let bus = args.buses[chunk as usize % args.buses.len()];
-        let seed = args.seed.wrapping_mul(0x1_0000).wrapping_add(chunk);
+    let plan = plan(args.transactions, args.chunk, buses.len());
+    for (chunk, &transactions) in plan.iter().enumerate() {
+        let bus = buses[chunk % buses.len()];
+        let seed = args.seed.wrapping_mul(0x1_0000).wrapping_add(chunk as u64);
         let header = Header {
             name: Some(format!("soak seed {seed:#x}")),
-            completion: args.completion,
+            completion,
             ..Header::default()
         };
-        let trace = sample(map, header, seed, args.chunk);
+        let trace = random_trace(map, header, seed, transactions);
         let opts = Options::new(args.sim, bus).with_axi_delays(seed);
         let report = match check(&trace, &opts) {
             Ok(r) => r,
             Err(e) => {
-                eprintln!("soak: chunk {chunk}: {e}");
+                eprintln!("soak: trace {chunk}: {e}");
                 return ExitCode::from(2);
             }
         };
-        println!("chunk {chunk:>3}: {report}");
+        println!("trace {chunk:>3}: {report}");
         if !report.passed() {
             println!("soak: MISMATCH after {done} checked transactions");
             return ExitCode::from(1);
@@ -111,13 +151,29 @@ fn main() -> ExitCode {
         done += report.transactions as u64;
         steps += report.steps as u64;
         sim_seconds += report.sim_seconds;
-        chunk += 1;
     }
     let wall = t0.elapsed().as_secs_f64();
+    let on: Vec<_> = buses.iter().map(|b| format!("{b:?}")).collect();
     println!(
-        "soak: PASS, {done} bus transactions in {steps} steps ({chunk} traces) on {}, no mismatch; simulator {sim_seconds:.1} s ({:.0} transactions/s), wall {wall:.1} s",
+        "soak: PASS, {done} bus transactions in {steps} steps ({} traces) on {} / {}, no mismatch; simulator {sim_seconds:.1} s ({:.0} transactions/s), wall {wall:.1} s",
+        plan.len(),
         args.sim.name(),
+        on.join(" + "),
         done as f64 / sim_seconds.max(1e-9)
     );
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plan;
+
+    #[test]
+    fn the_plan_adds_up_and_gives_every_bus_a_trace() {
+        assert_eq!(plan(1_000_000, 200_000, 2), vec![200_000; 5]);
+        assert_eq!(plan(100, 200_000, 2), vec![50, 50]);
+        assert_eq!(plan(101, 200_000, 1), vec![101]);
+        assert_eq!(plan(7, 3, 2), vec![3, 2, 2]);
+        assert_eq!(plan(1, 200_000, 2), vec![1]);
+    }
 }

@@ -192,7 +192,8 @@ impl Collector<'_> {
                     name.span,
                     format!("type `{}` is already defined in this scope", name.name),
                 )
-                .also(first, "first defined here");
+                .also(first, "first defined here")
+                .hint("rename one of the definitions, or instantiate the first one instead of defining it again");
             return;
         }
         scope.types.insert(name.name.clone(), (entry, name.span));
@@ -211,11 +212,13 @@ impl Collector<'_> {
     fn define(&mut self, cd: &ComponentDef) -> Option<DefId> {
         let parent = self.body().map(|b| b.kind);
         if matches!(cd.kind, Kind::Mem | Kind::Signal) {
-            self.rep.error(
-                codes::UNSUPPORTED,
-                cd.kind_span,
-                format!("`{}` components are not supported", cd.kind.as_str()),
-            );
+            self.rep
+                .error(
+                    codes::UNSUPPORTED,
+                    cd.kind_span,
+                    format!("`{}` components are not supported", cd.kind.as_str()),
+                )
+                .hint(codes::UNSUPPORTED_HINT);
             return None;
         }
         if !may_define(parent, cd.kind) {
@@ -408,7 +411,8 @@ impl Collector<'_> {
                         inst.name.name
                     ),
                 )
-                .also(first_span, "first declared here");
+                .also(first_span, "first declared here")
+                .hint("instance names are unique within their component: rename one of them");
             return None;
         }
         let is_field = kind == Kind::Field;
@@ -543,14 +547,16 @@ impl Collector<'_> {
             return Some(PropKey::Udp(i));
         }
         if UNSUPPORTED_STANDARD.contains(&prop.name.as_str()) {
-            self.rep.error(
-                codes::UNSUPPORTED,
-                prop.span,
-                format!(
-                    "standard property `{}` is not supported by twinreg",
-                    prop.name
-                ),
-            );
+            self.rep
+                .error(
+                    codes::UNSUPPORTED,
+                    prop.span,
+                    format!(
+                        "standard property `{}` is not supported by twinreg",
+                        prop.name
+                    ),
+                )
+                .hint(codes::UNSUPPORTED_HINT);
             return None;
         }
         let mut names: Vec<&str> = self.udp_names.keys().map(String::as_str).collect();
@@ -693,6 +699,11 @@ impl Collector<'_> {
                 {
                     d.hint("wrap the reference in an array literal: `'{ ... }`");
                 }
+                _ if example_of(&expected).is_some() => {
+                    if let Some(example) = example_of(&expected) {
+                        d.hint(format!("for example `{name} = {example};`"));
+                    }
+                }
                 (Value::Int { .. }, PropKey::Udp(i)) => {
                     if let Some(UdpTy::Enum(e)) = self.out.udps.get(i).map(|u| &u.ty) {
                         let info = &self.out.enums[*e];
@@ -806,7 +817,8 @@ impl Collector<'_> {
                         pa.prop.name
                     ),
                 )
-                .also(first, "assigned here");
+                .also(first, "assigned here")
+                .hint("they set the same behaviour: keep one of the two assignments");
             return;
         }
         if let Some(body) = self.body_mut() {
@@ -939,7 +951,8 @@ impl Collector<'_> {
                     da.prop.span,
                     format!("properties `{}` and `{other}` of `{path}` cannot both be assigned in one scope", da.prop.name),
                 )
-                .also(first, "assigned here");
+                .also(first, "assigned here")
+                .hint("they set the same behaviour: keep one of the two assignments");
             return;
         }
         if let Some(body) = self.body_mut() {
@@ -1035,15 +1048,20 @@ impl Collector<'_> {
                         });
                     }
                     Some(other) => {
-                        self.rep.error(
-                            codes::PROPERTY_TYPE,
-                            e.span,
-                            format!(
-                                "property `{}` expects a string, found {}",
-                                prop.name,
-                                other.describe()
-                            ),
-                        );
+                        self.rep
+                            .error(
+                                codes::PROPERTY_TYPE,
+                                e.span,
+                                format!(
+                                    "property `{}` expects a string, found {}",
+                                    prop.name,
+                                    other.describe()
+                                ),
+                            )
+                            .hint(format!(
+                                "write the text in double quotes: `{} = \"...\";`",
+                                prop.name
+                            ));
                     }
                     None => {}
                 }
@@ -1115,11 +1133,13 @@ impl Collector<'_> {
             return;
         };
         if let Some(span) = ud.constraint {
-            self.rep.error(
-                codes::UNSUPPORTED,
-                span,
-                "`constraint = componentwidth` is not supported",
-            );
+            self.rep
+                .error(
+                    codes::UNSUPPORTED,
+                    span,
+                    "`constraint = componentwidth` is not supported",
+                )
+                .hint(codes::UNSUPPORTED_HINT);
         }
         let Some(ty) = self.udp_type(ty_ast, *ty_span) else {
             return;
@@ -1129,11 +1149,13 @@ impl Collector<'_> {
             if matches!(k, Kind::Mem | Kind::Signal)
                 && !kinds.iter().any(|(o, _)| *o == Kind::Addrmap)
             {
-                self.rep.error(
-                    codes::UNSUPPORTED,
-                    *span,
-                    format!("`{}` components are not supported", k.as_str()),
-                );
+                self.rep
+                    .error(
+                        codes::UNSUPPORTED,
+                        *span,
+                        format!("`{}` components are not supported", k.as_str()),
+                    )
+                    .hint(codes::UNSUPPORTED_HINT);
             }
             if !kind_list.contains(k) {
                 kind_list.push(*k);
@@ -1228,11 +1250,13 @@ impl Collector<'_> {
             UdpBaseType::Ref => UdpTy::Ref(None),
             UdpBaseType::Component(k) => UdpTy::Ref(Some(*k)),
             UdpBaseType::AddressingType => {
-                self.rep.error(
-                    codes::UNSUPPORTED,
-                    span,
-                    "properties of type `addressingtype` are not supported",
-                );
+                self.rep
+                    .error(
+                        codes::UNSUPPORTED,
+                        span,
+                        "properties of type `addressingtype` are not supported",
+                    )
+                    .hint(codes::UNSUPPORTED_HINT);
                 return None;
             }
             UdpBaseType::Named(id) => match lookup(&self.scopes, &id.name) {
@@ -1277,7 +1301,8 @@ pub(super) fn check_indices(
     span: Span,
 ) -> bool {
     if dims.is_empty() {
-        rep.error(codes::ARRAY, span, format!("`{name}` is not an array"));
+        rep.error(codes::ARRAY, span, format!("`{name}` is not an array"))
+            .hint(format!("refer to `{name}` without an index"));
         return false;
     }
     if idx.len() != dims.len() {
@@ -1289,7 +1314,11 @@ pub(super) fn check_indices(
                 dims.len(),
                 idx.len()
             ),
-        );
+        )
+        .hint(format!(
+            "give one index per dimension: `{name}` is declared `{name}{}`",
+            dims.iter().map(|d| format!("[{d}]")).collect::<String>()
+        ));
         return false;
     }
     for ((i, s), d) in idx.iter().zip(dims) {
@@ -1298,7 +1327,11 @@ pub(super) fn check_indices(
                 codes::ARRAY,
                 *s,
                 format!("index {i} is out of range for `{name}` (0..={})", d - 1),
-            );
+            )
+            .hint(format!(
+                "indices count from 0: the last element of `{name}` is [{}]",
+                d - 1
+            ));
             return false;
         }
     }
@@ -1355,6 +1388,23 @@ pub(super) fn coerce_udp(ty: &UdpTy, v: Value) -> Option<Value> {
         ),
         _ => return None,
     })
+}
+
+/// An example value of a property type, by its description (`Value::describe`,
+/// `Rule::ty.describe`), for the hint of a type mismatch.
+fn example_of(expected: &str) -> Option<&'static str> {
+    let examples = [
+        ("a number", "0x0"),
+        ("a boolean", "true"),
+        ("a string", "\"text\""),
+        ("an access type", "rw"),
+        ("an onread type", "rclr"),
+        ("an onwrite type", "woclr"),
+    ];
+    examples
+        .iter()
+        .find(|(what, _)| expected.starts_with(what))
+        .map(|&(_, example)| example)
 }
 
 #[cfg(test)]

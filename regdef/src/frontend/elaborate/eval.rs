@@ -171,7 +171,8 @@ pub(crate) fn eval(e: &Expr, env: &EvalEnv<'_>, rep: &mut Reporter) -> Option<Va
                     "property references (`->{}`) are not supported as values",
                     prop.name
                 ),
-            );
+            )
+            .hint(codes::UNSUPPORTED_HINT);
             None
         }
         ExprKind::Array(items) => {

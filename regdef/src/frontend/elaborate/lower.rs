@@ -202,7 +202,15 @@ impl Lowerer<'_, '_> {
                             ),
                         )
                         .label("overlaps")
-                        .also(o.span, "this one");
+                        .also(o.span, "this one")
+                        .hint(register_overlap_hint(
+                            &tree.path(c),
+                            tree.nodes[c]
+                                .address
+                                .saturating_sub(start)
+                                .saturating_add(far),
+                            end - start,
+                        ));
                 }
             }
             if reach.is_none_or(|(far, _)| end > far) {
@@ -474,7 +482,8 @@ impl Lowerer<'_, '_> {
                         .also(
                             tree.nodes[nodes[j]].span,
                             format!("bits [{}:{}]", o.msb, o.lsb),
-                        );
+                        )
+                        .hint(field_overlap_hint(&f.name, f.msb - f.lsb + 1, far, width));
                 }
             }
             if reach.is_none_or(|(far, _)| f.msb > far) {
@@ -579,11 +588,13 @@ impl Lowerer<'_, '_> {
                     .hint("use `sw = r` or `sw = rw`");
             }
             if o == OnRead::Ruser {
-                self.rep.error(
-                    codes::UNSUPPORTED,
-                    span,
-                    "`onread = ruser` needs an external field, which is not supported",
-                );
+                self.rep
+                    .error(
+                        codes::UNSUPPORTED,
+                        span,
+                        "`onread = ruser` needs an external field, which is not supported",
+                    )
+                    .hint(codes::UNSUPPORTED_HINT);
             }
         }
         if let Some((o, span)) = onwrite {
@@ -602,11 +613,13 @@ impl Lowerer<'_, '_> {
                     .hint("use `sw = w` or `sw = rw`");
             }
             if o == OnWrite::Wuser {
-                self.rep.error(
-                    codes::UNSUPPORTED,
-                    span,
-                    "`onwrite = wuser` needs an external field, which is not supported",
-                );
+                self.rep
+                    .error(
+                        codes::UNSUPPORTED,
+                        span,
+                        "`onwrite = wuser` needs an external field, which is not supported",
+                    )
+                    .hint(codes::UNSUPPORTED_HINT);
             }
         }
         let reset = match tree.builtin(f, Builtin::Reset) {
@@ -633,11 +646,13 @@ impl Lowerer<'_, '_> {
                 Some(v & crate::access::ones(width))
             }
             Some(Value::Ref(_)) => {
-                self.rep.error(
-                    codes::UNSUPPORTED,
-                    span_of(Builtin::Reset),
-                    "a reset taken from a signal or field is not supported",
-                );
+                self.rep
+                    .error(
+                        codes::UNSUPPORTED,
+                        span_of(Builtin::Reset),
+                        "a reset taken from a signal or field is not supported",
+                    )
+                    .hint(codes::UNSUPPORTED_HINT);
                 None
             }
             _ => None,
@@ -659,15 +674,17 @@ impl Lowerer<'_, '_> {
                 problems.push("not clear on write");
             }
             if !problems.is_empty() {
-                self.rep.error(
-                    codes::ACCESS,
-                    span,
-                    format!(
-                        "singlepulse field `{}` must {}",
-                        node.name,
-                        problems.join(" and ")
-                    ),
-                );
+                self.rep
+                    .error(
+                        codes::ACCESS,
+                        span,
+                        format!(
+                            "singlepulse field `{}` must {}",
+                            node.name,
+                            problems.join(" and ")
+                        ),
+                    )
+                    .hint("a pulse is one software-written bit that resets to 0: `field { sw = rw; singlepulse; reset = 0; } go[0:0];`");
             }
         }
         let hwset = self.bool_not_ref(
@@ -756,11 +773,18 @@ impl Lowerer<'_, '_> {
                 let info = &self.defs.enums[*e];
                 let max = info.entries.iter().map(|x| x.value).max().unwrap_or(0);
                 if width < 64 && max >> width != 0 {
-                    self.rep.error(
-                        codes::ENCODE,
-                        span_of(Builtin::Encode),
-                        format!("field `{}` ({width} bits) is too narrow for enum `{}` (values up to {max})", node.name, info.name),
-                    );
+                    let needed = u64::BITS - max.leading_zeros();
+                    self.rep
+                        .error(
+                            codes::ENCODE,
+                            span_of(Builtin::Encode),
+                            format!("field `{}` ({width} bits) is too narrow for enum `{}` (values up to {max})", node.name, info.name),
+                        )
+                        .hint(format!(
+                            "widen `{}` to {needed} bits, or give the enum's entries values up to {}",
+                            node.name,
+                            (1u64 << width) - 1
+                        ));
                 }
                 self.enum_ids[*e]
             }
@@ -900,15 +924,17 @@ impl Lowerer<'_, '_> {
         let target = self.resolve(assignee, r)?;
         let node = &self.tree.nodes[target];
         if node.kind != Kind::Field {
-            self.rep.error(
-                codes::UDP_USE,
-                r.span,
-                format!(
-                    "{what} must reference a field, but `{}` is a {}",
-                    r.text(),
-                    node.kind.as_str()
-                ),
-            );
+            self.rep
+                .error(
+                    codes::UDP_USE,
+                    r.span,
+                    format!(
+                        "{what} must reference a field, but `{}` is a {}",
+                        r.text(),
+                        node.kind.as_str()
+                    ),
+                )
+                .hint(format!("name one of its fields: `{}.<field>`", r.text()));
             return None;
         }
         match self.field_of[target] {
@@ -1044,15 +1070,20 @@ impl Lowerer<'_, '_> {
                     problems.push("have `hwclr` (the completion input)");
                 }
                 if !problems.is_empty() {
-                    self.rep.error(
-                        codes::UDP_USE,
-                        span,
-                        format!(
-                            "update_handshake field `{}` must {}",
-                            f.name,
-                            problems.join(" and ")
-                        ),
-                    );
+                    self.rep
+                        .error(
+                            codes::UDP_USE,
+                            span,
+                            format!(
+                                "update_handshake field `{}` must {}",
+                                f.name,
+                                problems.join(" and ")
+                            ),
+                        )
+                        .hint(format!(
+                            "software sets the update bit and hardware clears it on completion: `field {{ update_handshake = true; hwclr = true; }} {}[{}:{}] = 0;`",
+                            f.name, f.lsb, f.lsb
+                        ));
                     continue;
                 }
                 if let Some(first) = reg.update_field {
@@ -1544,4 +1575,26 @@ impl Lowerer<'_, '_> {
             })
             .collect()
     }
+}
+
+/// The hint of a field overlap: the first free bits above the fields before it, if
+/// the field fits there.
+fn field_overlap_hint(name: &str, width: u32, taken_to: u32, reg_width: u32) -> String {
+    let lsb = taken_to + 1;
+    match lsb.checked_add(width - 1).filter(|&msb| msb < reg_width) {
+        Some(msb) => format!(
+            "a bit belongs to one field: move `{name}` above bit {taken_to}, e.g. `{name}[{msb}:{lsb}]`, or narrow the fields"
+        ),
+        None => format!(
+            "a bit belongs to one field: narrow the fields, or widen the register with `regwidth` to place `{name}` above bit {taken_to}"
+        ),
+    }
+}
+
+/// The hint of a register overlap: the first address after the registers before it,
+/// aligned to the register's size.
+fn register_overlap_hint(path: &str, free: u64, size: u64) -> String {
+    let align = if size.is_power_of_two() { size } else { 1 };
+    let at = free.div_ceil(align).saturating_mul(align);
+    format!("registers do not share bytes: place `{path}` at {at:#x} or above (`@ {at:#x}`), or leave out its `@` to let it follow the others")
 }
