@@ -213,3 +213,59 @@ fn without_ril_the_range_fields_of_a_tlbi_are_res0() {
     ));
     assert_eq!(decode(reserved, NS, &v31), decode(plain, NS, &v31));
 }
+
+/// A scenario that reads IDR0, IDR3 and AIDR of the SMMU its `config` describes,
+/// expecting the given values.
+fn probe(config: &str, idr0: u32, idr3: u32, aidr: u32) -> String {
+    let read = |offset: u32, expect: u32| {
+        format!(
+            r#"{{"op": "mmio_read", "offset": "{offset:#x}", "size": 4, "secure": false,
+                "expect": "{expect:#x}"}}"#
+        )
+    };
+    format!(
+        r#"{{"name": "probe", "config": {config}, "steps": [{}, {}, {}]}}"#,
+        read(0, idr0),
+        read(0xC, idr3),
+        read(0x1C, aidr)
+    )
+}
+
+fn run_scenario(json: &str) -> Result<smmu::scenario::Summary, String> {
+    let scenario = smmu::scenario::Scenario::from_json(json).map_err(|e| e.to_string())?;
+    smmu::scenario::run(&scenario, &mut Vec::new()).map_err(|e| e.to_string())
+}
+
+#[test]
+fn a_scenario_names_a_preset_and_overrides_it() {
+    for (config, idr0, idr3, aidr) in [
+        (r#"{"preset": "qemu-7.2"}"#, 0x0d40_101a, 0x1404, 1),
+        // Later keys override the preset: v3.2 brings FWB, DORMHINT is asked for.
+        (
+            r#"{"preset": "qemu-7.2", "arch_version": 3.2, "dormant_hint": "on"}"#,
+            0x0d40_111a,
+            0x1504,
+            2,
+        ),
+        // The default as an SMMUv3.1: IDR3 keeps HAD and XNX only.
+        (r#"{"arch_version": "3.1"}"#, 0x0d4e_331b, 0x14, 1),
+        (r#"{"preset": "smmuv3.1"}"#, 0x0d4e_331b, 0x14, 1),
+    ] {
+        let summary = run_scenario(&probe(config, idr0, idr3, aidr))
+            .unwrap_or_else(|e| panic!("{config}: {e}"));
+        assert_eq!(summary.expectations, 3, "{config}");
+        assert!(summary.passed(), "{config}: {summary:?}");
+    }
+    // An inconsistent configuration is refused before the first step, naming the rule.
+    let err = run_scenario(&probe(
+        r#"{"preset": "qemu-7.2", "secure_impl": true, "stage2": true, "secure_stage2": true}"#,
+        0,
+        0,
+        0,
+    ))
+    .unwrap_err();
+    assert!(
+        err.contains("Secure stage 2 (S_IDR1.SEL2) requires small translation tables"),
+        "{err}"
+    );
+}
