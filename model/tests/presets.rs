@@ -269,3 +269,19 @@ fn a_scenario_names_a_preset_and_overrides_it() {
         "{err}"
     );
 }
+
+#[test]
+fn had_follows_stage_1_and_xnx_stage_2() {
+    // IHI0070 6.3.4: HAD is mandatory with stage 1 from v3.1 and 0 without it; XNX
+    // likewise with stage 2 (RES0 without it).
+    let config = SmmuConfig::default()
+        .with_overrides([
+            ("stage1", KnobValue::Bool(false)),
+            ("secure_impl", KnobValue::Bool(false)),
+        ])
+        .unwrap();
+    let ids = id_registers(&mut new_smmu(config));
+    assert_eq!(ids[3] & 0b1_0100, 0b1_0000, "IDR3: XNX without HAD");
+    let ids = id_registers(&mut new_smmu(SmmuConfig::qemu_7_2()));
+    assert_eq!(ids[3] & 0b1_0100, 0b0_0100, "IDR3: HAD without XNX");
+}
