@@ -643,8 +643,8 @@ fn snapshots_round_trip_and_are_validated() {
         "register `smmuv3.ns.cr0`: value 0x2 sets bits 0x2 outside its fields (defined mask 0x1cd)"
     );
     assert_eq!(
-        broken(&|j| j["registers"]["smmuv3.ns.aidr"] = 0x3.into()),
-        "register `smmuv3.ns.aidr`: field `archminorrev` is a constant and must be 0x2"
+        broken(&|j| j["registers"]["smmuv3.ns.cidr0"] = 0xE.into()),
+        "register `smmuv3.ns.cidr0`: field `prmbl_0` is a constant and must be 0xd"
     );
     assert_eq!(
         broken(&|j| j["written_once"] = serde_json::json!(["smmuv3.ns.cr0.smmuen"])),

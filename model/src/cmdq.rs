@@ -403,6 +403,13 @@ pub fn decode(
             Err(IllegalCommand::SecureOnly(op))
         }
     };
+    // Without IDR3.RIL, TG (and with it TTL, NUM and SCALE) is RES0 (IHI0070 4.4.1.1,
+    // docs/spec-choices.md REG-18).
+    let d1 = if config.range_invalidation {
+        d1
+    } else {
+        d1 & !(0b11 << 10)
+    };
     let va = || TlbiAddress::decode(d0, d1, VA_MASK);
     let ipa = || TlbiAddress::decode(d0, d1, IPA_MASK);
     use opcode::*;

@@ -132,6 +132,52 @@ impl StallModel {
     }
 }
 
+/// The SMMU architecture version, SMMU_AIDR.ArchMinorRev (IHI0070 6.3.8).
+///
+/// The version decides which features are mandatory (SMMUv3.2: FWB, RIL, BBML >= 1,
+/// Hyp with both stages; SMMUv3.1: XNX with stage 2, HAD with stage 1). A v3.1
+/// configuration has the v3.2 features off unless they are named: an SMMUv3.x may
+/// implement any subset of the features of SMMUv3.(x+1) (IHI0070 2.9).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ArchVersion {
+    /// SMMUv3.1 (AIDR = 0x01), as QEMU 7.2 reports.
+    V3_1,
+    /// SMMUv3.2 (AIDR = 0x02).
+    V3_2,
+}
+
+impl ArchVersion {
+    /// The AIDR.ArchMinorRev encoding.
+    pub const fn minor(self) -> u8 {
+        match self {
+            ArchVersion::V3_1 => 1,
+            ArchVersion::V3_2 => 2,
+        }
+    }
+}
+
+/// SMMU_IDR3.BBML: the break-before-make level (IHI0070 6.3.4, 3.21.1).
+///
+/// The model never reports a TLB conflict and always uses either the old or the new
+/// translation when a block size changes, which meets every level; the value is what
+/// software is told it may rely on.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BbmLevel {
+    /// 0b00: level 0.
+    Level0,
+    /// 0b01: level 1.
+    Level1,
+    /// 0b10: level 2.
+    Level2,
+}
+
+impl BbmLevel {
+    /// The IDR3.BBML encoding.
+    pub const fn encoding(self) -> u8 {
+        self as u8
+    }
+}
+
 /// The implementation choices of one SMMU: ID register contents plus the model's
 /// cache capacities.
 ///
@@ -141,6 +187,8 @@ impl StallModel {
 /// constructor does this for you).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SmmuConfig {
+    /// SMMU_AIDR.ArchMinorRev: SMMUv3.1 or SMMUv3.2.
+    pub arch_version: ArchVersion,
     /// SMMU_S_IDR1.SECURE_IMPL: the Secure programming interface and Secure streams
     /// exist. Without it every stream is Non-secure (IHI0070 3.10.1).
     pub secure_impl: bool,
@@ -149,7 +197,17 @@ pub struct SmmuConfig {
     /// SMMU_IDR0.S2P: stage 2 translation.
     pub stage2: bool,
     /// SMMU_S_IDR1.SEL2: Secure stage 2 and Secure EL2 StreamWorlds (IHI0070 3.10.2.2).
+    /// Requires [`small_translation_tables`](SmmuConfig::small_translation_tables).
     pub secure_stage2: bool,
+    /// SMMU_IDR3.STT: small translation tables (FEAT_TTST: TxSZ above 39).
+    pub small_translation_tables: bool,
+    /// SMMU_IDR3.FWB: STE.S2FWB (stage 2 forced write-back). Mandatory from v3.2.
+    pub forced_write_back: bool,
+    /// SMMU_IDR3.RIL: range invalidation and TTL hints in TLBI commands. Mandatory
+    /// from v3.2.
+    pub range_invalidation: bool,
+    /// SMMU_IDR3.BBML: break-before-make level; 1 or 2 from v3.2.
+    pub bbml: BbmLevel,
     /// SMMU_IDR5.GRAN4K/16K/64K.
     pub granules: GranuleSupport,
     /// SMMU_IDR5.OAS: the output (physical) address size. Also the IAS, because only
@@ -186,6 +244,18 @@ pub struct SmmuConfig {
     pub attr_perms_ovr: bool,
     /// SMMU_IDR1.ATTR_TYPES_OVR: STE.MemAttr/MTCFG/ALLOCCFG/SHCFG overrides are honoured.
     pub attr_types_ovr: bool,
+    /// SMMU_IDR0.COHACC: the SMMU's own accesses (walks, structures, queues, MSIs) are
+    /// IO-coherent. Identification only: guest memory is coherent in the model.
+    pub coherent_access: bool,
+    /// SMMU_IDR0.DORMHINT: STATUSR.DORMANT is implemented (RES0 otherwise).
+    pub dormant_hint: bool,
+    /// SMMU_IIDR (IHI0070 6.3.7), also shown by PIDR0-4: ProductID `[31:20]`,
+    /// Variant `[19:16]`, Revision `[15:12]`, JEP106 Implementer `[11:0]` (bit 7 is 0).
+    pub iidr: u32,
+    /// SMMU_IDR4: IMPLEMENTATION DEFINED identification (IHI0070 6.3.5).
+    pub idr4: u32,
+    /// SMMU_S_IDR4: IMPLEMENTATION DEFINED Secure identification (IHI0070 6.3.56).
+    pub s_idr4: u32,
     /// The reset value of SMMU_GBPA.ABORT and SMMU_S_GBPA.ABORT (IMPLEMENTATION DEFINED,
     /// IHI0070 6.3.14): `true` gives a default-deny SMMU that aborts every transaction
     /// until software enables translation or clears ABORT.
@@ -201,13 +271,19 @@ impl Default for SmmuConfig {
     /// A full SMMUv3.2 with Secure state: S1P, S2P, SEL2, all granules, 48-bit OAS,
     /// SIDSIZE 16, S_SIDSIZE 16, SSIDSIZE 20, CMDQS/EVENTQS 19, MSI, Hyp, VMID16, ASID16,
     /// AArch64 tables, STALL_MODEL 0b01, TERM_MODEL 1, 2-level stream tables, CD2L,
-    /// ATTR_PERMS_OVR and ATTR_TYPES_OVR.
+    /// ATTR_PERMS_OVR and ATTR_TYPES_OVR, STT, FWB, RIL, BBML level 1, COHACC and
+    /// DORMHINT; IIDR, IDR4 and S_IDR4 0.
     fn default() -> Self {
         SmmuConfig {
+            arch_version: ArchVersion::V3_2,
             secure_impl: true,
             stage1: true,
             stage2: true,
             secure_stage2: true,
+            small_translation_tables: true,
+            forced_write_back: true,
+            range_invalidation: true,
+            bbml: BbmLevel::Level1,
             granules: GranuleSupport::ALL,
             oas: AddressSize::Bits48,
             sid_bits: 16,
@@ -225,6 +301,11 @@ impl Default for SmmuConfig {
             two_level_cd: true,
             attr_perms_ovr: true,
             attr_types_ovr: true,
+            coherent_access: true,
+            dormant_hint: true,
+            iidr: 0,
+            idr4: 0,
+            s_idr4: 0,
             gbpa_abort_at_reset: false,
             config_cache_capacity: 1024,
             tlb_capacity: 4096,
@@ -313,6 +394,34 @@ pub enum ConfigError {
     /// (IHI0070 3.10.2; IDR0.S1P must be 1 while S_IDR1.SECURE_IMPL is 1).
     #[error("Secure state (S_IDR1.SECURE_IMPL) requires stage 1 (IDR0.S1P)")]
     SecureStateWithoutStage1,
+    /// SEL2 without small translation tables: "STT is 1 in implementations where
+    /// SMMU_S_IDR1.SEL2 == 1" (IHI0070 6.3.4).
+    #[error(
+        "Secure stage 2 (S_IDR1.SEL2) requires small translation tables (IDR3.STT, \
+         knob `small_translation_tables`)"
+    )]
+    SecureStage2WithoutSmallTables,
+    /// A feature the configured architecture version makes mandatory is off
+    /// (IHI0070 6.3.1 Hyp, 6.3.4 FWB, RIL and BBML).
+    #[error("{feature} is mandatory in {version} (knob `{knob}`)")]
+    MandatoryFeature {
+        /// The version that requires it.
+        version: ArchVersion,
+        /// The ID register field and the value required.
+        feature: &'static str,
+        /// The knob that sets it.
+        knob: &'static str,
+    },
+    /// IIDR.Implementer bit 7 is 0: JEP106 codes are 7 bits plus a continuation
+    /// count (IHI0070 6.3.7).
+    #[error("IIDR {0:#010x}: Implementer bit [7] must be 0 (a JEP106 identity code has 7 bits)")]
+    IidrImplementer(u32),
+}
+
+impl std::fmt::Display for ArchVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SMMUv3.{}", self.minor())
+    }
 }
 
 impl SmmuConfig {
@@ -320,15 +429,24 @@ impl SmmuConfig {
     /// more than any SMMU caches, small enough that allocating it cannot fail.
     pub const MAX_CACHE_CAPACITY: usize = 1 << 20;
 
-    /// QEMU 7.2's `arm-smmuv3`: stage 1 only, no Secure state, 44-bit OAS, all granules,
-    /// SIDSIZE 16, no substreams, CMDQS/EVENTQS 19, ASID16, 2-level stream tables, no
-    /// CD2L/MSI/Hyp, terminate model (behaviour.md 0.3 with `stage=1`).
+    /// QEMU 7.2's `arm-smmuv3`, ID register for ID register: an SMMUv3.1 with stage 1
+    /// only, no Secure state, 44-bit OAS, all granules, SIDSIZE 16, no substreams,
+    /// CMDQS/EVENTQS 19, ASID16, 2-level stream tables, no CD2L/MSI/Hyp, terminate
+    /// model, COHACC, RIL and BBML level 2 (v3.2 features a v3.1 SMMU may have,
+    /// IHI0070 2.9), no FWB/STT and no STATUSR.DORMANT (DORMHINT 0); IIDR, IDR2 and
+    /// IDR4 0 (behaviour.md 0.3 with `stage=1`). IDR0 = 0x0d40101a, IDR1 = 0x02730010,
+    /// IDR3 = 0x1404, IDR5 = 0x74, AIDR = 0x01.
     pub fn qemu_7_2() -> SmmuConfig {
         SmmuConfig {
+            arch_version: ArchVersion::V3_1,
             secure_impl: false,
             stage1: true,
             stage2: false,
             secure_stage2: false,
+            small_translation_tables: false,
+            forced_write_back: false,
+            range_invalidation: true,
+            bbml: BbmLevel::Level2,
             granules: GranuleSupport::ALL,
             oas: AddressSize::Bits44,
             sid_bits: 16,
@@ -346,9 +464,28 @@ impl SmmuConfig {
             two_level_cd: false,
             attr_perms_ovr: false,
             attr_types_ovr: false,
+            coherent_access: true,
+            dormant_hint: false,
+            iidr: 0,
+            idr4: 0,
+            s_idr4: 0,
             gbpa_abort_at_reset: false,
             config_cache_capacity: 256,
             tlb_capacity: 2048,
+        }
+    }
+
+    /// The default SMMU as an SMMUv3.1: what `arch_version = 3.1` does to
+    /// [`SmmuConfig::default`] (no SEL2, STT, FWB or RIL, BBML level 0, AIDR 0x01).
+    pub fn smmuv3_1() -> SmmuConfig {
+        SmmuConfig {
+            arch_version: ArchVersion::V3_1,
+            secure_stage2: false,
+            small_translation_tables: false,
+            forced_write_back: false,
+            range_invalidation: false,
+            bbml: BbmLevel::Level0,
+            ..SmmuConfig::default()
         }
     }
 
@@ -421,7 +558,48 @@ impl SmmuConfig {
         if self.secure_impl && !self.stage1 {
             return Err(ConfigError::SecureStateWithoutStage1);
         }
-        Ok(())
+        if self.secure_stage2 && !self.small_translation_tables {
+            return Err(ConfigError::SecureStage2WithoutSmallTables);
+        }
+        if self.iidr & 0x80 != 0 {
+            return Err(ConfigError::IidrImplementer(self.iidr));
+        }
+        self.validate_version()
+    }
+
+    /// The features the architecture version makes mandatory. The v3.1 ones (HAD
+    /// with stage 1, XNX with stage 2) are not knobs: the ID registers derive them
+    /// from the stages.
+    fn validate_version(&self) -> Result<(), ConfigError> {
+        if self.arch_version < ArchVersion::V3_2 {
+            return Ok(());
+        }
+        let mandatory = |on: bool, feature, knob| {
+            if on {
+                Ok(())
+            } else {
+                Err(ConfigError::MandatoryFeature {
+                    version: self.arch_version,
+                    feature,
+                    knob,
+                })
+            }
+        };
+        // IHI0070 6.3.4: "FWB is 1", "RIL is 1", "BBML is 0b01 or 0b10" in v3.2.
+        mandatory(self.forced_write_back, "IDR3.FWB = 1", "forced_write_back")?;
+        mandatory(
+            self.range_invalidation,
+            "IDR3.RIL = 1",
+            "range_invalidation",
+        )?;
+        mandatory(self.bbml != BbmLevel::Level0, "IDR3.BBML = 1 or 2", "bbml")?;
+        // IHI0070 6.3.1: "Hyp == 1 is mandatory in implementations of SMMUv3.2 or
+        // later, if S1P == 1 and S2P == 1".
+        mandatory(
+            self.hyp || !(self.stage1 && self.stage2),
+            "IDR0.Hyp = 1 with both stages",
+            "hyp",
+        )
     }
 
     /// The input (IPA) address size. Equal to the OAS because only VMSAv8-64 tables
@@ -540,6 +718,54 @@ impl KnobType for u8 {
     }
     fn to_text(&self) -> String {
         self.to_string()
+    }
+}
+
+/// 32-bit ID register values, written back in hex.
+impl KnobType for u32 {
+    const EXPECTED: &'static str = "an integer from 0 to 0xffffffff";
+    fn from_value(value: KnobValue<'_>) -> Option<u32> {
+        uint_from_value(value).and_then(|n| u32::try_from(n).ok())
+    }
+    fn to_text(&self) -> String {
+        format!("{self:#x}")
+    }
+}
+
+impl KnobType for ArchVersion {
+    const EXPECTED: &'static str = "an SMMU architecture version (3.1 or 3.2)";
+    fn from_value(value: KnobValue<'_>) -> Option<ArchVersion> {
+        let KnobValue::Text(text) = value else {
+            return None;
+        };
+        let text = text.trim().to_ascii_lowercase();
+        let number = text
+            .strip_prefix("smmuv")
+            .or_else(|| text.strip_prefix('v'))
+            .unwrap_or(&text);
+        match number {
+            "3.1" => Some(ArchVersion::V3_1),
+            "3.2" => Some(ArchVersion::V3_2),
+            _ => None,
+        }
+    }
+    fn to_text(&self) -> String {
+        format!("3.{}", self.minor())
+    }
+}
+
+impl KnobType for BbmLevel {
+    const EXPECTED: &'static str = "a break-before-make level (0, 1 or 2)";
+    fn from_value(value: KnobValue<'_>) -> Option<BbmLevel> {
+        match uint_from_value(value)? {
+            0 => Some(BbmLevel::Level0),
+            1 => Some(BbmLevel::Level1),
+            2 => Some(BbmLevel::Level2),
+            _ => None,
+        }
+    }
+    fn to_text(&self) -> String {
+        self.encoding().to_string()
     }
 }
 
@@ -684,14 +910,50 @@ macro_rules! knob {
 /// Every knob, in the order [`SmmuConfig::with_overrides`] resolves them: a
 /// dependent knob comes after the knobs it follows.
 static KNOBS: &[Knob] = &[
+    knob!("arch_version", arch_version: ArchVersion,
+        "AIDR.ArchMinorRev: the architecture version, which makes features mandatory \
+         (v3.2: FWB, RIL, BBML 1 or 2, Hyp with both stages); naming a lower version \
+         than the preset's turns the preset's v3.2 features off, a higher one turns the \
+         mandatory ones on, unless they are named too"),
     knob!("secure_impl", secure_impl: bool,
         "S_IDR1.SECURE_IMPL: the Secure programming interface and Secure streams exist"),
-    knob!("stage1", stage1: bool, "IDR0.S1P: stage 1 translation"),
-    knob!("stage2", stage2: bool, "IDR0.S2P: stage 2 translation"),
+    knob!("stage1", stage1: bool, "IDR0.S1P: stage 1 translation (also sets IDR3.HAD)"),
+    knob!("stage2", stage2: bool, "IDR0.S2P: stage 2 translation (also sets IDR0.VMW and IDR3.XNX)"),
+    knob!("small_translation_tables", small_translation_tables: bool,
+    "IDR3.STT: small translation tables; unless given, off when arch_version is \
+     lowered to 3.1",
+    follows = |base, c| {
+        if c.arch_version < base.arch_version {
+            c.small_translation_tables = false;
+        }
+    }),
     knob!("secure_stage2", secure_stage2: bool,
         "S_IDR1.SEL2: Secure stage 2 and Secure EL2 StreamWorlds; unless given, on only \
-         if on in the preset and both Secure state and stage 2 are",
-        follows = |base, c| c.secure_stage2 = base.secure_stage2 && c.secure_impl && c.stage2),
+         if on in the preset and Secure state, stage 2 and small translation tables are, \
+         and arch_version is not lowered to 3.1",
+        follows = |base, c| c.secure_stage2 = base.secure_stage2
+            && c.secure_impl
+            && c.stage2
+            && c.small_translation_tables
+            && c.arch_version >= base.arch_version),
+    knob!("forced_write_back", forced_write_back: bool,
+        "IDR3.FWB: stage 2 forced write-back (STE.S2FWB), mandatory in v3.2; unless \
+         given, follows a change of arch_version",
+        follows = |base, c| c.forced_write_back = follow_version(base, c, base.forced_write_back)),
+    knob!("range_invalidation", range_invalidation: bool,
+        "IDR3.RIL: range invalidation and TTL hints, mandatory in v3.2; unless given, \
+         follows a change of arch_version",
+        follows = |base, c| c.range_invalidation = follow_version(base, c, base.range_invalidation)),
+    knob!("bbml", bbml: BbmLevel,
+    "IDR3.BBML: break-before-make level, 1 or 2 in v3.2; unless given, 0 when \
+     arch_version is lowered to 3.1 and at least 1 when raised to 3.2",
+    follows = |base, c| {
+        c.bbml = match c.arch_version.cmp(&base.arch_version) {
+            std::cmp::Ordering::Less => BbmLevel::Level0,
+            std::cmp::Ordering::Equal => base.bbml,
+            std::cmp::Ordering::Greater => base.bbml.max(BbmLevel::Level1),
+        }
+    }),
     knob!("granules", granules: GranuleSupport, "IDR5.GRAN4K/GRAN16K/GRAN64K: translation granules"),
     knob!("oas", oas: AddressSize, "IDR5.OAS: output (and input) address size in bits"),
     knob!("sid_bits", sid_bits: u8, "IDR1.SIDSIZE: Non-secure StreamID bits"),
@@ -708,8 +970,10 @@ static KNOBS: &[Knob] = &[
     knob!("msi", msi: bool, "IDR0.MSI: message-signalled interrupts"),
     knob!("hyp", hyp: bool,
         "IDR0.Hyp: EL2 StreamWorlds for Non-secure streams; unless given, on only if on \
-         in the preset and both stages are",
-        follows = |base, c| c.hyp = base.hyp && c.stage1 && c.stage2),
+         in the preset (or mandatory: v3.2) and both stages are",
+        follows = |base, c| c.hyp = (base.hyp || c.arch_version >= ArchVersion::V3_2)
+            && c.stage1
+            && c.stage2),
     knob!("vmid16", vmid16: bool, "IDR0.VMID16: 16-bit VMIDs"),
     knob!("asid16", asid16: bool, "IDR0.ASID16: 16-bit ASIDs"),
     knob!("stall_model", stall_model: StallModel,
@@ -723,12 +987,31 @@ static KNOBS: &[Knob] = &[
         "IDR1.ATTR_PERMS_OVR: STE PRIVCFG/INSTCFG/NSCFG overrides are honoured"),
     knob!("attr_types_ovr", attr_types_ovr: bool,
         "IDR1.ATTR_TYPES_OVR: STE MemAttr/MTCFG/ALLOCCFG/SHCFG overrides are honoured"),
+    knob!("coherent_access", coherent_access: bool,
+        "IDR0.COHACC: the SMMU's own accesses are IO-coherent (identification only)"),
+    knob!("dormant_hint", dormant_hint: bool,
+        "IDR0.DORMHINT: STATUSR.DORMANT is implemented (RES0 otherwise)"),
+    knob!("iidr", iidr: u32,
+        "IIDR: ProductID [31:20], Variant [19:16], Revision [15:12], JEP106 Implementer \
+         [11:0] (bit 7 is 0); PIDR0-4 show the same identity"),
+    knob!("idr4", idr4: u32, "IDR4: IMPLEMENTATION DEFINED identification"),
+    knob!("s_idr4", s_idr4: u32, "S_IDR4: IMPLEMENTATION DEFINED Secure identification"),
     knob!("gbpa_abort_at_reset", gbpa_abort_at_reset: bool,
         "reset value of GBPA.ABORT and S_GBPA.ABORT (IMPLEMENTATION DEFINED)"),
     knob!("config_cache_capacity", config_cache_capacity: usize,
         "entries of the configuration cache (1 to 2^20)"),
     knob!("tlb_capacity", tlb_capacity: usize, "entries of the IOTLB (1 to 2^20)"),
 ];
+
+/// A mandatory-from-v3.2 feature that a knob does not name: on when the overrides
+/// raise the version to 3.2, off when they lower it to 3.1, else the preset's `value`.
+fn follow_version(base: &SmmuConfig, c: &SmmuConfig, value: bool) -> bool {
+    match c.arch_version.cmp(&base.arch_version) {
+        std::cmp::Ordering::Less => false,
+        std::cmp::Ordering::Equal => value,
+        std::cmp::Ordering::Greater => true,
+    }
+}
 
 /// A named configuration ([`SmmuConfig::preset`]).
 #[derive(Clone, Copy, Debug)]
@@ -752,8 +1035,15 @@ static PRESETS: &[Preset] = &[
         config: <SmmuConfig as Default>::default,
     },
     Preset {
+        name: "smmuv3.1",
+        doc: "the default SMMU as an SMMUv3.1: AIDR 0x01, no SEL2, STT, FWB or RIL, \
+              BBML level 0 (SmmuConfig::smmuv3_1)",
+        config: SmmuConfig::smmuv3_1,
+    },
+    Preset {
         name: "qemu-7.2",
-        doc: "QEMU 7.2's arm-smmuv3: stage 1 only, no Secure state, 44-bit OAS \
+        doc: "QEMU 7.2's arm-smmuv3, ID register for ID register: an SMMUv3.1 with \
+              stage 1 only, no Secure state, 44-bit OAS, no STATUSR.DORMANT \
               (SmmuConfig::qemu_7_2)",
         config: SmmuConfig::qemu_7_2,
     },
@@ -1002,6 +1292,64 @@ mod tests {
                 },
                 ConfigError::SecureStateWithoutStage1,
             ),
+            (
+                SmmuConfig {
+                    small_translation_tables: false,
+                    ..base.clone()
+                },
+                ConfigError::SecureStage2WithoutSmallTables,
+            ),
+            (
+                SmmuConfig {
+                    forced_write_back: false,
+                    ..base.clone()
+                },
+                ConfigError::MandatoryFeature {
+                    version: ArchVersion::V3_2,
+                    feature: "IDR3.FWB = 1",
+                    knob: "forced_write_back",
+                },
+            ),
+            (
+                SmmuConfig {
+                    range_invalidation: false,
+                    ..base.clone()
+                },
+                ConfigError::MandatoryFeature {
+                    version: ArchVersion::V3_2,
+                    feature: "IDR3.RIL = 1",
+                    knob: "range_invalidation",
+                },
+            ),
+            (
+                SmmuConfig {
+                    bbml: BbmLevel::Level0,
+                    ..base.clone()
+                },
+                ConfigError::MandatoryFeature {
+                    version: ArchVersion::V3_2,
+                    feature: "IDR3.BBML = 1 or 2",
+                    knob: "bbml",
+                },
+            ),
+            (
+                SmmuConfig {
+                    hyp: false,
+                    ..base.clone()
+                },
+                ConfigError::MandatoryFeature {
+                    version: ArchVersion::V3_2,
+                    feature: "IDR0.Hyp = 1 with both stages",
+                    knob: "hyp",
+                },
+            ),
+            (
+                SmmuConfig {
+                    iidr: 0x80,
+                    ..base.clone()
+                },
+                ConfigError::IidrImplementer(0x80),
+            ),
         ];
         for (config, error) in cases {
             assert_eq!(config.validate(), Err(error), "{config:?}");
@@ -1026,10 +1374,15 @@ mod tests {
         // A configuration unlike the default in every field (a struct literal without
         // `..`, so a new field must be added here, and a knob for it below).
         let unlike = SmmuConfig {
+            arch_version: ArchVersion::V3_1,
             secure_impl: false,
             stage1: false,
             stage2: false,
             secure_stage2: false,
+            small_translation_tables: false,
+            forced_write_back: false,
+            range_invalidation: false,
+            bbml: BbmLevel::Level2,
             granules: GranuleSupport {
                 k4: false,
                 k16: true,
@@ -1051,6 +1404,11 @@ mod tests {
             two_level_cd: false,
             attr_perms_ovr: false,
             attr_types_ovr: false,
+            coherent_access: false,
+            dormant_hint: false,
+            iidr: 0x4321_143b,
+            idr4: 0xffff_ffff,
+            s_idr4: 1,
             gbpa_abort_at_reset: true,
             config_cache_capacity: 9,
             tlb_capacity: 10,
@@ -1074,6 +1432,12 @@ mod tests {
             ("msi", KnobValue::Text("Yes"), "true"),
             ("hyp", KnobValue::Bool(false), "false"),
             ("tlb_capacity", KnobValue::Uint(7), "7"),
+            ("arch_version", KnobValue::Text("SMMUv3.1"), "3.1"),
+            ("arch_version", KnobValue::Text(" v3.2 "), "3.2"),
+            ("bbml", KnobValue::Text("2"), "2"),
+            ("bbml", KnobValue::Uint(0), "0"),
+            ("iidr", KnobValue::Text("0x0_43b"), "0x43b"),
+            ("idr4", KnobValue::Uint(0xffff_ffff), "0xffffffff"),
         ] {
             c.set(key, value).unwrap();
             assert_eq!(c.get(key).unwrap(), text, "{key} = {value}");
@@ -1115,6 +1479,11 @@ mod tests {
             ("stage1", KnobValue::Uint(1)),
             ("granules", KnobValue::Text("4k,8k")),
             ("granules", KnobValue::Uint(4)),
+            ("arch_version", KnobValue::Text("3.0")),
+            ("arch_version", KnobValue::Text("3.3")),
+            ("arch_version", KnobValue::Uint(3)),
+            ("bbml", KnobValue::Uint(3)),
+            ("iidr", KnobValue::Uint(1 << 32)),
         ] {
             assert!(
                 matches!(c.set(key, value), Err(ConfigError::BadKnobValue { key: k, .. }) if k == key),
@@ -1135,6 +1504,12 @@ mod tests {
         assert_eq!(SmmuConfig::preset("qemu-7.2"), Ok(SmmuConfig::qemu_7_2()));
         assert_eq!(SmmuConfig::preset("default"), Ok(SmmuConfig::default()));
         assert_eq!(SmmuConfig::preset("smmuv3.2"), Ok(SmmuConfig::default()));
+        assert_eq!(SmmuConfig::preset("smmuv3.1"), Ok(SmmuConfig::smmuv3_1()));
+        // `smmuv3.1` is exactly what naming the version does to the default.
+        assert_eq!(
+            SmmuConfig::default().with_overrides([("arch_version", KnobValue::Text("3.1"))]),
+            Ok(SmmuConfig::smmuv3_1())
+        );
         for preset in SmmuConfig::presets() {
             let config = SmmuConfig::preset(preset.name).unwrap();
             assert_eq!(config.validate(), Ok(()), "{}", preset.name);
@@ -1142,7 +1517,8 @@ mod tests {
         let err = SmmuConfig::preset("qemu-9").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown configuration preset `qemu-9` (presets: default, smmuv3.2, qemu-7.2)"
+            "unknown configuration preset `qemu-9` (presets: default, smmuv3.2, smmuv3.1, \
+             qemu-7.2)"
         );
     }
 
@@ -1190,6 +1566,104 @@ mod tests {
         assert_eq!(
             SmmuConfig::default().with_overrides([("nope", KnobValue::Uint(1))]),
             Err(ConfigError::UnknownKnob("nope".into()))
+        );
+    }
+
+    #[test]
+    fn the_version_decides_what_is_mandatory() {
+        // In v3.1 none of the v3.2 features is required, and any may be present
+        // (IHI0070 2.9): QEMU 7.2 has RIL and BBML 2 without FWB, and Hyp is optional.
+        let v31 = SmmuConfig {
+            hyp: false,
+            ..SmmuConfig::smmuv3_1()
+        };
+        assert_eq!(v31.validate(), Ok(()));
+        let with_v32_features = SmmuConfig {
+            forced_write_back: true,
+            small_translation_tables: true,
+            secure_stage2: true,
+            ..v31.clone()
+        };
+        assert_eq!(with_v32_features.validate(), Ok(()));
+        // The same SMMU claiming v3.2 lacks FWB, RIL, BBML and Hyp: the first is named.
+        let claims_v32 = SmmuConfig {
+            arch_version: ArchVersion::V3_2,
+            ..v31
+        };
+        assert_eq!(
+            claims_v32.validate().unwrap_err().to_string(),
+            "IDR3.FWB = 1 is mandatory in SMMUv3.2 (knob `forced_write_back`)"
+        );
+        // Hyp is only mandatory with both stages.
+        let s1_only = SmmuConfig {
+            stage2: false,
+            secure_stage2: false,
+            hyp: false,
+            ..SmmuConfig::default()
+        };
+        assert_eq!(s1_only.validate(), Ok(()));
+    }
+
+    #[test]
+    fn naming_a_version_moves_the_features_it_governs() {
+        // Lowering the default to v3.1 turns its v3.2 features off ...
+        let c = SmmuConfig::default()
+            .with_overrides([("arch_version", KnobValue::Text("3.1"))])
+            .unwrap();
+        assert_eq!(c.arch_version, ArchVersion::V3_1);
+        assert!(!c.secure_stage2 && !c.small_translation_tables);
+        assert!(!c.forced_write_back && !c.range_invalidation);
+        assert_eq!(c.bbml, BbmLevel::Level0);
+        assert!(c.hyp, "Hyp is a v3.0 feature: it stays");
+        // ... unless they are named (IHI0070 2.9).
+        let c = SmmuConfig::default()
+            .with_overrides([
+                ("arch_version", KnobValue::Text("3.1")),
+                ("range_invalidation", KnobValue::Bool(true)),
+                ("bbml", KnobValue::Uint(2)),
+            ])
+            .unwrap();
+        assert!(c.range_invalidation && !c.forced_write_back);
+        assert_eq!(c.bbml, BbmLevel::Level2);
+        assert_eq!(c.validate(), Ok(()));
+        // Raising QEMU 7.2 to v3.2 turns the mandatory features on, keeping its
+        // BBML 2; with stage 2 added, Hyp comes too.
+        let c = SmmuConfig::qemu_7_2()
+            .with_overrides([
+                ("arch_version", KnobValue::Text("3.2")),
+                ("stage2", KnobValue::Bool(true)),
+            ])
+            .unwrap();
+        assert!(c.forced_write_back && c.range_invalidation && c.hyp);
+        assert_eq!(c.bbml, BbmLevel::Level2);
+        assert!(!c.small_translation_tables, "STT stays optional");
+        assert_eq!(c.validate(), Ok(()));
+        // Without the version named, QEMU 7.2's choices stay as they are.
+        let c = SmmuConfig::qemu_7_2()
+            .with_overrides([("oas", KnobValue::Uint(48))])
+            .unwrap();
+        assert_eq!(
+            c,
+            SmmuConfig {
+                oas: AddressSize::Bits48,
+                ..SmmuConfig::qemu_7_2()
+            }
+        );
+        // SEL2 follows STT.
+        let c = SmmuConfig::default()
+            .with_overrides([("small_translation_tables", KnobValue::Bool(false))])
+            .unwrap();
+        assert!(!c.secure_stage2);
+        assert_eq!(c.validate(), Ok(()));
+        let c = SmmuConfig::default()
+            .with_overrides([
+                ("small_translation_tables", KnobValue::Bool(false)),
+                ("secure_stage2", KnobValue::Bool(true)),
+            ])
+            .unwrap();
+        assert_eq!(
+            c.validate(),
+            Err(ConfigError::SecureStage2WithoutSmallTables)
         );
     }
 

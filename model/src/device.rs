@@ -147,7 +147,7 @@ impl<M: GuestMemory, I: InterruptSink> Smmu<M, I, NoTrace> {
 
 impl<M: GuestMemory, I: InterruptSink, T: TraceSink> Smmu<M, I, T> {
     /// Like [`new`](Smmu::new), recording a register-level trace into `trace`
-    /// from the start (the first record is DORMANT becoming 1).
+    /// from the start (the first record is DORMANT becoming 1, with DORMHINT).
     pub fn with_trace(
         config: SmmuConfig,
         memory: M,
@@ -385,9 +385,9 @@ impl<M: GuestMemory, I: InterruptSink, T: TraceSink> Smmu<M, I, T> {
         }
     }
 
-    /// STATUSR.DORMANT.
+    /// STATUSR.DORMANT, which is RES0 without IDR0.DORMHINT (IHI0070 6.3.13).
     fn set_dormant(&mut self, dormant: bool) {
-        if self.regs.statusr().dormant() != dormant {
+        if self.config().dormant_hint && self.regs.statusr().dormant() != dormant {
             self.hw_update(|regs| regs.hw().statusr(|s| s.with_dormant(dormant)));
         }
     }

@@ -18,22 +18,31 @@ use crate::config::SmmuConfig;
 twinreg_macros::register_file!("../regdef/smmuv3.rdl");
 
 /// The IMPLEMENTATION DEFINED register values that advertise `config`: IDR0.S1P,
-/// S2P, Hyp, MSI, VMW, VMID16, ASID16, CD2L and TERM_MODEL; IDR1.SIDSIZE, SSIDSIZE,
-/// CMDQS, EVENTQS, ATTR_PERMS_OVR and ATTR_TYPES_OVR; IDR3.XNX; IDR5.OAS and the
-/// granules; S_IDR0.MSI; S_IDR1.S_SIDSIZE, SEL2 and SECURE_IMPL; and the reset value
-/// of (S_)GBPA.ABORT. Everything else keeps the `.rdl`'s value.
+/// S2P, COHACC, DORMHINT, Hyp, MSI, VMW, VMID16, ASID16, CD2L and TERM_MODEL;
+/// IDR1.SIDSIZE, SSIDSIZE, CMDQS, EVENTQS, ATTR_PERMS_OVR and ATTR_TYPES_OVR;
+/// IDR3.HAD, XNX, FWB, STT, RIL and BBML; IDR4; IDR5.OAS and the granules; IIDR
+/// and the identity in PIDR0-4; AIDR.ArchMinorRev; S_IDR0.MSI; S_IDR1.S_SIDSIZE,
+/// SEL2 and SECURE_IMPL; S_IDR4; and the reset value of (S_)GBPA.ABORT. Every
+/// other field keeps the `.rdl`'s value.
 ///
-/// IDR0.VMW and IDR3.XNX follow stage 2: both are stage 2 features, RES0 without
-/// it (IHI0070 6.3.1, 6.3.4). IDR0.VMW = 0 also makes CR0.VMW and S_CR0.VMW RES0,
-/// IDR0.HYP = 0 CR2.E2H, IDR0.MSI = 0 the GERROR MSI abort errors, and so on: the
-/// register file applies those field conditions itself.
+/// IDR0.VMW and IDR3.XNX follow stage 2, IDR3.HAD stage 1: they are mandatory
+/// with their stage from SMMUv3.1 and RES0 (VMW, XNX) or 0 (HAD) without it
+/// (IHI0070 6.3.1, 6.3.4). IDR0.VMW = 0 also makes CR0.VMW and S_CR0.VMW RES0,
+/// IDR0.HYP = 0 CR2.E2H, IDR0.DORMHINT = 0 STATUSR.DORMANT, IDR0.MSI = 0 the
+/// GERROR MSI abort errors, and so on: the register file applies those field
+/// conditions itself.
 pub fn impl_defined(config: &SmmuConfig) -> ImplDefined {
     let d = ImplDefined::DEFAULT;
     let abort = u8::from(config.gbpa_abort_at_reset);
+    let iidr = Iidr::from_bits(config.iidr);
+    // The CoreSight identity shows IIDR's fields (IHI0070 6.3.7, 6.3.170).
+    let (implementer, part) = (iidr.implementer(), iidr.productid());
     ImplDefined {
         idr0: d
             .idr0
             .with_s1p(config.stage1)
+            .with_cohacc(config.coherent_access)
+            .with_dormhint(config.dormant_hint)
             .with_s2p(config.stage2)
             .with_hyp(config.hyp)
             .with_msi(config.msi)
@@ -50,7 +59,28 @@ pub fn impl_defined(config: &SmmuConfig) -> ImplDefined {
             .with_eventqs(config.eventq_log2_max)
             .with_attr_perms_ovr(config.attr_perms_ovr)
             .with_attr_types_ovr(config.attr_types_ovr),
-        idr3: d.idr3.with_xnx(config.stage2),
+        idr3: d
+            .idr3
+            .with_had(config.stage1)
+            .with_xnx(config.stage2)
+            .with_fwb(config.forced_write_back)
+            .with_stt(config.small_translation_tables)
+            .with_ril(config.range_invalidation)
+            .with_bbml_raw(config.bbml.encoding()),
+        idr4: Idr4::from_bits(config.idr4),
+        iidr,
+        aidr: d.aidr.with_archminorrev_raw(config.arch_version.minor()),
+        pidr0: d.pidr0.with_part_0(part as u8),
+        pidr1: d
+            .pidr1
+            .with_part_1((part >> 8) as u8)
+            .with_des_0((implementer & 0xF) as u8),
+        pidr2: d
+            .pidr2
+            .with_des_1(((implementer >> 4) & 0x7) as u8)
+            .with_revision(iidr.variant()),
+        pidr3: d.pidr3.with_revand(iidr.revision()),
+        pidr4: d.pidr4.with_des_2((implementer >> 8) as u8),
         idr5: d
             .idr5
             .with_oas_raw(config.oas.encoding())
@@ -67,9 +97,11 @@ pub fn impl_defined(config: &SmmuConfig) -> ImplDefined {
             })
             .with_sel2(config.secure_stage2)
             .with_secure_impl(config.secure_impl),
+        s_idr4: SIdr4::from_bits(config.s_idr4),
         gbpa: d.gbpa.with_abort_raw(abort),
         s_gbpa: d.s_gbpa.with_abort_raw(abort),
-        ..d
+        // No `..d`: a register the `.rdl` makes implementation-defined must be
+        // mapped here (or deliberately left at `d`), or this does not compile.
     }
 }
 
@@ -187,12 +219,13 @@ mod tests {
         let config = SmmuConfig::qemu_7_2();
         let mut regs = RegisterFile::new(&impl_defined(&config));
         assert_eq!(check_config(&regs, &config), Ok(()));
-        // One deliberate difference: DORMHINT, a fixed 1 here because the model
-        // implements STATUSR.DORMANT, which QEMU 7.2 does not.
-        assert_eq!(regs.idr0().with_dormhint(false).bits(), 0x0D40_101A);
-        assert!(regs.idr0().dormhint());
+        // IDR3 = HAD | RIL | BBML level 2; an SMMUv3.1 without STATUSR.DORMANT.
+        // (tests/presets.rs reads the same values through MMIO.)
+        assert_eq!(regs.idr0().bits(), 0x0D40_101A);
         assert_eq!(regs.idr1().bits(), 0x0273_0010);
+        assert_eq!(regs.idr3().bits(), 0x1404);
         assert_eq!(regs.idr5().bits(), 0x74);
+        assert_eq!(regs.aidr().bits(), 0x01);
         assert!(!regs.idr3().xnx(), "no stage 2: XNX is RES0");
         // Without IDR0.VMW, HYP and MSI their dependent fields are RES0.
         let ns = SecSid::NonSecure;

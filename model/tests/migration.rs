@@ -172,7 +172,7 @@ fn corrupted_or_mismatched_snapshots_are_refused() {
     let cases: [(&str, u64, &str); 4] = [
         ("smmuv3.ns.cr0", 0x10, "outside its fields"),
         ("smmuv3.ns.bogus", 0, "unknown register"),
-        ("smmuv3.ns.aidr", 0x03, "constant"),
+        ("smmuv3.ns.cidr0", 0x0E, "constant"),
         ("smmuv3.s.s_cmdq_prod", 0x10_0000, "outside its fields"),
     ];
     for (path, value, message) in cases {

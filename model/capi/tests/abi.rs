@@ -197,6 +197,7 @@ fn configuration_by_name_is_the_models_knob_table() {
         (None, SmmuConfig::default()),
         (Some(c"qemu-7.2"), SmmuConfig::qemu_7_2()),
         (Some(c"smmuv3.2"), SmmuConfig::default()),
+        (Some(c"smmuv3.1"), SmmuConfig::smmuv3_1()),
     ] {
         let (smmu, _host) = new_with(preset, &[]);
         assert!(!smmu.is_null(), "{preset:?}: {}", thread_error());
@@ -249,6 +250,32 @@ fn configuration_by_name_is_the_models_knob_table() {
 }
 
 #[test]
+fn the_qemu_7_2_preset_reads_as_qemu_7_2_through_the_abi() {
+    // IDR0-5, IIDR, AIDR of QEMU 7.2's arm-smmuv3, at 0x00-0x1C.
+    const QEMU_7_2: [u64; 8] = [0x0d40_101a, 0x0273_0010, 0, 0x1404, 0, 0x74, 0, 0x01];
+    let (smmu, _host) = new_with(Some(c"qemu-7.2"), &[]);
+    assert!(!smmu.is_null(), "{}", thread_error());
+    let ids: Vec<u64> = (0..8).map(|i| mmio_read(smmu, 4 * i, 4, false)).collect();
+    assert_eq!(ids, QEMU_7_2);
+    // No Secure state: S_IDR0-4 read 0 to Secure software; no STATUSR.DORMANT.
+    for offset in (0x8000..0x8014).step_by(4) {
+        assert_eq!(mmio_read(smmu, offset, 4, true), 0, "{offset:#x}");
+    }
+    assert_eq!(mmio_read(smmu, 0x40, 4, false), 0, "STATUSR");
+    // SAFETY: a live handle.
+    unsafe { twinreg_smmu_free(smmu) };
+    // The version by knob: the default as an SMMUv3.1 reports AIDR 1 and none of
+    // IDR3.FWB/STT/RIL/BBML.
+    let (smmu, _host) = new_with(None, &[(c"arch_version", c"3.1")]);
+    assert!(!smmu.is_null(), "{}", thread_error());
+    assert_eq!(mmio_read(smmu, 0x1C, 4, false), 0x01);
+    assert_eq!(mmio_read(smmu, 0x0C, 4, false) & 0x1F00, 0);
+    assert_eq!(config_get(smmu, "arch_version"), "3.1");
+    // SAFETY: a live handle.
+    unsafe { twinreg_smmu_free(smmu) };
+}
+
+#[test]
 fn refused_configurations_say_why() {
     let not_utf8 = [0xFFu8, 0];
     let not_utf8 = CStr::from_bytes_with_nul(&not_utf8).expect("NUL-terminated");
@@ -277,6 +304,16 @@ fn refused_configurations_say_why() {
             None,
             vec![(c"two_level_stream_table", c"false")],
             "IDR0.ST_LEVEL",
+        ),
+        (
+            None,
+            vec![(c"range_invalidation", c"off")],
+            "IDR3.RIL = 1 is mandatory in SMMUv3.2 (knob `range_invalidation`)",
+        ),
+        (
+            None,
+            vec![(c"arch_version", c"3.0")],
+            "configuration key `arch_version`: `3.0` is not an SMMU architecture version",
         ),
         (None, vec![(not_utf8, c"1")], "`knobs[0].key` is not UTF-8"),
         (Some(not_utf8), vec![], "`preset` is not UTF-8"),

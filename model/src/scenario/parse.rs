@@ -641,7 +641,7 @@ mod tests {
             (
                 r#"{"preset": "qemu-9"}"#,
                 "field `preset`: unknown configuration preset `qemu-9` (presets: default, \
-                 smmuv3.2, qemu-7.2)",
+                 smmuv3.2, smmuv3.1, qemu-7.2)",
             ),
             (
                 r#"{"preset": 7}"#,
