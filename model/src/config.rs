@@ -609,11 +609,11 @@ impl SmmuConfig {
     }
 
     /// SMMU_IDR3.STT, small translation tables (FEAT_TTST): TxSZ and S2T0SZ up to
-    /// 48 (47 with 64 KB granules), S2SL0 = 0b11 with 4 KB. `regdef/smmuv3.rdl`
-    /// fixes IDR3.STT to 1 (Secure stage 2 requires it, IHI0070 3.10.2.2), so the
-    /// model always implements them.
+    /// 48 (47 with 64 KB granules), S2SL0 = 0b11 with 4 KB; the
+    /// [`small_translation_tables`](SmmuConfig::small_translation_tables) knob
+    /// (Secure stage 2 requires it, IHI0070 3.10.2.2).
     pub const fn small_tables_implemented(&self) -> bool {
-        true
+        self.small_translation_tables
     }
 
     /// StreamID bits of the bank for `state` (IDR1.SIDSIZE or S_IDR1.S_SIDSIZE).
