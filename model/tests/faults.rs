@@ -1108,6 +1108,24 @@ fn small_translation_tables_walk_at_every_granule() {
 }
 
 #[test]
+fn without_small_translation_tables_t0sz_above_39_is_a_bad_cd() {
+    // IDR3.STT = 0 (QEMU 7.2's preset): T0SZ above 39 is ILLEGAL (IHI0070 5.4.1
+    // CD.T0SZ), so the same CD that walks with STT = 1 gives C_BAD_CD.
+    let mut config = SmmuConfig::default();
+    config.secure_stage2 = false;
+    config.small_translation_tables = false;
+    let mut f = Fixture::new(config);
+    let geometry = WalkGeometry::stage1_with(Granule::K4, 40, true).unwrap();
+    let pool = NS_RAM + POOL_OFFSET;
+    let mut t = PageTable::new(Pas::NonSecure, pool, 0x4_0000, geometry).unwrap();
+    t.map(&mut f.mem, 0x1000, NS_RAM + 0x80_0000, 3, RW).unwrap();
+    let addr = Fixture::cd_addr(NS, 40);
+    f.write_cd(NS, addr, CdBuilder::new(t.root()).tt0(40, Granule::K4));
+    f.write_ste(NS, 40, SteBuilder::stage1(addr));
+    assert_eq!(fault(f.read(NS, 40, 0x1018)).event_type, EventType::BadCd);
+}
+
+#[test]
 fn small_stage2_tables_start_at_level_3_with_s2sl0_3() {
     // 4 KB granule, S2SL0 = 0b11: start level 3 (FEAT_TTST), consistent with
     // S2T0SZ from 39 (a 25-bit IPA: 16 concatenated level-3 tables) up to 48.
