@@ -461,6 +461,20 @@ pub fn directed(map: &RegisterMap) -> Vec<Directed> {
         ]);
     }
     out.push(named("handshake_completion", header, steps));
+
+    // The qemu-7.2 preset: the RTL with the parameters the model derives from it
+    // (DORMHINT 0 drops STATUSR.DORMANT, no stage 2 drops CR0.VMW, AIDR 1, ...).
+    let mut steps = vec![
+        Step::hw_write("smmuv3.ns.statusr.dormant", 1),
+        w(o("smmuv3.ns.cr0"), 4, 0x1C0, NS),
+        w(o("smmuv3.ns.cr2"), 4, 0x3, NS),
+    ];
+    steps.extend(read_all(map));
+    let header = Header {
+        impl_defined: crate::scenarios::impl_defined(map, &smmu::SmmuConfig::qemu_7_2()),
+        ..Header::default()
+    };
+    out.push(named("qemu_7_2_preset", header, steps));
     out
 }
 
