@@ -141,7 +141,21 @@ impl SourceMap {
                 break;
             }
         }
-        let f = &self.files[(o.file as usize).min(self.files.len().saturating_sub(1))];
+        let Some(f) = self.files.get(o.file as usize).or(self.files.last()) else {
+            let empty = Arc::new(NamedSource::new(String::new(), String::new()));
+            let loc = SourceLocation {
+                file: String::new(),
+                line: 1,
+                column: 1,
+            };
+            return (empty, loc, Span::default(), notes);
+        };
+        // Within the file: the end of an empty file, say, is its offset 0.
+        let len = f.file.text.len() as u32;
+        let span = Span::new(
+            span.start.min(len),
+            span.end.min(len).max(span.start.min(len)),
+        );
         (f.named(), f.file.location(span), span, notes)
     }
 }
