@@ -1,5 +1,5 @@
-//! Feeds arbitrary bytes to the SystemRDL front end. It must never panic, overflow
-//! its stack or run away; whatever it reports must render.
+//! Feeds arbitrary bytes to the SystemRDL front end, preprocessor included. It must
+//! never panic, overflow its stack or run away; whatever it reports must render.
 
 #![no_main]
 
@@ -7,7 +7,12 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let c = regdef::frontend::compile("fuzz.rdl", &text);
+    // Through the preprocessor, as the CLI compiles; an absent Perl keeps the
+    // fuzzer's `<% %>` from running (the error path is what is fuzzed).
+    let c = regdef::Compiler::new()
+        .perl("twinreg-fuzz-has-no-perl")
+        .source("fuzz.rdl", text.into_owned())
+        .compile();
     match c.map {
         Some(map) => {
             let _ = regdef::dump::to_json(&map);

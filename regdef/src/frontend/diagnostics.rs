@@ -413,7 +413,7 @@ impl Reporter {
     /// The original `file:line:col` of a span of the compiled text.
     pub fn location(&self, span: Span) -> SourceLocation {
         match &self.map {
-            Some(map) => map.place(span).1,
+            Some(map) => map.location(span),
             None => self.file.location(span),
         }
     }

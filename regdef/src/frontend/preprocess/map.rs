@@ -93,6 +93,27 @@ impl SourceMap {
         self.place_in_origin(origin, s0, notes)
     }
 
+    /// Only the location of [`SourceMap::place`]: what the elaborated map records for
+    /// every register, so no notes and no copy of the text.
+    pub(crate) fn location(&self, span: Span) -> SourceLocation {
+        let mut notes = Vec::new();
+        let (s1, _) = back(&self.stage2, span, &mut notes);
+        let (s0, origin) = back(&self.stage1, s1, &mut notes);
+        let file = self
+            .origins
+            .get(origin as usize)
+            .and_then(|o| self.files.get(o.file as usize))
+            .or(self.files.last());
+        match file {
+            Some(f) => f.file.location(s0),
+            None => SourceLocation {
+                file: String::new(),
+                line: 1,
+                column: 1,
+            },
+        }
+    }
+
     /// [`SourceMap::place`] for a span of the stage-1 text.
     pub(super) fn place_stage1(
         &self,
@@ -141,7 +162,21 @@ impl SourceMap {
                 break;
             }
         }
-        let f = &self.files[(o.file as usize).min(self.files.len().saturating_sub(1))];
+        let Some(f) = self.files.get(o.file as usize).or(self.files.last()) else {
+            let empty = Arc::new(NamedSource::new(String::new(), String::new()));
+            let loc = SourceLocation {
+                file: String::new(),
+                line: 1,
+                column: 1,
+            };
+            return (empty, loc, Span::default(), notes);
+        };
+        // Within the file: the end of an empty file, say, is its offset 0.
+        let len = f.file.text.len() as u32;
+        let span = Span::new(
+            span.start.min(len),
+            span.end.min(len).max(span.start.min(len)),
+        );
         (f.named(), f.file.location(span), span, notes)
     }
 }

@@ -246,18 +246,33 @@ fn one_input(
     )
 }
 
-/// Reads a source file, within [`MAX_SOURCE_BYTES`].
+/// Reads a source file, within [`MAX_SOURCE_BYTES`]: reading stops past the limit
+/// even where the size is not known ahead (`/proc` files, devices).
 pub(crate) fn read_source(path: &Path) -> Result<String, String> {
+    use std::io::Read;
     let shown = path.display();
-    if let Ok(meta) = std::fs::metadata(path) {
+    let too_long = |n: u64| format!("`{shown}` is {n} bytes long; the limit is {MAX_SOURCE_BYTES}");
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    if let Ok(meta) = file.metadata() {
         if meta.len() > MAX_SOURCE_BYTES as u64 {
-            return Err(format!(
-                "`{shown}` is {} bytes long; the limit is {MAX_SOURCE_BYTES}",
-                meta.len()
-            ));
+            return Err(too_long(meta.len()));
         }
     }
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read `{shown}`: {e}"))
+    let mut bytes = Vec::new();
+    file.take(MAX_SOURCE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    if bytes.len() > MAX_SOURCE_BYTES {
+        return Err(format!(
+            "`{shown}` is longer than {MAX_SOURCE_BYTES} bytes, the limit"
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "cannot read `{shown}`: it is not UTF-8 text (bad byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 fn canonical(path: &Path) -> PathBuf {

@@ -289,3 +289,84 @@ fn missing_perl_is_a_clear_error_at_the_first_tag() {
         "t.rdl:2:3: this file uses embedded Perl (`<% %>`), and `/nonexistent/twinreg-perl` was not found"
     );
 }
+
+mod never_panics {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Pieces that exercise every directive, macro form and their malformed kin.
+    fn piece() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "`define A 1\n",
+            "`define F(x, y) x``y `\"x`\" \\\n y\n",
+            "`define G(",
+            "`undef A\n",
+            "`ifdef A\n",
+            "`ifndef B\n",
+            "`elsif A\n",
+            "`else\n",
+            "`endif\n",
+            "`line 3 \"f\" 1\n",
+            "`A",
+            "`F(1, (2, 3))",
+            "`F(",
+            "`G",
+            "`",
+            "``",
+            "`\"",
+            "`include \"x.rdl\"\n",
+            "`include",
+            " ",
+            "\n",
+            "\r\n",
+            "\\",
+            "\"",
+            "/*",
+            "*/",
+            "//",
+            "(",
+            ")",
+            "[",
+            "]",
+            "{",
+            "}",
+            ",",
+            "é",
+            "日",
+            "reg r_t { field {} f; };",
+            "addrmap m { r_t x; };",
+            "<%",
+            "%>",
+            "<%=",
+            "`define ifdef 1\n",
+            "`define H `H\n",
+            "`H",
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_mix_of_directives_preprocesses_or_reports(pieces in prop::collection::vec(piece(), 0..40)) {
+            let text: String = pieces.concat();
+            // No Perl: the error path, fast and deterministic.
+            match run_with(&text, &[("B", "2")], "/nonexistent/twinreg-perl") {
+                Ok(p) => {
+                    // Every byte of the output maps back somewhere in the input.
+                    for at in [0, p.text.len() / 2, p.text.len()] {
+                        let (_, loc, _, _) = p.map.place(Span::new(at as u32, at as u32));
+                        prop_assert!(loc.line >= 1);
+                    }
+                }
+                Err(e) => prop_assert!(!e.is_empty()),
+            }
+            let c = crate::frontend::Compiler::new()
+                .perl("/nonexistent/twinreg-perl")
+                .source("t.rdl", text)
+                .compile();
+            let _ = c.diagnostics.to_string();
+        }
+    }
+}
