@@ -1,4 +1,5 @@
-//! Fuzzes the SystemRDL front end with two kinds of input, chosen by the first byte:
+//! Fuzzes the SystemRDL front end with two kinds of input, told apart by the first
+//! byte (see [`text`]):
 //!
 //! * SystemRDL text generated from an `arbitrary` syntax tree (components, instances
 //!   with arrays and addresses, properties with real names and values, default and
@@ -553,12 +554,16 @@ impl Printer<'_> {
     }
 }
 
-/// The text an input stands for.
+/// The text an input stands for. An input that starts like text (a printable ASCII
+/// character, TAB, CR, LF or any byte of a UTF-8 sequence) is the text itself, so
+/// real `.rdl` files seed the corpus as they are; one that starts with another
+/// control byte (zero bytes included) is a syntax tree.
 fn text(data: &[u8]) -> String {
     match data.split_first() {
-        Some((&mode, rest)) if mode % 4 != 0 => {
-            let u = Unstructured::new(rest);
-            let Ok(source) = Source::arbitrary_take_rest(u) else {
+        Some((&first, rest))
+            if first < 0x20 && !matches!(first, b'\t' | b'\n' | b'\r') || first == 0x7F =>
+        {
+            let Ok(source) = Source::arbitrary_take_rest(Unstructured::new(rest)) else {
                 return String::new();
             };
             let mut p = Printer {
@@ -569,8 +574,7 @@ fn text(data: &[u8]) -> String {
             p.source(&source);
             p.out
         }
-        Some((_, rest)) => String::from_utf8_lossy(rest).into_owned(),
-        None => String::new(),
+        _ => String::from_utf8_lossy(data).into_owned(),
     }
 }
 
