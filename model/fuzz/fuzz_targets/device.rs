@@ -377,13 +377,13 @@ fn bring_up(smmu: &mut Device, bank: SecSid, spec: &BankSpec, steps: &BringUp) {
         smmu,
         Reg::CmdqBase(bank),
         8,
-        base + layout::CMDQ | cmdq_log2,
+        (base + layout::CMDQ) | cmdq_log2,
     );
     w(
         smmu,
         Reg::EventqBase(bank),
         8,
-        base + layout::EVENTQ | eventq_log2,
+        (base + layout::EVENTQ) | eventq_log2,
     );
     if !steps.keep_pointers {
         for reg in [
