@@ -8,7 +8,8 @@ regular expressions over libFuzzer's demangled names:
     ./device corpus/device -runs=0 -print_coverage=1 2>&1 \\
         | python3 model/fuzz/coverage.py 'smmu::cmdq::decode$' 'walk_stage2'
 
-Prints, for each pattern, every matching function with its covered/total edges, and
+Prints, for each pattern, every matching function with its covered/total edges (a
+pattern written `sum:REGEX` prints one line: the total over all matching functions), and
 exits non-zero if a pattern matched no function at all (a rename in the model must
 not silently drop a row of the coverage table). Functions libFuzzer reports as
 uncovered count as 0 covered edges.
@@ -34,10 +35,18 @@ def main(patterns):
     missing = []
     print(f"{'function':<70} {'edges':>9} {'%':>5}")
     for pattern in patterns:
-        rx = re.compile(pattern)
+        total_only = pattern.startswith("sum:")
+        rx = re.compile(pattern[4:] if total_only else pattern)
         hits = sorted(n for n in functions if rx.search(n))
         if not hits:
             missing.append(pattern)
+        if total_only and hits:
+            covered = sum(functions[n][0] for n in hits)
+            total = sum(functions[n][1] for n in hits)
+            pct = 100.0 * covered / total if total else 0.0
+            label = f"{pattern[4:]} ({len(hits)} functions)"
+            print(f"{label[:70]:<70} {covered:>4}/{total:<4} {pct:5.1f}")
+            continue
         for name in hits:
             covered, total = functions[name]
             pct = 100.0 * covered / total if total else 0.0

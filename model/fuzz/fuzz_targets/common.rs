@@ -148,6 +148,15 @@ impl FuzzConfig {
             c.sid_bits = self.sid_bits % 17;
             c.secure_sid_bits = self.sid_bits % 17;
         }
+        // One flag reaches each "not implemented" STE check: drop what the turned-off
+        // stage would make an invalid configuration (SmmuConfig::validate).
+        if !c.stage1 {
+            c.stage2 = true;
+            c.secure_impl = false;
+            c.secure_stage2 = false;
+            c.hyp = false;
+            c.ssid_bits = 0;
+        }
         if self.config_cache != 0 {
             c.config_cache_capacity = 1 + usize::from(self.config_cache % 16);
         }
@@ -559,6 +568,10 @@ pub struct SteSpec {
     /// Secure stage 2 (Secure STEs): S_S2 fields from the same spec.
     pub secure_s2: bool,
     pub no_s2r: bool,
+    /// S2AA64 = 0: a VMSAv8-32 stage 2, which the model does not implement.
+    pub s2_aarch32: bool,
+    /// S1STALLD = 1, illegal without the stall model.
+    pub s1_stall_disable: bool,
     pub invalid: bool,
     pub pokes: Vec<FieldPoke>,
 }
@@ -713,6 +726,12 @@ fn build_ste(
         .strw(spec.strw % 4)
         .nscfg(spec.nscfg % 4)
         .priv_inst_cfg(spec.privcfg % 4, spec.instcfg % 4);
+    if spec.s2_aarch32 {
+        ste = ste.set(179, 179, 0);
+    }
+    if spec.s1_stall_disable {
+        ste = ste.set(91, 91, 1);
+    }
     if spec.invalid {
         ste = ste.valid(false);
     }
