@@ -13,6 +13,10 @@ pattern written `sum:REGEX` prints one line: the total over all matching functio
 exits non-zero if a pattern matched no function at all (a rename in the model must
 not silently drop a row of the coverage table). Functions libFuzzer reports as
 uncovered count as 0 covered edges.
+
+The last column leaves out the uncovered edges that libFuzzer places at line 0: code
+the compiler generated with no source line (the panic paths of overflow and bounds
+checks, sanitizer checks), which no input should reach.
 """
 
 import re
@@ -21,19 +25,34 @@ import sys
 LINE = re.compile(r"^(UN)?COVERED_FUNC: hits: (\d+) edges: (\d+)/(\d+) (.*?)(?: (/\S+:\d+))?$")
 
 
+def row(label, covered, total, generated):
+    pct = 100.0 * covered / total if total else 0.0
+    source = total - generated
+    src_pct = 100.0 * covered / source if source else 0.0
+    return f"{label[:70]:<70} {covered:>4}/{total:<4} {pct:5.1f} {src_pct:5.1f}"
+
+
 def main(patterns):
     functions = {}
+    current = None
     for line in sys.stdin:
-        m = LINE.match(line.rstrip("\n"))
+        line = line.rstrip("\n")
+        if line.startswith("  UNCOVERED_PC:") and current is not None:
+            if line.endswith(":0"):
+                current[2] += 1
+            continue
+        m = LINE.match(line)
         if not m:
+            current = None
             continue
         _, _, covered, total, name, _ = m.groups()
+        current = [int(covered), int(total), 0]
         # Monomorphised copies of one function: keep the best-covered one.
         prev = functions.get(name)
-        if prev is None or int(covered) > prev[0]:
-            functions[name] = (int(covered), int(total))
+        if prev is None or current[0] > prev[0]:
+            functions[name] = current
     missing = []
-    print(f"{'function':<70} {'edges':>9} {'%':>5}")
+    print(f"{'function':<70} {'edges':>9} {'%':>5} {'src %':>5}")
     for pattern in patterns:
         total_only = pattern.startswith("sum:")
         rx = re.compile(pattern[4:] if total_only else pattern)
@@ -43,15 +62,14 @@ def main(patterns):
         if total_only and hits:
             covered = sum(functions[n][0] for n in hits)
             total = sum(functions[n][1] for n in hits)
-            pct = 100.0 * covered / total if total else 0.0
+            generated = sum(functions[n][2] for n in hits)
             label = f"{pattern[4:]} ({len(hits)} functions)"
-            print(f"{label[:70]:<70} {covered:>4}/{total:<4} {pct:5.1f}")
+            print(row(label, covered, total, generated))
             continue
         for name in hits:
-            covered, total = functions[name]
-            pct = 100.0 * covered / total if total else 0.0
+            covered, total, generated = functions[name]
             short = re.sub(r"<smmu::memory::InMemoryGuest[^>]*>|::<[^<>]*(<[^<>]*>)*[^<>]*>", "", name)
-            print(f"{short[:70]:<70} {covered:>4}/{total:<4} {pct:5.1f}")
+            print(row(short, covered, total, generated))
     if missing:
         print("no function matched: " + ", ".join(missing), file=sys.stderr)
         return 1
