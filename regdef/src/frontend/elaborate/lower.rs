@@ -333,8 +333,11 @@ impl Lowerer<'_, '_> {
                         .flat_map(|a| tree.nodes[a].index.iter().copied())
                         .collect(),
                     array: None,
-                    external: kind != BlockKind::Regfile && parent.is_some(),
-                    declared_external: false,
+                    external: match kind {
+                        BlockKind::Regfile => self.external(n),
+                        _ => parent.is_some(),
+                    },
+                    declared_external: self.declared_external(n),
                     alignment: None,
                     addressing: Addressing::Regalign,
                     endianness: None,
@@ -353,6 +356,23 @@ impl Lowerer<'_, '_> {
                 }
             })
             .collect()
+    }
+
+    /// The instance was written `external`.
+    fn declared_external(&self, n: NodeId) -> bool {
+        self.tree.nodes[n]
+            .decl
+            .is_some_and(|(p, i)| self.defs.defs[p].insts[i].external)
+    }
+
+    /// A register or regfile is external if written so or inside an external
+    /// regfile, up to the nearest addrmap (SystemRDL 2.0 10.1, as systemrdl-compiler
+    /// reports it: `internal` inside an external regfile does not make it internal).
+    fn external(&self, n: NodeId) -> bool {
+        let tree = self.tree;
+        tree.ancestry(n)
+            .take_while(|&a| a == n || tree.nodes[a].kind == Kind::Regfile)
+            .any(|a| self.declared_external(a))
     }
 
     // ---- registers and fields ------------------------------------------------
@@ -419,7 +439,7 @@ impl Lowerer<'_, '_> {
             udps: Vec::new(),
             block: self.block_of(n),
             array: None,
-            external: false,
+            external: self.external(n),
             alias_of: None,
             aliases: Vec::new(),
             shared: false,
