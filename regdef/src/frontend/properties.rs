@@ -339,12 +339,16 @@ mod tests {
 
     #[test]
     fn standard_rules_match_systemrdl_compiler() {
-        // hw, regwidth, addressing and alignment cannot be assigned dynamically.
+        // hw, regwidth, addressing, alignment and fieldwidth cannot be assigned
+        // dynamically.
         let fixed: Vec<_> = BUILTINS
             .iter()
             .filter(|r| !r.dynamic)
             .map(|r| r.name)
             .collect();
-        assert_eq!(fixed, ["hw", "regwidth", "addressing", "alignment"]);
+        assert_eq!(
+            fixed,
+            ["hw", "regwidth", "addressing", "alignment", "fieldwidth"]
+        );
     }
 }
