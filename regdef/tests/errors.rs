@@ -242,12 +242,11 @@ fn boolean_swwe_is_refused() {
 
 #[test]
 fn unsupported_constructs_are_named() {
-    let d = diags("addrmap top { external reg { field {} f; } x; signal {} s; reg { field { counter; } f; } c; };");
+    let d = diags("addrmap top { signal {} s; reg { field { counter; } f; } c; };");
     let msgs: Vec<_> = d.iter().map(|e| (e.code, e.message.as_str())).collect();
     assert_eq!(
         msgs,
         [
-            ("rdl::unsupported", "external components are not supported"),
             ("rdl::unsupported", "`signal` components are not supported"),
             (
                 "rdl::unsupported",
@@ -572,4 +571,55 @@ fn unreadable_file() {
     let e = err.iter().next().expect("one");
     assert_eq!(e.code, "rdl::io");
     assert!(e.message.starts_with("cannot read `/nonexistent/x.rdl`"));
+}
+
+#[test]
+fn fieldwidth_disagrees_with_the_instance_width() {
+    // systemrdl-compiler: "Width of field instance (3) must match field's
+    // 'fieldwidth' property (4)" at the instance name; the same for [msb:lsb].
+    let (code, line, col, msg, hint) = only_error(&in_reg("field { fieldwidth = 4; } b[3];"));
+    assert_eq!((code, line, col), ("rdl::field-width", 2, 33));
+    assert_eq!(
+        msg,
+        "the field instance is 3 bits wide, but its `fieldwidth` is 4"
+    );
+    assert_eq!(
+        hint.as_deref(),
+        Some("give no width (`b;`) to take the `fieldwidth`, or make them agree")
+    );
+    let (code, _, col, msg, _) = only_error(&in_reg("field { fieldwidth = 4; } a[11:4];"));
+    assert_eq!((code, col), ("rdl::field-width", 33));
+    assert_eq!(
+        msg,
+        "the field instance is 8 bits wide, but its `fieldwidth` is 4"
+    );
+}
+
+#[test]
+fn fieldwidth_zero_and_dynamic_fieldwidth() {
+    let (code, line, col, msg, _) = only_error(&in_reg("field { fieldwidth = 0; } a;"));
+    assert_eq!((code, line, col), ("rdl::field-width", 2, 15));
+    assert_eq!(msg, "`fieldwidth` must be greater than zero");
+    // Not dynamically assignable (systemrdl-compiler: "Dynamic assignment to
+    // property 'fieldwidth' is not allowed").
+    let (code, line, col, msg, _) =
+        only_error("addrmap top {\nreg { field {} a; } r0;\nr0.a->fieldwidth = 3;\n};");
+    assert_eq!((code, line, col), ("rdl::property-component", 3, 7));
+    assert_eq!(msg, "property `fieldwidth` cannot be assigned dynamically");
+}
+
+#[test]
+fn external_on_a_field_is_refused() {
+    // systemrdl-compiler: "internal/external instance type is not valid for signal
+    // or field components", at the keyword.
+    let (code, line, col, msg, hint) = only_error(&in_reg("external field {} f;"));
+    assert_eq!((code, line, col), ("rdl::nesting", 2, 7));
+    assert_eq!(msg, "`external` is not valid on a field instance");
+    assert_eq!(
+        hint.as_deref(),
+        Some("only reg, regfile, addrmap and mem instances are internal or external")
+    );
+    let (_, _, col, msg, _) = only_error(&in_reg("field ft {}; internal ft f;"));
+    assert_eq!(col, 20);
+    assert_eq!(msg, "`internal` is not valid on a field instance");
 }

@@ -796,3 +796,61 @@ fn layouts_are_shared_across_banks() {
     );
     assert_eq!(m.reg(RegId(0)).path, "mini.ns.idr0");
 }
+
+#[test]
+fn fieldwidth_sizes_instances_without_bits() {
+    let m = map(include_str!("corpus/good/fieldwidth.rdl"));
+    let bits = |path: &str, f: &str| {
+        let f = field(&m, path, f);
+        (f.msb, f.lsb)
+    };
+    assert_eq!(bits("fieldwidth_top.own", "a"), (3, 0));
+    assert_eq!(bits("fieldwidth_top.own", "b"), (7, 4));
+    assert_eq!(bits("fieldwidth_top.own", "c"), (9, 8));
+    assert_eq!(bits("fieldwidth_top.own", "d"), (10, 10));
+    assert_eq!(bits("fieldwidth_top.rf.pair", "x"), (2, 0));
+    assert_eq!(bits("fieldwidth_top.rf.pair", "y"), (5, 3));
+}
+
+#[test]
+fn external_registers_regfiles_and_addrmaps() {
+    let m = map(include_str!("corpus/good/external.rdl"));
+    let external = |path: &str| reg(&m, path).external;
+    assert!(external("external_top.a"));
+    assert!(!external("external_top.b"));
+    assert!(external("external_top.rf.x"));
+    // `internal` inside an external regfile stays external (systemrdl-compiler).
+    assert!(external("external_top.rf.y"));
+    assert!(!external("external_top.rf2.z"));
+    assert!(!external("external_top.sub.q"));
+    assert!(!external("external_top.esub.q"));
+    assert!(external("external_top.c"));
+    assert!(external("external_top.arr[0]") && external("external_top.arr[1]"));
+    let block = |path: &str| {
+        let b = m
+            .blocks
+            .iter()
+            .find(|b| b.path == path)
+            .unwrap_or_else(|| panic!("no block {path}"));
+        (b.external, b.declared_external)
+    };
+    assert_eq!(block("external_top.rf"), (true, true));
+    assert_eq!(block("external_top.rf2"), (false, false));
+    // Every nested addrmap is external, as systemrdl-compiler reports it.
+    assert_eq!(block("external_top.sub"), (true, false));
+    assert_eq!(block("external_top.esub"), (true, true));
+    // A back end that does not implement external registers refuses the map.
+    let features = m.features();
+    assert_eq!(
+        features
+            .get(&regdef::ir::Feature::ExternalRegister)
+            .map(String::as_str),
+        Some("external_top.a")
+    );
+    assert_eq!(
+        features
+            .get(&regdef::ir::Feature::ExternalBlock)
+            .map(String::as_str),
+        Some("external_top.rf")
+    );
+}

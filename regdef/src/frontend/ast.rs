@@ -83,6 +83,16 @@ pub(crate) struct ComponentDef {
     pub body: Vec<Item>,
     /// Instances made right after the body; empty if none.
     pub insts: Vec<Inst>,
+    /// `external`/`internal` written before the definition or its instances.
+    pub inst_type: Option<InstType>,
+}
+
+/// `external` or `internal` on an instance statement (SystemRDL 2.0 10.1).
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub(crate) struct InstType {
+    pub external: bool,
+    /// The keyword.
+    pub span: Span,
 }
 
 /// `cr0 cr0 @ 0x20, cr0 cr0b;`
@@ -90,6 +100,7 @@ pub(crate) struct ComponentDef {
 pub(crate) struct ExplicitInst {
     pub type_name: Ident,
     pub insts: Vec<Inst>,
+    pub inst_type: Option<InstType>,
 }
 
 /// One instance: `name[4] @ 0x10 += 4`, `f[3:0] = 0`.

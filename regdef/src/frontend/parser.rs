@@ -291,10 +291,16 @@ impl<'t> Parser<'t, '_> {
                 Err(Abort)
             }
             Tok::Kw(Kw::External | Kw::Internal) => {
-                self.inst_type();
+                let inst_type = self.inst_type();
                 match self.peek() {
-                    Tok::Ident(_) => self.explicit_inst().map(Item::Inst),
-                    _ => self.component_def().map(Item::Component),
+                    Tok::Ident(_) => self.explicit_inst().map(|mut ei| {
+                        ei.inst_type = inst_type;
+                        Item::Inst(ei)
+                    }),
+                    _ => self.component_def().map(|mut cd| {
+                        cd.inst_type = cd.inst_type.or(inst_type);
+                        Item::Component(cd)
+                    }),
                 }
             }
             Tok::Kw(kw) if Kind::from_kw(kw).is_some() => self.component_def().map(Item::Component),
@@ -340,21 +346,15 @@ impl<'t> Parser<'t, '_> {
         }
     }
 
-    /// `external` / `internal`: internal is the default and accepted; external
-    /// is refused (twinreg generates every register itself).
-    fn inst_type(&mut self) {
-        if self.at_kw(Kw::External) {
-            self.rep
-                .error(
-                    codes::UNSUPPORTED,
-                    self.span(),
-                    "external components are not supported",
-                )
-                .hint(codes::UNSUPPORTED_HINT);
-            self.bump();
-        } else if self.at_kw(Kw::Internal) {
-            self.bump();
-        }
+    /// `external` / `internal` (SystemRDL 2.0 10.1), if one is next.
+    fn inst_type(&mut self) -> Option<InstType> {
+        let external = match self.peek() {
+            Tok::Kw(Kw::External) => true,
+            Tok::Kw(Kw::Internal) => false,
+            _ => return None,
+        };
+        let span = self.bump().span;
+        Some(InstType { external, span })
     }
 
     fn component_def(&mut self) -> PResult<ComponentDef> {
@@ -402,9 +402,7 @@ impl<'t> Parser<'t, '_> {
                 .also(open, "opened here");
             return Err(Abort);
         }
-        if matches!(self.peek(), Tok::Kw(Kw::External | Kw::Internal)) {
-            self.inst_type();
-        }
+        let inst_type = self.inst_type();
         let insts = match self.peek() {
             Tok::Ident(_) => self.insts()?,
             // A keyword where the instance name belongs (`reg { ... } r;`).
@@ -429,6 +427,7 @@ impl<'t> Parser<'t, '_> {
             name,
             body,
             insts,
+            inst_type,
         })
     }
 
@@ -445,7 +444,11 @@ impl<'t> Parser<'t, '_> {
             return Err(Abort);
         }
         let insts = self.insts()?;
-        Ok(ExplicitInst { type_name, insts })
+        Ok(ExplicitInst {
+            type_name,
+            insts,
+            inst_type: None,
+        })
     }
 
     fn insts(&mut self) -> PResult<Vec<Inst>> {

@@ -36,6 +36,7 @@ pub(crate) enum Builtin {
     Accesswidth,
     Addressing,
     Alignment,
+    Fieldwidth,
 }
 
 /// What a property's value must be.
@@ -151,6 +152,8 @@ pub(crate) const BUILTINS: &[BuiltinRule] = &[
         false,
         None
     ),
+    // SystemRDL 2.0 9.4.1: the width of instances that give none.
+    rule!(Fieldwidth, "fieldwidth", FIELD, Int, false, None),
 ];
 
 impl Builtin {
@@ -190,7 +193,6 @@ pub(crate) const UNSUPPORTED_STANDARD: &[&str] = &[
     "anded",
     "ored",
     "xored",
-    "fieldwidth",
     "hwenable",
     "hwmask",
     "counter",
@@ -337,12 +339,16 @@ mod tests {
 
     #[test]
     fn standard_rules_match_systemrdl_compiler() {
-        // hw, regwidth, addressing and alignment cannot be assigned dynamically.
+        // hw, regwidth, addressing, alignment and fieldwidth cannot be assigned
+        // dynamically.
         let fixed: Vec<_> = BUILTINS
             .iter()
             .filter(|r| !r.dynamic)
             .map(|r| r.name)
             .collect();
-        assert_eq!(fixed, ["hw", "regwidth", "addressing", "alignment"]);
+        assert_eq!(
+            fixed,
+            ["hw", "regwidth", "addressing", "alignment", "fieldwidth"]
+        );
     }
 }

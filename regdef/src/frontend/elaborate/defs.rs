@@ -204,7 +204,7 @@ impl Collector<'_> {
             return;
         };
         if !cd.insts.is_empty() {
-            self.instances(def, &cd.insts);
+            self.instances(def, &cd.insts, cd.inst_type);
         }
     }
 
@@ -325,7 +325,7 @@ impl Collector<'_> {
 
     fn explicit_inst(&mut self, ei: &ExplicitInst) {
         match lookup(&self.scopes, &ei.type_name.name) {
-            Some(TypeEntry::Comp(def)) => self.instances(def, &ei.insts),
+            Some(TypeEntry::Comp(def)) => self.instances(def, &ei.insts, ei.inst_type),
             Some(TypeEntry::Enum(_)) => {
                 self.rep.error(
                     codes::UNKNOWN_TYPE,
@@ -352,8 +352,23 @@ impl Collector<'_> {
         }
     }
 
-    fn instances(&mut self, def: DefId, insts: &[Inst]) {
+    fn instances(&mut self, def: DefId, insts: &[Inst], inst_type: Option<InstType>) {
         let kind = self.out.defs[def].kind;
+        if let (Some(t), Kind::Field | Kind::Signal) = (inst_type, kind) {
+            // SystemRDL 2.0 10.1: only registers and groups of them can be external.
+            self.rep
+                .error(
+                    codes::NESTING,
+                    t.span,
+                    format!(
+                        "`{}` is not valid on a {} instance",
+                        if t.external { "external" } else { "internal" },
+                        kind.as_str()
+                    ),
+                )
+                .hint("only reg, regfile, addrmap and mem instances are internal or external");
+        }
+        let external = inst_type.is_some_and(|t| t.external);
         let Some(parent) = self.body().map(|b| b.kind) else {
             if let Some(first) = insts.first() {
                 self.rep
@@ -384,7 +399,8 @@ impl Collector<'_> {
             return;
         }
         for inst in insts {
-            if let Some(decl) = self.instance(def, kind, inst) {
+            if let Some(mut decl) = self.instance(def, kind, inst) {
+                decl.external = external;
                 let Some(body) = self.body_mut() else {
                     return;
                 };
@@ -418,7 +434,7 @@ impl Collector<'_> {
         let is_field = kind == Kind::Field;
         let mut ok = true;
         let mut dims = Vec::new();
-        let mut bits = FieldBits::Width(1);
+        let mut bits = FieldBits::Implied;
         match &inst.suffix {
             InstSuffix::None => {}
             InstSuffix::Dims(exprs) if is_field => {
@@ -533,6 +549,7 @@ impl Collector<'_> {
             at,
             stride,
             align,
+            external: false,
         })
     }
 

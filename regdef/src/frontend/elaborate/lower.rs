@@ -341,8 +341,11 @@ impl Lowerer<'_, '_> {
                         .flat_map(|a| tree.nodes[a].index.iter().copied())
                         .collect(),
                     array: None,
-                    external: kind != BlockKind::Regfile && parent.is_some(),
-                    declared_external: false,
+                    external: match kind {
+                        BlockKind::Regfile => self.external(n),
+                        _ => parent.is_some(),
+                    },
+                    declared_external: self.declared_external(n),
                     alignment: None,
                     addressing: Addressing::Regalign,
                     endianness: None,
@@ -361,6 +364,23 @@ impl Lowerer<'_, '_> {
                 }
             })
             .collect()
+    }
+
+    /// The instance was written `external`.
+    fn declared_external(&self, n: NodeId) -> bool {
+        self.tree.nodes[n]
+            .decl
+            .is_some_and(|(p, i)| self.defs.defs[p].insts[i].external)
+    }
+
+    /// A register or regfile is external if written so or inside an external
+    /// regfile, up to the nearest addrmap (SystemRDL 2.0 10.1, as systemrdl-compiler
+    /// reports it: `internal` inside an external regfile does not make it internal).
+    fn external(&self, n: NodeId) -> bool {
+        let tree = self.tree;
+        tree.ancestry(n)
+            .take_while(|&a| a == n || tree.nodes[a].kind == Kind::Regfile)
+            .any(|a| self.declared_external(a))
     }
 
     // ---- registers and fields ------------------------------------------------
@@ -427,7 +447,7 @@ impl Lowerer<'_, '_> {
             udps: Vec::new(),
             block: self.block_of(n),
             array: None,
-            external: false,
+            external: self.external(n),
             alias_of: None,
             aliases: Vec::new(),
             shared: false,
@@ -524,290 +544,21 @@ impl Lowerer<'_, '_> {
         let tree = self.tree;
         let node = &tree.nodes[f];
         let width = node.msb.saturating_sub(node.lsb).saturating_add(1);
-        let sw = self.access(f, Builtin::Sw);
-        let hw = self.access(f, Builtin::Hw);
-        let span_of = |b: Builtin| tree.prop_span(f, b);
-        if matches!(hw, AccessType::W1 | AccessType::Rw1) {
-            self.rep
-                .error(
-                    codes::ACCESS,
-                    span_of(Builtin::Hw),
-                    format!(
-                        "field `{}`: hw access `{}` is meaningless",
-                        node.name,
-                        hw.as_str()
-                    ),
-                )
-                .hint("write-once applies to software; use `hw = w` or `hw = rw`");
-        }
-        if sw == AccessType::W && hw == AccessType::W {
-            self.rep
-                .error(
-                    codes::ACCESS,
-                    node.span,
-                    format!(
-                        "field `{}`: sw = w with hw = w is meaningless (nobody can read it)",
-                        node.name
-                    ),
-                )
-                .hint("make one side able to read: `sw = rw` or `hw = r`");
-        } else if sw == AccessType::Na {
-            self.rep
-                .error(
-                    codes::ACCESS,
-                    span_of(Builtin::Sw),
-                    format!("field `{}` has sw = na: software cannot access it", node.name),
-                )
-                .hint("a register map describes what software sees; leave such bits out (they read as 0)");
-        }
-        let onread = match tree.builtin(f, Builtin::Onread) {
-            Some(Value::OnRead(o)) => Some((*o, span_of(Builtin::Onread))),
-            _ if tree.flag(f, Builtin::Rclr) => Some((OnRead::Rclr, span_of(Builtin::Rclr))),
-            _ if tree.flag(f, Builtin::Rset) => Some((OnRead::Rset, span_of(Builtin::Rset))),
-            _ => None,
-        };
-        let onwrite = match tree.builtin(f, Builtin::Onwrite) {
-            Some(Value::OnWrite(o)) => Some((*o, span_of(Builtin::Onwrite))),
-            _ if tree.flag(f, Builtin::Woclr) => Some((OnWrite::Woclr, span_of(Builtin::Woclr))),
-            _ if tree.flag(f, Builtin::Woset) => Some((OnWrite::Woset, span_of(Builtin::Woset))),
-            _ => None,
-        };
-        if let Some((o, span)) = onread {
-            if !sw.can_read() {
-                self.rep
-                    .error(
-                        codes::ACCESS,
-                        span,
-                        format!(
-                            "field `{}`: `{}` needs software read access, but sw = {}",
-                            node.name,
-                            o.as_str(),
-                            sw.as_str()
-                        ),
-                    )
-                    .hint("use `sw = r` or `sw = rw`");
-            }
-            if o == OnRead::Ruser {
-                self.rep
-                    .error(
-                        codes::UNSUPPORTED,
-                        span,
-                        "`onread = ruser` needs an external field, which is not supported",
-                    )
-                    .hint(codes::UNSUPPORTED_HINT);
-            }
-        }
-        if let Some((o, span)) = onwrite {
-            if !sw.can_write() {
-                self.rep
-                    .error(
-                        codes::ACCESS,
-                        span,
-                        format!(
-                            "field `{}`: `{}` needs software write access, but sw = {}",
-                            node.name,
-                            o.as_str(),
-                            sw.as_str()
-                        ),
-                    )
-                    .hint("use `sw = w` or `sw = rw`");
-            }
-            if o == OnWrite::Wuser {
-                self.rep
-                    .error(
-                        codes::UNSUPPORTED,
-                        span,
-                        "`onwrite = wuser` needs an external field, which is not supported",
-                    )
-                    .hint(codes::UNSUPPORTED_HINT);
-            }
-        }
-        let reset = match tree.builtin(f, Builtin::Reset) {
-            Some(Value::Int { v, .. }) => {
-                let v = *v;
-                if width < 64 && v >> width != 0 {
-                    self.rep
-                        .error(
-                            codes::RESET,
-                            tree.nodes[f]
-                                .props
-                                .get(&PropKey::Builtin(Builtin::Reset))
-                                .map_or(node.span, |p| p.vspan),
-                            format!(
-                                "reset value {v:#x} does not fit in the {width}-bit field `{}`",
-                                node.name
-                            ),
-                        )
-                        .hint(format!(
-                            "the largest value of {width} bits is {:#x}",
-                            crate::access::ones(width)
-                        ));
-                }
-                Some(v & crate::access::ones(width))
-            }
-            Some(Value::Ref(_)) => {
-                self.rep
-                    .error(
-                        codes::UNSUPPORTED,
-                        span_of(Builtin::Reset),
-                        "a reset taken from a signal or field is not supported",
-                    )
-                    .hint(codes::UNSUPPORTED_HINT);
-                None
-            }
-            _ => None,
-        };
+        let (sw, hw) = self.field_access(f);
+        let (onread, onwrite) = self.side_effects(f, sw);
+        let reset = self.reset_value(f, width);
         let singlepulse = tree.flag(f, Builtin::Singlepulse);
         if singlepulse {
-            let span = span_of(Builtin::Singlepulse);
-            let mut problems = Vec::new();
-            if width != 1 {
-                problems.push("be 1 bit wide");
-            }
-            if reset != Some(0) {
-                problems.push("have `reset = 0`");
-            }
-            if !sw.can_write() {
-                problems.push("be software-writable");
-            }
-            if matches!(onwrite, Some((OnWrite::Woclr | OnWrite::Wclr, _))) {
-                problems.push("not clear on write");
-            }
-            if !problems.is_empty() {
-                self.rep
-                    .error(
-                        codes::ACCESS,
-                        span,
-                        format!(
-                            "singlepulse field `{}` must {}",
-                            node.name,
-                            problems.join(" and ")
-                        ),
-                    )
-                    .hint("a pulse is one software-written bit that resets to 0: `field { sw = rw; singlepulse; reset = 0; } go[0:0];`");
-            }
+            self.check_singlepulse(f, width, sw, reset, onwrite);
         }
-        let hwset = self.bool_not_ref(
-            f,
-            Builtin::Hwset,
-            "twinreg gives hwset its own input; write `hwset;`",
-        );
-        let hwclr = self.bool_not_ref(
-            f,
-            Builtin::Hwclr,
-            "twinreg gives hwclr its own input; write `hwclr;`",
-        );
-        let we = self.bool_not_ref(
-            f,
-            Builtin::We,
-            "twinreg gives the enable its own input; write `we;`",
-        );
-        let wel = self.bool_not_ref(
-            f,
-            Builtin::Wel,
-            "twinreg gives the enable its own input; write `wel;`",
-        );
-        for (on, b) in [(we, Builtin::We), (wel, Builtin::Wel)] {
-            if on && !matches!(hw, AccessType::Rw | AccessType::W) {
-                self.rep
-                    .error(
-                        codes::ACCESS,
-                        span_of(b),
-                        format!(
-                            "field `{}` has `{}`, but hardware cannot write it (hw = {})",
-                            node.name,
-                            b.name(),
-                            hw.as_str()
-                        ),
-                    )
-                    .hint("use `hw = w` or `hw = rw`");
-            }
-        }
-        for b in [Builtin::Swwe, Builtin::Swwel] {
-            match tree.builtin(f, b) {
-                Some(Value::Bool(true)) => {
-                    self.rep
-                        .error(
-                            codes::UNSUPPORTED,
-                            span_of(b),
-                            format!(
-                                "boolean `{}` (a hardware write-enable input) is not supported",
-                                b.name()
-                            ),
-                        )
-                        .hint(format!(
-                            "reference the enabling field instead: `{} = other_field;`",
-                            b.name()
-                        ));
-                }
-                Some(Value::Ref(_)) if matches!(sw, AccessType::R | AccessType::Na) => {
-                    self.rep.error(
-                        codes::ACCESS,
-                        span_of(b),
-                        format!(
-                            "field `{}` has sw = {}, but `{}` implies software can write it",
-                            node.name,
-                            sw.as_str(),
-                            b.name()
-                        ),
-                    );
-                }
-                _ => {}
-            }
-        }
-        let hw_enable = if !hw.can_write() {
-            HwEnable::None
-        } else if we {
-            HwEnable::We
-        } else if wel {
-            HwEnable::Wel
-        } else {
-            HwEnable::Continuous
-        };
+        let (hwset, hwclr, hw_enable) = self.hw_inputs(f, hw);
+        self.check_sw_write_enable(f, sw);
         let precedence = match tree.builtin(f, Builtin::Precedence) {
             Some(Value::Precedence(p)) => *p,
             _ => Precedence::Sw,
         };
-        let encode = match tree.builtin(f, Builtin::Encode) {
-            Some(Value::EnumType(e)) => {
-                let info = &self.defs.enums[*e];
-                let max = info.entries.iter().map(|x| x.value).max().unwrap_or(0);
-                if width < 64 && max >> width != 0 {
-                    let needed = u64::BITS - max.leading_zeros();
-                    self.rep
-                        .error(
-                            codes::ENCODE,
-                            span_of(Builtin::Encode),
-                            format!("field `{}` ({width} bits) is too narrow for enum `{}` (values up to {max})", node.name, info.name),
-                        )
-                        .hint(format!(
-                            "widen `{}` to {needed} bits, or give the enum's entries values up to {}",
-                            node.name,
-                            (1u64 << width) - 1
-                        ));
-                }
-                self.enum_ids[*e]
-            }
-            _ => None,
-        };
-        let impl_defined = self
-            .udp_true(f, TwinUdp::ImplDefined)
-            .or_else(|| self.udp_true(reg, TwinUdp::ImplDefined));
-        if let (Some(span), None) = (impl_defined, reset) {
-            self.rep
-                .error(
-                    codes::UDP_USE,
-                    node.span,
-                    format!(
-                        "implementation-defined field `{}` has no reset value",
-                        node.name
-                    ),
-                )
-                .also(span, "made implementation defined here")
-                .hint("give it the value an implementation has by default: `reset = ...;`");
-        }
-        let onread = onread.map(|(o, _)| o);
-        let onwrite = onwrite.map(|(o, _)| o);
+        let encode = self.encode(f, width);
+        let impl_defined = self.impl_defined(f, reg, reset);
         Field {
             name: node.name.clone(),
             display_name: self.string(f, Builtin::Name),
@@ -829,7 +580,7 @@ impl Lowerer<'_, '_> {
             encode,
             guard: Vec::new(),
             present_when: Vec::new(),
-            impl_defined: impl_defined.is_some(),
+            impl_defined,
             acknowledges: None,
             read_rule: ReadRule::for_field(sw, onread),
             write_rule: WriteRule::for_field(sw, onwrite),
@@ -857,6 +608,324 @@ impl Lowerer<'_, '_> {
         }
     }
 
+    /// `sw` and `hw`, and the combinations that make no sense.
+    fn field_access(&mut self, f: NodeId) -> (AccessType, AccessType) {
+        let tree = self.tree;
+        let node = &tree.nodes[f];
+        let sw = self.access(f, Builtin::Sw);
+        let hw = self.access(f, Builtin::Hw);
+        if matches!(hw, AccessType::W1 | AccessType::Rw1) {
+            self.rep
+                .error(
+                    codes::ACCESS,
+                    tree.prop_span(f, Builtin::Hw),
+                    format!(
+                        "field `{}`: hw access `{}` is meaningless",
+                        node.name,
+                        hw.as_str()
+                    ),
+                )
+                .hint("write-once applies to software; use `hw = w` or `hw = rw`");
+        }
+        if sw == AccessType::W && hw == AccessType::W {
+            self.rep
+                .error(
+                    codes::ACCESS,
+                    node.span,
+                    format!(
+                        "field `{}`: sw = w with hw = w is meaningless (nobody can read it)",
+                        node.name
+                    ),
+                )
+                .hint("make one side able to read: `sw = rw` or `hw = r`");
+        } else if sw == AccessType::Na {
+            self.rep
+                .error(
+                    codes::ACCESS,
+                    tree.prop_span(f, Builtin::Sw),
+                    format!("field `{}` has sw = na: software cannot access it", node.name),
+                )
+                .hint("a register map describes what software sees; leave such bits out (they read as 0)");
+        }
+        (sw, hw)
+    }
+
+    /// The read and write side effects (`onread`/`rclr`/`rset`,
+    /// `onwrite`/`woclr`/`woset`), checked against software access.
+    fn side_effects(&mut self, f: NodeId, sw: AccessType) -> (Option<OnRead>, Option<OnWrite>) {
+        let tree = self.tree;
+        let name = &tree.nodes[f].name;
+        let span_of = |b: Builtin| tree.prop_span(f, b);
+        let onread = match tree.builtin(f, Builtin::Onread) {
+            Some(Value::OnRead(o)) => Some((*o, span_of(Builtin::Onread))),
+            _ if tree.flag(f, Builtin::Rclr) => Some((OnRead::Rclr, span_of(Builtin::Rclr))),
+            _ if tree.flag(f, Builtin::Rset) => Some((OnRead::Rset, span_of(Builtin::Rset))),
+            _ => None,
+        };
+        let onwrite = match tree.builtin(f, Builtin::Onwrite) {
+            Some(Value::OnWrite(o)) => Some((*o, span_of(Builtin::Onwrite))),
+            _ if tree.flag(f, Builtin::Woclr) => Some((OnWrite::Woclr, span_of(Builtin::Woclr))),
+            _ if tree.flag(f, Builtin::Woset) => Some((OnWrite::Woset, span_of(Builtin::Woset))),
+            _ => None,
+        };
+        if let Some((o, span)) = onread {
+            if !sw.can_read() {
+                self.rep
+                    .error(
+                        codes::ACCESS,
+                        span,
+                        format!(
+                            "field `{name}`: `{}` needs software read access, but sw = {}",
+                            o.as_str(),
+                            sw.as_str()
+                        ),
+                    )
+                    .hint("use `sw = r` or `sw = rw`");
+            }
+            if o == OnRead::Ruser {
+                self.rep.error(
+                    codes::UNSUPPORTED,
+                    span,
+                    "`onread = ruser` needs an external field, which is not supported",
+                )
+                .hint(codes::UNSUPPORTED_HINT);
+            }
+        }
+        if let Some((o, span)) = onwrite {
+            if !sw.can_write() {
+                self.rep
+                    .error(
+                        codes::ACCESS,
+                        span,
+                        format!(
+                            "field `{name}`: `{}` needs software write access, but sw = {}",
+                            o.as_str(),
+                            sw.as_str()
+                        ),
+                    )
+                    .hint("use `sw = w` or `sw = rw`");
+            }
+            if o == OnWrite::Wuser {
+                self.rep.error(
+                    codes::UNSUPPORTED,
+                    span,
+                    "`onwrite = wuser` needs an external field, which is not supported",
+                )
+                .hint(codes::UNSUPPORTED_HINT);
+            }
+        }
+        (onread.map(|(o, _)| o), onwrite.map(|(o, _)| o))
+    }
+
+    /// A constant `reset`, which must fit in the field.
+    fn reset_value(&mut self, f: NodeId, width: u32) -> Option<u64> {
+        let tree = self.tree;
+        let node = &tree.nodes[f];
+        match tree.builtin(f, Builtin::Reset) {
+            Some(Value::Int { v, .. }) => {
+                let v = *v;
+                if width < 64 && v >> width != 0 {
+                    self.rep
+                        .error(
+                            codes::RESET,
+                            node.props
+                                .get(&PropKey::Builtin(Builtin::Reset))
+                                .map_or(node.span, |p| p.vspan),
+                            format!(
+                                "reset value {v:#x} does not fit in the {width}-bit field `{}`",
+                                node.name
+                            ),
+                        )
+                        .hint(format!(
+                            "the largest value of {width} bits is {:#x}",
+                            crate::access::ones(width)
+                        ));
+                }
+                Some(v & crate::access::ones(width))
+            }
+            Some(Value::Ref(_)) => {
+                self.rep.error(
+                    codes::UNSUPPORTED,
+                    tree.prop_span(f, Builtin::Reset),
+                    "a reset taken from a signal or field is not supported",
+                )
+                .hint(codes::UNSUPPORTED_HINT);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// What `singlepulse` needs of its field.
+    fn check_singlepulse(
+        &mut self,
+        f: NodeId,
+        width: u32,
+        sw: AccessType,
+        reset: Option<u64>,
+        onwrite: Option<OnWrite>,
+    ) {
+        let mut problems = Vec::new();
+        if width != 1 {
+            problems.push("be 1 bit wide");
+        }
+        if reset != Some(0) {
+            problems.push("have `reset = 0`");
+        }
+        if !sw.can_write() {
+            problems.push("be software-writable");
+        }
+        if matches!(onwrite, Some(OnWrite::Woclr | OnWrite::Wclr)) {
+            problems.push("not clear on write");
+        }
+        if !problems.is_empty() {
+            self.rep.error(
+                codes::ACCESS,
+                self.tree.prop_span(f, Builtin::Singlepulse),
+                format!(
+                    "singlepulse field `{}` must {}",
+                    self.tree.nodes[f].name,
+                    problems.join(" and ")
+                ),
+            )
+            .hint("a pulse is one software-written bit that resets to 0: `field { sw = rw; singlepulse; reset = 0; } go[0:0];`");
+        }
+    }
+
+    /// The hardware inputs: `hwset`, `hwclr` and the write enable (`we`/`wel`).
+    fn hw_inputs(&mut self, f: NodeId, hw: AccessType) -> (bool, bool, HwEnable) {
+        let hwset = self.bool_not_ref(
+            f,
+            Builtin::Hwset,
+            "twinreg gives hwset its own input; write `hwset;`",
+        );
+        let hwclr = self.bool_not_ref(
+            f,
+            Builtin::Hwclr,
+            "twinreg gives hwclr its own input; write `hwclr;`",
+        );
+        let we = self.bool_not_ref(
+            f,
+            Builtin::We,
+            "twinreg gives the enable its own input; write `we;`",
+        );
+        let wel = self.bool_not_ref(
+            f,
+            Builtin::Wel,
+            "twinreg gives the enable its own input; write `wel;`",
+        );
+        for (on, b) in [(we, Builtin::We), (wel, Builtin::Wel)] {
+            if on && !matches!(hw, AccessType::Rw | AccessType::W) {
+                self.rep
+                    .error(
+                        codes::ACCESS,
+                        self.tree.prop_span(f, b),
+                        format!(
+                            "field `{}` has `{}`, but hardware cannot write it (hw = {})",
+                            self.tree.nodes[f].name,
+                            b.name(),
+                            hw.as_str()
+                        ),
+                    )
+                    .hint("use `hw = w` or `hw = rw`");
+            }
+        }
+        let hw_enable = if !hw.can_write() {
+            HwEnable::None
+        } else if we {
+            HwEnable::We
+        } else if wel {
+            HwEnable::Wel
+        } else {
+            HwEnable::Continuous
+        };
+        (hwset, hwclr, hw_enable)
+    }
+
+    /// `swwe`/`swwel`: a reference to the enabling field (a boolean, a hardware
+    /// input, is not supported).
+    fn check_sw_write_enable(&mut self, f: NodeId, sw: AccessType) {
+        let tree = self.tree;
+        for b in [Builtin::Swwe, Builtin::Swwel] {
+            match tree.builtin(f, b) {
+                Some(Value::Bool(true)) => {
+                    self.rep
+                        .error(
+                            codes::UNSUPPORTED,
+                            tree.prop_span(f, b),
+                            format!(
+                                "boolean `{}` (a hardware write-enable input) is not supported",
+                                b.name()
+                            ),
+                        )
+                        .hint(format!(
+                            "reference the enabling field instead: `{} = other_field;`",
+                            b.name()
+                        ));
+                }
+                Some(Value::Ref(_)) if matches!(sw, AccessType::R | AccessType::Na) => {
+                    self.rep.error(
+                        codes::ACCESS,
+                        tree.prop_span(f, b),
+                        format!(
+                            "field `{}` has sw = {}, but `{}` implies software can write it",
+                            tree.nodes[f].name,
+                            sw.as_str(),
+                            b.name()
+                        ),
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// `encode`: the enum, whose values must fit in the field.
+    fn encode(&mut self, f: NodeId, width: u32) -> Option<EnumId> {
+        let Some(Value::EnumType(e)) = self.tree.builtin(f, Builtin::Encode) else {
+            return None;
+        };
+        let info = &self.defs.enums[*e];
+        let max = info.entries.iter().map(|x| x.value).max().unwrap_or(0);
+        if width < 64 && max >> width != 0 {
+            self.rep.error(
+                codes::ENCODE,
+                self.tree.prop_span(f, Builtin::Encode),
+                format!(
+                    "field `{}` ({width} bits) is too narrow for enum `{}` (values up to {max})",
+                    self.tree.nodes[f].name, info.name
+                ),
+            )
+            .hint(format!(
+                "widen `{}` to {} bits, or give the enum's entries values up to {}",
+                self.tree.nodes[f].name,
+                u64::BITS - max.leading_zeros(),
+                (1u64 << width) - 1
+            ));
+        }
+        self.enum_ids[*e]
+    }
+
+    /// `impl_defined` on the field or its register; such a field needs a reset.
+    fn impl_defined(&mut self, f: NodeId, reg: NodeId, reset: Option<u64>) -> bool {
+        let impl_defined = self
+            .udp_true(f, TwinUdp::ImplDefined)
+            .or_else(|| self.udp_true(reg, TwinUdp::ImplDefined));
+        if let (Some(span), None) = (impl_defined, reset) {
+            self.rep
+                .error(
+                    codes::UDP_USE,
+                    self.tree.nodes[f].span,
+                    format!(
+                        "implementation-defined field `{}` has no reset value",
+                        self.tree.nodes[f].name
+                    ),
+                )
+                .also(span, "made implementation defined here")
+                .hint("give it the value an implementation has by default: `reset = ...;`");
+        }
+        impl_defined.is_some()
+    }
     // ---- references ----------------------------------------------------------
 
     /// Resolves a reference assigned to `assignee`: from the nearest instance of

@@ -196,12 +196,16 @@ pub(crate) struct InstDecl {
     pub at: Option<(u64, Span)>,
     pub stride: Option<(u64, Span)>,
     pub align: Option<(u64, Span)>,
+    /// Written `external` (SystemRDL 2.0 10.1).
+    pub external: bool,
 }
 
 /// How a field instance gives its position.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(crate) enum FieldBits {
-    /// `f;` or `f[w]`: packed after the previous field.
+    /// `f;`: `fieldwidth` bits (1 by default), packed after the previous field.
+    Implied,
+    /// `f[w]`: packed after the previous field.
     Width(u64),
     /// `f[msb:lsb]`
     Range { msb: u64, lsb: u64 },

@@ -373,7 +373,12 @@ impl Builder<'_, '_> {
                 continue;
             };
             let inst = &self.defs.defs[p].insts[i];
+            let fieldwidth = self.fieldwidth(c);
             let (msb, lsb) = match inst.bits {
+                FieldBits::Implied => {
+                    let w = fieldwidth.unwrap_or(1);
+                    (next_lsb.saturating_add(w - 1), next_lsb)
+                }
                 FieldBits::Range { msb, lsb } => {
                     if msb < lsb {
                         self.rep
@@ -398,12 +403,47 @@ impl Builder<'_, '_> {
                 }
                 FieldBits::Width(w) => (next_lsb.saturating_add(w - 1), next_lsb),
             };
+            let width = msb.abs_diff(lsb).saturating_add(1);
+            if let Some(fw) = fieldwidth.filter(|&fw| fw != width) {
+                // SystemRDL 2.0 9.4.1: an instance's explicit width must agree.
+                self.rep
+                    .error(
+                        codes::FIELD_WIDTH,
+                        inst.name_span,
+                        format!(
+                            "the field instance is {width} bits wide, but its `fieldwidth` is {fw}"
+                        ),
+                    )
+                    .hint(format!(
+                        "give no width (`{};`) to take the `fieldwidth`, or make them agree",
+                        inst.name
+                    ));
+            }
             next_lsb = msb.saturating_add(1);
             // Out-of-range bits are reported against the register width later;
             // clamping here keeps the arithmetic sound meanwhile.
             let n = &mut self.nodes[c];
             n.lsb = lsb.min(u64::from(u32::MAX - 1)) as u32;
             n.msb = msb.min(u64::from(u32::MAX - 1)) as u32;
+        }
+    }
+
+    /// A field's `fieldwidth`, which must be at least 1 (`None` when unset or 0).
+    fn fieldwidth(&mut self, field: NodeId) -> Option<u64> {
+        let p = self.nodes[field]
+            .props
+            .get(&PropKey::Builtin(Builtin::Fieldwidth))?;
+        match p.value {
+            Value::Int { v: 0, .. } => {
+                self.rep.error(
+                    codes::FIELD_WIDTH,
+                    p.span,
+                    "`fieldwidth` must be greater than zero",
+                );
+                None
+            }
+            Value::Int { v, .. } => Some(v),
+            _ => None,
         }
     }
 
