@@ -106,3 +106,20 @@ fn directed_verilator_avalon() {
         &Options::new(Simulator::Verilator, Bus::Avalon),
     );
 }
+
+/// APB3 writes whole words: the traces' narrow writes are widened on both twins.
+#[test]
+fn directed_iverilog_apb3() {
+    run_all(
+        "directed_iverilog_apb3",
+        &Options::new(Simulator::Icarus, Bus::Apb3),
+    );
+}
+
+#[test]
+fn directed_verilator_apb3() {
+    run_all(
+        "directed_verilator_apb3",
+        &Options::new(Simulator::Verilator, Bus::Apb3),
+    );
+}
