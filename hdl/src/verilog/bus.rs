@@ -468,7 +468,13 @@ pub fn axi4lite_slave(
             "AXI4-Lite slave onto the internal request interface.".into(),
             "One outstanding transaction per direction; AW and W in any order;".into(),
             "responses held until ready; round-robin read/write arbitration;".into(),
-            format!("AxPROT[1]=0 is Secure; {}.", slverr_text(errors, "SLVERR")),
+            format!(
+                "AxPROT[1]=0 is Secure; {}.",
+                match errors {
+                    BusErrors::RazWi => "BRESP/RRESP always OKAY (RAZ/WI)",
+                    BusErrors::Error => "SLVERR on unmapped and forbidden accesses",
+                }
+            ),
         ],
         params: Vec::new(),
         ports,
