@@ -497,7 +497,7 @@ fn axi_resp(errors: BusErrors, flag: &str) -> Expr {
 ///   address phase; the request goes to the core in the data phase, where HWDATA
 ///   is valid and HRDATA is the core's combinational read data, so zero wait
 ///   states.
-/// * Byte lanes from HSIZE and HADDR[1:0] (AHB-Lite 3.4): a byte or halfword write
+/// * Byte lanes from HSIZE and `HADDR[1:0]` (AHB-Lite 3.4): a byte or halfword write
 ///   writes its lanes only. HSIZE wider than the bus (illegal) writes the word.
 /// * HNONSEC = 0 is a Secure access. HPROT, HBURST and HMASTLOCK are not ports: the
 ///   core has no privilege, cacheability or burst behaviour (a slave may ignore
