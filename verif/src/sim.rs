@@ -807,9 +807,11 @@ pub fn verilog_testbench(design: &Design, params: &Params) -> String {
         Bus::Apb3 => {
             let _ = writeln!(
                 t,
-                r#"  task bus_write; begin
-    // No lanes (an undefined address) or all four: APB3 writes whole words.
-    if (rec[251:248] !== 4'hf && rec[251:248] !== 4'h0) proto("apb3: narrow write");
+                r#"  // A write with no byte lanes (refused: undefined size or unaligned) changes nothing
+  // on a bus with strobes; APB3 cannot express it, so it is an idle cycle.
+  task bus_write; begin
+    if (rec[251:248] == 4'h0) begin settle; tick; end else begin
+    if (rec[251:248] !== 4'hf) proto("apb3: narrow write");
     psel = 1'b1; penable = 1'b0; pwrite = 1'b1; paddr = rec[{a}:224]; pwdata = rec[223:192];
     psecure = rec[252];
     settle; tick;
@@ -817,6 +819,7 @@ pub fn verilog_testbench(design: &Design, params: &Params) -> String {
     if (pready !== 1'b1 || pslverr !== 1'b0) proto("apb3 write: pready/pslverr");
     tick;
     psel = 1'b0; penable = 1'b0; pwrite = 1'b0;
+    end
   end endtask
   task bus_read; begin
     psel = 1'b1; penable = 1'b0; pwrite = 1'b0; paddr = rec[{a}:224]; psecure = rec[252];
@@ -846,8 +849,7 @@ pub fn verilog_testbench(design: &Design, params: &Params) -> String {
       4'b1000: begin hs_size = 3'd0; hs_lo = 2'd3; end
       4'b0011: begin hs_size = 3'd1; hs_lo = 2'd0; end
       4'b1100: begin hs_size = 3'd1; hs_lo = 2'd2; end
-      // No lanes: a write to an undefined address, which no size can change.
-      4'b1111, 4'b0000: begin hs_size = 3'd2; hs_lo = 2'd0; end
+      4'b1111: begin hs_size = 3'd2; hs_lo = 2'd0; end
       default: begin hs_size = 3'd2; hs_lo = 2'd0; proto("ahb: strobes HSIZE cannot make"); end
     endcase
     hsel = 1'b1; htrans = 2'b10; hwrite = wr; haddr = {{rec[{a}:226], hs_lo}}; hsize = hs_size;
@@ -862,7 +864,9 @@ pub fn verilog_testbench(design: &Design, params: &Params) -> String {
     tick;
     hwdata = 32'h0;
   end endtask
-  task bus_write; begin ahb_xfer(1'b1); end endtask
+  // A write with no byte lanes (refused: undefined size or unaligned) changes nothing
+  // on a bus with strobes; HSIZE cannot express it, so it is an idle cycle.
+  task bus_write; begin if (rec[251:248] == 4'h0) begin settle; tick; end else ahb_xfer(1'b1); end endtask
   task bus_read; begin ahb_xfer(1'b0); mismatch_read; end endtask
   task bus_idle; begin hsel = 1'b0; htrans = 2'b00; hwrite = 1'b0; hready = 1'b1; end endtask"#,
                 a = 224 + aw - 1,
@@ -1339,10 +1343,12 @@ static void bus_idle() {{ T->psel = 0; T->penable = 0; T->pwrite = 0; }}"#
         Bus::Apb3 => {
             let _ = writeln!(
                 t,
-                r#"static void bus_write(const Rec& r) {{
-  // No lanes (an undefined address) or all four: APB3 writes whole words.
+                r#"// A write with no byte lanes (refused: undefined size or unaligned) changes nothing
+// on a bus with strobes; APB3 cannot express it, so it is an idle cycle.
+static void bus_write(const Rec& r) {{
   unsigned strb = (r.w[3] >> 56) & 0xF;
-  if (strb != 0xF && strb != 0) proto("apb3: narrow write");
+  if (strb == 0) {{ settle(); tick(); return; }}
+  if (strb != 0xF) proto("apb3: narrow write");
   T->psel = 1; T->penable = 0; T->pwrite = 1; T->paddr = addr_of(r); T->pwdata = (uint32_t)r.w[3];
   T->psecure = prot_of(r) == 0;
   setup_phase();
@@ -1378,8 +1384,7 @@ static uint32_t ahb_xfer(const Rec& r, bool wr) {{
     case 0x8: size = 0; lo = 3; break;
     case 0x3: size = 1; lo = 0; break;
     case 0xC: size = 1; lo = 2; break;
-    // No lanes: a write to an undefined address, which no size can change.
-    case 0xF: case 0x0: break;
+    case 0xF: break;
     default: proto("ahb: strobes HSIZE cannot make");
   }}
   T->hsel = 1; T->htrans = 2; T->hwrite = wr; T->haddr = (addr_of(r) & ~3u) | lo; T->hsize = size;
@@ -1396,7 +1401,12 @@ static uint32_t ahb_xfer(const Rec& r, bool wr) {{
   T->hwdata = 0;
   return rd;
 }}
-static void bus_write(const Rec& r) {{ ahb_xfer(r, true); }}
+// A write with no byte lanes (refused: undefined size or unaligned) changes nothing
+// on a bus with strobes; HSIZE cannot express it, so it is an idle cycle.
+static void bus_write(const Rec& r) {{
+  if (((r.w[3] >> 56) & 0xF) == 0) {{ settle(); tick(); return; }}
+  ahb_xfer(r, true);
+}}
 static void bus_read(const Rec& r) {{ uint32_t rd = ahb_xfer(r, false); check_read(r, rd); }}
 static void bus_idle() {{ T->hsel = 0; T->htrans = 0; T->hwrite = 0; T->hready = 1; }}"#
             );
