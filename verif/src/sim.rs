@@ -2,9 +2,11 @@
 //!
 //! Both simulators read the same [`Record`]s and do the same thing with them:
 //!
-//! * drive each bus transaction on the chosen front end (APB4: setup and access
+//! * drive each bus transaction on the chosen front end (APB3/APB4: setup and access
 //!   phases; AXI4-Lite: AW/W/AR valid delays and B/R ready delays from the record,
-//!   with a protocol timeout), each hardware drive for one cycle (`_in` inputs are
+//!   with a protocol timeout; AHB-Lite: address then data phase, the record's lanes as
+//!   HSIZE and `HADDR[1:0]`; Avalon-MM: one command cycle, read data when
+//!   `readdatavalid`), each hardware drive for one cycle (`_in` inputs are
 //!   held), a reset for one cycle, or a deposit;
 //! * OR every strobe output (`swmod`, `swacc`, `singlepulse` values) into an
 //!   accumulator in every cycle, sampled before the rising edge;
