@@ -3,8 +3,9 @@
 //! ```text
 //! twinreg check [FILE]...       parse and elaborate; diagnostics and a summary
 //! twinreg dump  [FILE]... [--json] the elaborated register map
-//! twinreg generate [FILE]... [--out DIR]
-//!                               RTL (APB4, AXI4-Lite), C header + self-test, docs
+//! twinreg generate [FILE]... [--out DIR] [--bus apb3,apb4,axi4lite,ahblite,avalon|all]
+//!                  [--bus-errors raz-wi|error]
+//!                               RTL (default APB4, AXI4-Lite), C header + self-test, docs
 //! twinreg run   SCENARIO.json [--trace OUT.jsonl]
 //!                               run a scenario on the SMMUv3 model (JSON Lines out)
 //! ```
@@ -51,7 +52,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Generate the RTL (APB4 and AXI4-Lite), the C header and its self-test, and the
+    /// Generate the RTL (APB4 and AXI4-Lite unless --bus says otherwise), the C header and its self-test, and the
     /// register reference (Markdown and HTML). Writes nothing if the definition has
     /// errors.
     Generate {
@@ -71,6 +72,16 @@ enum Command {
         /// Prefix of the C macros [default: the top addrmap's name in upper case].
         #[arg(long)]
         c_prefix: Option<String>,
+        /// Bus front ends to write, comma separated: apb3, apb4, axi4lite, ahblite,
+        /// avalon, or all (one adapter and one top level each).
+        #[arg(long, value_name = "BUS,...", value_delimiter = ',', value_parser = parse_bus,
+              default_value = "apb4,axi4lite")]
+        bus: Vec<Vec<hdl::verilog::Bus>>,
+        /// Response to unmapped and forbidden (Secure-only from Non-secure) accesses:
+        /// RAZ/WI with an OKAY response, or RAZ/WI with the bus's error response
+        /// (PSLVERR, SLVERR, HRESP=ERROR, Avalon SLVERROR).
+        #[arg(long, value_enum, default_value_t = BusErrorsArg::RazWi)]
+        bus_errors: BusErrorsArg,
     },
     /// Run a scenario on the SMMUv3 model, one JSON object per step on stdout and
     /// a one-line summary (steps, checks, mismatches) on stderr (format:
@@ -93,6 +104,23 @@ enum ResetArg {
     Sync,
     /// Asynchronous, active low (`rst_n`).
     Async,
+}
+
+/// `--bus-errors` of `generate`.
+#[derive(Copy, Clone, clap::ValueEnum)]
+enum BusErrorsArg {
+    /// Read as zero, writes ignored, OKAY response.
+    RazWi,
+    /// Read as zero, writes ignored, error response.
+    Error,
+}
+
+/// One `--bus` name: a bus, or `all`.
+fn parse_bus(s: &str) -> Result<Vec<hdl::verilog::Bus>, String> {
+    if s == "all" {
+        return Ok(hdl::verilog::Bus::ALL.to_vec());
+    }
+    s.parse().map(|b| vec![b])
 }
 
 /// `--completion` of `generate`.
@@ -244,7 +272,19 @@ fn main() -> ExitCode {
             reset,
             completion,
             c_prefix,
-        } => generate(&input, &out, reset, completion, c_prefix),
+            bus,
+            bus_errors,
+        } => generate(
+            &input,
+            &out,
+            GenerateArgs {
+                reset,
+                completion,
+                c_prefix,
+                buses: bus.into_iter().flatten().collect(),
+                errors: bus_errors,
+            },
+        ),
         Command::Run { scenario, trace } => return run(&scenario, trace.as_deref()),
     };
     match result {
@@ -256,13 +296,23 @@ fn main() -> ExitCode {
     }
 }
 
-fn generate(
-    input: &Input,
-    out: &Path,
+/// The options of `generate` beyond its input and output.
+struct GenerateArgs {
     reset: ResetArg,
     completion: CompletionArg,
     c_prefix: Option<String>,
-) -> anyhow::Result<ExitCode> {
+    buses: Vec<hdl::verilog::Bus>,
+    errors: BusErrorsArg,
+}
+
+fn generate(input: &Input, out: &Path, args: GenerateArgs) -> anyhow::Result<ExitCode> {
+    let GenerateArgs {
+        reset,
+        completion,
+        c_prefix,
+        buses,
+        errors,
+    } = args;
     let Some(map) = input.compile() else {
         return Ok(ExitCode::FAILURE);
     };
@@ -276,7 +326,11 @@ fn generate(
                 CompletionArg::Immediate => regdef::access::Completion::Immediate,
                 CompletionArg::Handshake => regdef::access::Completion::Handshake,
             },
-            ..Default::default()
+            buses,
+            errors: match errors {
+                BusErrorsArg::RazWi => hdl::verilog::BusErrors::RazWi,
+                BusErrorsArg::Error => hdl::verilog::BusErrors::Error,
+            },
         },
         c_header: hdl::c_header::CHeaderOptions { prefix: c_prefix },
     };

@@ -330,3 +330,70 @@ fn generate_takes_the_same_inputs() {
     assert!(doc.contains("| `0x1000` | [P1_A](#p1_a)"), "{doc}");
     assert!(dir.path().join("test/soc_header_test.c").exists());
 }
+
+/// `--bus` picks the tops (`all` is every bus, names may repeat); `--bus-errors
+/// error` gives the core its error output; an unknown bus is a clear error.
+#[test]
+fn generate_bus_picks_the_front_ends() {
+    let rtl_files = |dir: &Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir.join("rtl"))
+            .expect("rtl dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().to_str().expect("utf-8");
+    let o = twinreg(&[
+        "generate",
+        "--out",
+        out,
+        "--bus",
+        "ahblite,apb3",
+        "--bus",
+        "apb3",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        rtl_files(dir.path()),
+        [
+            "smmuv3_ahblite.v",
+            "smmuv3_ahblite_slave.v",
+            "smmuv3_apb3.v",
+            "smmuv3_apb3_slave.v",
+            "smmuv3_regs.v"
+        ]
+    );
+    let core = std::fs::read_to_string(dir.path().join("rtl/smmuv3_regs.v")).expect("read");
+    assert!(!core.contains("rsp_error"), "RAZ/WI is the default");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().to_str().expect("utf-8");
+    let o = twinreg(&[
+        "generate",
+        "--out",
+        out,
+        "--bus",
+        "all",
+        "--bus-errors",
+        "error",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(rtl_files(dir.path()).len(), 11);
+    let core = std::fs::read_to_string(dir.path().join("rtl/smmuv3_regs.v")).expect("read");
+    assert!(
+        core.contains("output wire        rsp_error"),
+        "error output"
+    );
+
+    let o = twinreg(&["generate", "--out", out, "--bus", "wishbone"]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains(
+            "unknown bus `wishbone` (one of apb3, apb4, axi4lite, ahblite, avalon, or all)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}

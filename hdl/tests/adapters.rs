@@ -7,7 +7,7 @@ mod common;
 use common::{prot, AxiTiming, Op, Scenario};
 use hdl::verilog::ast::{Module, Port};
 use hdl::verilog::bus::{self, core_ports};
-use hdl::verilog::{check, print, Bus, Clocking, GeneratedFile, ResetStyle};
+use hdl::verilog::{check, print, Bus, BusErrors, Clocking, GeneratedFile, ResetStyle};
 
 const AW: u32 = 8;
 const SCRATCH: u64 = 0x0;
@@ -18,7 +18,15 @@ const LAST: u64 = 0xC;
 /// The test core: SCRATCH (RW), SECURE (Secure-only RW), READS (counts its own
 /// reads: a read side effect), LAST ({write count, 3'b0, secure, wstrb} of the last
 /// write).
-fn test_core(reset: ResetStyle) -> String {
+fn test_core(reset: ResetStyle, errors: BusErrors) -> String {
+    // Unmapped: words 4 and up; forbidden: SECURE from Non-secure.
+    let (err_port, err_assign) = match errors {
+        BusErrors::RazWi => ("", ""),
+        BusErrors::Error => (
+            "\n    output wire        rsp_error,",
+            "\n    assign rsp_error = req_valid & (word > 6'd3 || (word == 6'd1 && !req_secure));",
+        ),
+    };
     let (rst_port, sens, cond) = match reset {
         ResetStyle::SyncHigh => ("rst", "posedge clk", "rst"),
         ResetStyle::AsyncLow => ("rst_n", "posedge clk or negedge rst_n", "!rst_n"),
@@ -33,7 +41,7 @@ fn test_core(reset: ResetStyle) -> String {
     input  wire [31:0] req_wdata,
     input  wire [3:0]  req_wstrb,
     input  wire        req_secure,
-    output reg  [31:0] rsp_rdata,
+    output reg  [31:0] rsp_rdata,{err_port}
     output wire [31:0] scratch
 );
     reg [31:0] scratch_q, secure_q, reads_q;
@@ -43,7 +51,7 @@ fn test_core(reset: ResetStyle) -> String {
     wire wr = req_valid & req_write;
     wire rd = req_valid & ~req_write;
     wire [31:0] mask = {{{{8{{req_wstrb[3]}}}}, {{8{{req_wstrb[2]}}}}, {{8{{req_wstrb[1]}}}}, {{8{{req_wstrb[0]}}}}}};
-    assign scratch = scratch_q;
+    assign scratch = scratch_q;{err_assign}
     always @* begin
         rsp_rdata = 32'h0;
         if (rd) begin
@@ -76,9 +84,9 @@ endmodule
 }
 
 /// The test core's ports, for the top-level wrapper.
-fn test_core_stub(reset: ResetStyle) -> Module {
+fn test_core_stub(reset: ResetStyle, errors: BusErrors) -> Module {
     let mut ports = Clocking { reset }.ports();
-    ports.extend(core_ports(AW));
+    ports.extend(core_ports(AW, errors));
     ports.push(Port::output("scratch", 32));
     Module {
         name: "test_core".into(),
@@ -90,19 +98,22 @@ fn test_core_stub(reset: ResetStyle) -> Module {
 }
 
 /// The files of one bus variant and its top module.
-fn design(bus: Bus, reset: ResetStyle) -> (Vec<GeneratedFile>, Module) {
+fn design(bus: Bus, reset: ResetStyle, errors: BusErrors) -> (Vec<GeneratedFile>, Module) {
     let clocking = Clocking { reset };
-    let adapter = match bus {
-        Bus::Apb4 => bus::apb4_slave("t_apb4_slave", AW),
-        Bus::Axi4Lite => bus::axi4lite_slave("t_axi4lite_slave", AW, clocking),
-    };
+    let adapter = bus::adapter(
+        bus,
+        &format!("t_{}_slave", bus.suffix()),
+        AW,
+        clocking,
+        errors,
+    );
     check::check_module(&adapter).expect("adapter passes its checks");
-    let core = test_core_stub(reset);
+    let core = test_core_stub(reset, errors);
     let top = bus::top("t_top", &adapter, &core, clocking);
     let files = vec![
         GeneratedFile {
             name: "test_core.v".into(),
-            contents: test_core(reset),
+            contents: test_core(reset, errors),
         },
         GeneratedFile {
             name: format!("{}.v", adapter.name),
@@ -117,7 +128,12 @@ fn design(bus: Bus, reset: ResetStyle) -> (Vec<GeneratedFile>, Module) {
 }
 
 fn run(test: &str, bus: Bus, reset: ResetStyle, sc: &Scenario) {
-    let (files, top) = design(bus, reset);
+    let errors = if sc.errors {
+        BusErrors::Error
+    } else {
+        BusErrors::RazWi
+    };
+    let (files, top) = design(bus, reset, errors);
     common::simulate(test, bus, reset, &files, &top, sc);
 }
 
@@ -298,7 +314,138 @@ fn axi4lite_round_robin_arbitration() {
 #[test]
 fn adapters_pass_the_structural_checks() {
     for reset in [ResetStyle::SyncHigh, ResetStyle::AsyncLow] {
-        check::check_module(&bus::axi4lite_slave("a", 17, Clocking { reset })).unwrap();
+        for errors in [BusErrors::RazWi, BusErrors::Error] {
+            for b in Bus::ALL {
+                check::check_module(&bus::adapter(b, "a", 17, Clocking { reset }, errors)).unwrap();
+            }
+        }
     }
-    check::check_module(&bus::apb4_slave("p", 17)).unwrap();
+}
+
+/// The parts of [`basic`] every bus can do: whole-word writes, PROT/sideband
+/// security, the read side effect.
+fn whole_words() -> Scenario {
+    let mut sc = Scenario::new();
+    sc.read(SCRATCH, false, 0, "scratch after reset")
+        .write(SCRATCH, 0x1122_3344, false)
+        .read(SCRATCH, false, 0x1122_3344, "scratch written")
+        .expect("scratch", 0x1122_3344, "scratch hardware output")
+        .read(
+            LAST,
+            false,
+            (1 << 8) | 0b0_1111,
+            "last write: NS, all lanes",
+        )
+        .write(SECURE, 0xDEAD_BEEF, false)
+        .read(SECURE, true, 0, "NS write ignored")
+        .write(SECURE, 0xCAFE_F00D, true)
+        .read(SECURE, true, 0xCAFE_F00D, "Secure write taken")
+        .read(SECURE, false, 0, "NS read of Secure register")
+        .read(
+            LAST,
+            false,
+            (3 << 8) | 0b1_1111,
+            "last write: Secure, all lanes",
+        )
+        .read(READS, false, 0, "first read of READS")
+        .read(READS, false, 1, "second read of READS");
+    sc
+}
+
+/// Byte and halfword writes as AHB-Lite's HSIZE makes them (aligned lanes only).
+fn ahb_lanes() -> Scenario {
+    let mut sc = whole_words();
+    sc.write(SCRATCH, 0x1122_3344, false)
+        .write_strb(SCRATCH, 0xAABB_CCDD, 0b1100, false)
+        .read(SCRATCH, false, 0xAABB_3344, "halfword 1")
+        .write_strb(SCRATCH, 0x0000_0000, 0b0010, true)
+        .read(SCRATCH, false, 0xAABB_0044, "byte 1")
+        .write_strb(SCRATCH, 0x0000_0099, 0b0001, false)
+        .read(SCRATCH, false, 0xAABB_0099, "byte 0")
+        .write_strb(SCRATCH, 0x5500_0000, 0b1000, false)
+        .read(SCRATCH, false, 0x55BB_0099, "byte 3")
+        .write_strb(SCRATCH, 0x0000_7766, 0b0011, false)
+        .read(SCRATCH, false, 0x55BB_7766, "halfword 0")
+        .read(
+            LAST,
+            false,
+            (9 << 8) | 0b0_0011,
+            "last write: halfword 0 strobes",
+        );
+    sc
+}
+
+/// Unmapped (word 5) and forbidden (SECURE from Non-secure) accesses: no effect
+/// either way; an error response only with [`BusErrors::Error`].
+fn unmapped_and_forbidden(errors: bool) -> Scenario {
+    let mut sc = Scenario::new();
+    sc.errors = errors;
+    sc.write(SECURE, 0x0000_00A5, true)
+        .expect_error(false, "mapped Secure write: OKAY")
+        .write(0x14, 0xFFFF_FFFF, false)
+        .expect_error(errors, "unmapped write")
+        .read(0x14, true, 0, "unmapped read is zero")
+        .expect_error(errors, "unmapped read")
+        .write(SECURE, 0x1234_5678, false)
+        .expect_error(errors, "forbidden write")
+        .read(SECURE, false, 0, "forbidden read is zero")
+        .expect_error(errors, "forbidden read")
+        .read(SECURE, true, 0xA5, "forbidden write had no effect")
+        .expect_error(false, "mapped Secure read: OKAY")
+        // The test core counts every write it is given, mapped or not.
+        .read(
+            LAST,
+            false,
+            (3 << 8) | 0b0_1111,
+            "every write reaches the core once",
+        )
+        .expect_error(false, "mapped read after errors: OKAY");
+    sc
+}
+
+#[test]
+fn apb3_whole_words() {
+    run("apb3_sync", Bus::Apb3, ResetStyle::SyncHigh, &whole_words());
+    run(
+        "apb3_async",
+        Bus::Apb3,
+        ResetStyle::AsyncLow,
+        &whole_words(),
+    );
+}
+
+#[test]
+fn ahblite_byte_lanes() {
+    run(
+        "ahblite_sync",
+        Bus::AhbLite,
+        ResetStyle::SyncHigh,
+        &ahb_lanes(),
+    );
+    run(
+        "ahblite_async",
+        Bus::AhbLite,
+        ResetStyle::AsyncLow,
+        &ahb_lanes(),
+    );
+}
+
+#[test]
+fn avalon_byte_enables() {
+    run("avalon_sync", Bus::Avalon, ResetStyle::SyncHigh, &basic());
+    run("avalon_async", Bus::Avalon, ResetStyle::AsyncLow, &basic());
+}
+
+#[test]
+fn unmapped_and_forbidden_accesses_on_every_bus() {
+    for b in Bus::ALL {
+        for errors in [false, true] {
+            run(
+                &format!("{}_errors_{errors}", b.suffix()),
+                b,
+                ResetStyle::SyncHigh,
+                &unmapped_and_forbidden(errors),
+            );
+        }
+    }
 }

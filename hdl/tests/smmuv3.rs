@@ -288,3 +288,41 @@ fn smmuv3_s_init_guard() {
         );
     }
 }
+
+/// `--bus-errors error`: the generated core flags an undefined offset and a
+/// Non-secure access to the Secure bank, each still RAZ/WI, and every bus answers
+/// with its error response; defined accesses answer OKAY.
+#[test]
+fn smmuv3_error_responses_on_every_bus() {
+    let map = common::smmuv3();
+    let mut sc = Scenario::new();
+    sc.errors = true;
+    sc.read(AIDR, NS, 0x2, "AIDR")
+        .expect_error(false, "defined read: OKAY")
+        .read(0x0030, NS, 0, "undefined offset reads 0")
+        .expect_error(true, "undefined offset read: error")
+        .write(0x0030, 0xFFFF_FFFF, NS)
+        .expect_error(true, "undefined offset write: error")
+        .write(S_CR0, 0x1, NS)
+        .expect_error(true, "Non-secure write of S_CR0: error")
+        .read(S_CR0, NS, 0, "Non-secure read of S_CR0 reads 0")
+        .expect_error(true, "Non-secure read of S_CR0: error")
+        .read(S_CR0, S, 0, "the Non-secure write was ignored")
+        .expect_error(false, "Secure read of S_CR0: OKAY")
+        .write(S_CR0, 0x1, S)
+        .expect_error(false, "Secure write of S_CR0: OKAY")
+        .read(S_CR0ACK, S, 1, "S_CR0ACK follows")
+        .write(CR0, 0x1, NS)
+        .expect_error(false, "defined write: OKAY")
+        .read(CR0, NS, 1, "CR0 written");
+    for bus in Bus::ALL {
+        common::run_map(
+            &format!("smmuv3_error_responses_{}", bus.suffix()),
+            &map,
+            bus,
+            ResetStyle::SyncHigh,
+            Completion::Immediate,
+            &sc,
+        );
+    }
+}

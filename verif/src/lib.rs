@@ -9,7 +9,7 @@
 //!            ┌────────┴────────┐
 //!   twin::Twin (Rust)      rtl::Design (Verilog) ── sim: iverilog / Verilator
 //!   expected read data,    testbench or C++ harness reads the records,
-//!   outputs, strobes  ───► drives APB4 / AXI4-Lite, compares in the simulator
+//!   outputs, strobes  ───► drives APB3/4, AXI4-Lite, AHB-Lite or Avalon-MM, compares in the simulator
 //!            └────────┬────────┘
 //!              cosim::check -> Report (Pass, or Mismatch: step, register/field,
 //!                              both values, context, VCD of the RTL run)

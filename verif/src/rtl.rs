@@ -165,6 +165,33 @@ pub fn bus_ports(bus: Bus) -> &'static [&'static str] {
             "psel", "penable", "pwrite", "paddr", "pwdata", "pstrb", "pprot", "prdata", "pready",
             "pslverr",
         ],
+        Bus::Apb3 => &[
+            "psel", "penable", "pwrite", "paddr", "pwdata", "psecure", "prdata", "pready",
+            "pslverr",
+        ],
+        Bus::AhbLite => &[
+            "hsel",
+            "haddr",
+            "htrans",
+            "hwrite",
+            "hsize",
+            "hnonsec",
+            "hwdata",
+            "hready",
+            "hreadyout",
+            "hresp",
+            "hrdata",
+        ],
+        Bus::Avalon => &[
+            "avs_address",
+            "avs_read",
+            "avs_write",
+            "avs_writedata",
+            "avs_byteenable",
+            "avs_secure",
+            "avs_readdata",
+            "avs_readdatavalid",
+        ],
         Bus::Axi4Lite => &[
             "awvalid", "awready", "awaddr", "awprot", "wvalid", "wready", "wdata", "wstrb",
             "bvalid", "bready", "bresp", "arvalid", "arready", "araddr", "arprot", "rvalid",
@@ -202,6 +229,7 @@ impl Design {
             buses: vec![bus],
             reset: ResetStyle::SyncHigh,
             completion,
+            errors: hdl::verilog::BusErrors::RazWi,
         };
         let mut modules =
             hdl::verilog::modules(map, &opts).map_err(|e| Error::Rtl(e.to_string()))?;

@@ -2,9 +2,11 @@
 //!
 //! Both simulators read the same [`Record`]s and do the same thing with them:
 //!
-//! * drive each bus transaction on the chosen front end (APB4: setup and access
+//! * drive each bus transaction on the chosen front end (APB3/APB4: setup and access
 //!   phases; AXI4-Lite: AW/W/AR valid delays and B/R ready delays from the record,
-//!   with a protocol timeout), each hardware drive for one cycle (`_in` inputs are
+//!   with a protocol timeout; AHB-Lite: address then data phase, the record's lanes as
+//!   HSIZE and `HADDR[1:0]`; Avalon-MM: one command cycle, read data when
+//!   `readdatavalid`), each hardware drive for one cycle (`_in` inputs are
 //!   held), a reset for one cycle, or a deposit;
 //! * OR every strobe output (`swmod`, `swacc`, `singlepulse` values) into an
 //!   accumulator in every cycle, sampled before the rising edge;
@@ -804,6 +806,97 @@ pub fn verilog_testbench(design: &Design, params: &Params) -> String {
                 to = TIMEOUT_CYCLES
             );
         }
+        Bus::Apb3 => {
+            let _ = writeln!(
+                t,
+                r#"  // A write with no byte lanes (refused: undefined size or unaligned) changes nothing
+  // on a bus with strobes; APB3 cannot express it, so it is an idle cycle.
+  task bus_write; begin
+    if (rec[251:248] == 4'h0) begin settle; tick; end else begin
+    if (rec[251:248] !== 4'hf) proto("apb3: narrow write");
+    psel = 1'b1; penable = 1'b0; pwrite = 1'b1; paddr = rec[{a}:224]; pwdata = rec[223:192];
+    psecure = rec[252];
+    settle; tick;
+    penable = 1'b1; settle;
+    if (pready !== 1'b1 || pslverr !== 1'b0) proto("apb3 write: pready/pslverr");
+    tick;
+    psel = 1'b0; penable = 1'b0; pwrite = 1'b0;
+    end
+  end endtask
+  task bus_read; begin
+    psel = 1'b1; penable = 1'b0; pwrite = 1'b0; paddr = rec[{a}:224]; psecure = rec[252];
+    settle; tick;
+    penable = 1'b1; settle;
+    if (pready !== 1'b1 || pslverr !== 1'b0) proto("apb3 read: pready/pslverr");
+    rd = prdata;
+    tick;
+    psel = 1'b0; penable = 1'b0;
+    mismatch_read;
+  end endtask
+  task bus_idle; begin psel = 1'b0; penable = 1'b0; pwrite = 1'b0; end endtask"#,
+                a = 224 + aw - 1
+            );
+        }
+        Bus::AhbLite => {
+            let _ = writeln!(
+                t,
+                r#"  reg [2:0] hs_size; reg [1:0] hs_lo;
+  // One transfer: address phase, then the data phase until HREADYOUT. One slave, so
+  // HREADY is HREADYOUT. The record's byte lanes become HSIZE and HADDR[1:0].
+  task ahb_xfer(input wr); begin
+    case (wr ? rec[251:248] : 4'hf)
+      4'b0001: begin hs_size = 3'd0; hs_lo = 2'd0; end
+      4'b0010: begin hs_size = 3'd0; hs_lo = 2'd1; end
+      4'b0100: begin hs_size = 3'd0; hs_lo = 2'd2; end
+      4'b1000: begin hs_size = 3'd0; hs_lo = 2'd3; end
+      4'b0011: begin hs_size = 3'd1; hs_lo = 2'd0; end
+      4'b1100: begin hs_size = 3'd1; hs_lo = 2'd2; end
+      4'b1111: begin hs_size = 3'd2; hs_lo = 2'd0; end
+      default: begin hs_size = 3'd2; hs_lo = 2'd0; proto("ahb: strobes HSIZE cannot make"); end
+    endcase
+    hsel = 1'b1; htrans = 2'b10; hwrite = wr; haddr = {{rec[{a}:226], hs_lo}}; hsize = hs_size;
+    hnonsec = ~rec[252]; hready = 1'b1;
+    settle; tick;
+    hsel = 1'b0; htrans = 2'b00; hwrite = 1'b0; hwdata = rec[223:192];
+    settle; n = 0;
+    while (hreadyout !== 1'b1 && n < {to}) begin hready = hreadyout; tick; settle; n = n + 1; end
+    hready = hreadyout;
+    if (hreadyout !== 1'b1 || hresp !== 1'b0) proto("ahb: hreadyout/hresp");
+    rd = hrdata;
+    tick;
+    hwdata = 32'h0;
+  end endtask
+  // A write with no byte lanes (refused: undefined size or unaligned) changes nothing
+  // on a bus with strobes; HSIZE cannot express it, so it is an idle cycle.
+  task bus_write; begin if (rec[251:248] == 4'h0) begin settle; tick; end else ahb_xfer(1'b1); end endtask
+  task bus_read; begin ahb_xfer(1'b0); mismatch_read; end endtask
+  task bus_idle; begin hsel = 1'b0; htrans = 2'b00; hwrite = 1'b0; hready = 1'b1; end endtask"#,
+                a = 224 + aw - 1,
+                to = TIMEOUT_CYCLES
+            );
+        }
+        Bus::Avalon => {
+            let _ = writeln!(
+                t,
+                r#"  task bus_write; begin
+    avs_write = 1'b1; avs_address = rec[{a}:224]; avs_writedata = rec[223:192];
+    avs_byteenable = rec[251:248]; avs_secure = rec[252];
+    settle; tick;
+    avs_write = 1'b0; avs_byteenable = 4'h0;
+  end endtask
+  // Pipelined read: READDATAVALID one cycle after the read.
+  task bus_read; begin
+    avs_read = 1'b1; avs_address = rec[{a}:224]; avs_secure = rec[252];
+    settle; tick;
+    avs_read = 1'b0; settle;
+    if (avs_readdatavalid !== 1'b1) proto("avalon: no readdatavalid");
+    rd = avs_readdata;
+    mismatch_read;
+  end endtask
+  task bus_idle; begin avs_read = 1'b0; avs_write = 1'b0; end endtask"#,
+                a = 224 + aw - 1
+            );
+        }
         Bus::Axi4Lite => {
             let _ = writeln!(
                 t,
@@ -1247,6 +1340,97 @@ static void bus_read(const Rec& r) {{
   check_read(r, rd);
 }}
 static void bus_idle() {{ T->psel = 0; T->penable = 0; T->pwrite = 0; }}"#
+            );
+        }
+        Bus::Apb3 => {
+            let _ = writeln!(
+                t,
+                r#"// A write with no byte lanes (refused: undefined size or unaligned) changes nothing
+// on a bus with strobes; APB3 cannot express it, so it is an idle cycle.
+static void bus_write(const Rec& r) {{
+  unsigned strb = (r.w[3] >> 56) & 0xF;
+  if (strb == 0) {{ settle(); tick(); return; }}
+  if (strb != 0xF) proto("apb3: narrow write");
+  T->psel = 1; T->penable = 0; T->pwrite = 1; T->paddr = addr_of(r); T->pwdata = (uint32_t)r.w[3];
+  T->psecure = prot_of(r) == 0;
+  setup_phase();
+  T->penable = 1; settle();
+  if (T->pready != 1 || T->pslverr != 0) proto("apb3 write: pready/pslverr");
+  tick();
+  T->psel = 0; T->penable = 0; T->pwrite = 0;
+}}
+static void bus_read(const Rec& r) {{
+  T->psel = 1; T->penable = 0; T->pwrite = 0; T->paddr = addr_of(r); T->psecure = prot_of(r) == 0;
+  setup_phase();
+  T->penable = 1; settle();
+  if (T->pready != 1 || T->pslverr != 0) proto("apb3 read: pready/pslverr");
+  uint32_t rd = T->prdata;
+  tick();
+  T->psel = 0; T->penable = 0;
+  check_read(r, rd);
+}}
+static void bus_idle() {{ T->psel = 0; T->penable = 0; T->pwrite = 0; }}"#
+            );
+        }
+        Bus::AhbLite => {
+            let _ = writeln!(
+                t,
+                r#"// One transfer: address phase, then the data phase until HREADYOUT (one slave, so
+// HREADY is HREADYOUT). The record's byte lanes become HSIZE and HADDR[1:0].
+static uint32_t ahb_xfer(const Rec& r, bool wr) {{
+  unsigned strb = wr ? (unsigned)((r.w[3] >> 56) & 0xF) : 0xF, size = 2, lo = 0;
+  switch (strb) {{
+    case 0x1: size = 0; lo = 0; break;
+    case 0x2: size = 0; lo = 1; break;
+    case 0x4: size = 0; lo = 2; break;
+    case 0x8: size = 0; lo = 3; break;
+    case 0x3: size = 1; lo = 0; break;
+    case 0xC: size = 1; lo = 2; break;
+    case 0xF: break;
+    default: proto("ahb: strobes HSIZE cannot make");
+  }}
+  T->hsel = 1; T->htrans = 2; T->hwrite = wr; T->haddr = (addr_of(r) & ~3u) | lo; T->hsize = size;
+  T->hnonsec = prot_of(r) != 0; T->hready = 1;
+  settle(); tick();
+  T->hsel = 0; T->htrans = 0; T->hwrite = 0; T->hwdata = (uint32_t)r.w[3];
+  settle();
+  unsigned n = 0;
+  while (T->hreadyout != 1 && n < TIMEOUT) {{ T->hready = T->hreadyout; tick(); settle(); n++; }}
+  T->hready = T->hreadyout;
+  if (T->hreadyout != 1 || T->hresp != 0) proto("ahb: hreadyout/hresp");
+  uint32_t rd = T->hrdata;
+  tick();
+  T->hwdata = 0;
+  return rd;
+}}
+// A write with no byte lanes (refused: undefined size or unaligned) changes nothing
+// on a bus with strobes; HSIZE cannot express it, so it is an idle cycle.
+static void bus_write(const Rec& r) {{
+  if (((r.w[3] >> 56) & 0xF) == 0) {{ settle(); tick(); return; }}
+  ahb_xfer(r, true);
+}}
+static void bus_read(const Rec& r) {{ uint32_t rd = ahb_xfer(r, false); check_read(r, rd); }}
+static void bus_idle() {{ T->hsel = 0; T->htrans = 0; T->hwrite = 0; T->hready = 1; }}"#
+            );
+        }
+        Bus::Avalon => {
+            let _ = writeln!(
+                t,
+                r#"static void bus_write(const Rec& r) {{
+  T->avs_write = 1; T->avs_address = addr_of(r); T->avs_writedata = (uint32_t)r.w[3];
+  T->avs_byteenable = (r.w[3] >> 56) & 0xF; T->avs_secure = prot_of(r) == 0;
+  settle(); tick();
+  T->avs_write = 0; T->avs_byteenable = 0;
+}}
+// Pipelined read: READDATAVALID one cycle after the read.
+static void bus_read(const Rec& r) {{
+  T->avs_read = 1; T->avs_address = addr_of(r); T->avs_secure = prot_of(r) == 0;
+  settle(); tick();
+  T->avs_read = 0; settle();
+  if (T->avs_readdatavalid != 1) proto("avalon: no readdatavalid");
+  check_read(r, T->avs_readdata);
+}}
+static void bus_idle() {{ T->avs_read = 0; T->avs_write = 0; }}"#
             );
         }
         Bus::Axi4Lite => {

@@ -74,3 +74,52 @@ fn builds_are_cached_by_configuration() {
     let c = verif::sim::build(&design, &p, Simulator::Icarus, f).unwrap();
     assert_ne!(c.dir, a.dir);
 }
+
+#[test]
+fn directed_iverilog_ahblite() {
+    run_all(
+        "directed_iverilog_ahblite",
+        &Options::new(Simulator::Icarus, Bus::AhbLite),
+    );
+}
+
+#[test]
+fn directed_verilator_ahblite() {
+    run_all(
+        "directed_verilator_ahblite",
+        &Options::new(Simulator::Verilator, Bus::AhbLite),
+    );
+}
+
+#[test]
+fn directed_iverilog_avalon() {
+    run_all(
+        "directed_iverilog_avalon",
+        &Options::new(Simulator::Icarus, Bus::Avalon),
+    );
+}
+
+#[test]
+fn directed_verilator_avalon() {
+    run_all(
+        "directed_verilator_avalon",
+        &Options::new(Simulator::Verilator, Bus::Avalon),
+    );
+}
+
+/// APB3 writes whole words: the traces' narrow writes are widened on both twins.
+#[test]
+fn directed_iverilog_apb3() {
+    run_all(
+        "directed_iverilog_apb3",
+        &Options::new(Simulator::Icarus, Bus::Apb3),
+    );
+}
+
+#[test]
+fn directed_verilator_apb3() {
+    run_all(
+        "directed_verilator_apb3",
+        &Options::new(Simulator::Verilator, Bus::Apb3),
+    );
+}

@@ -332,3 +332,27 @@ fn random_configurations() {
         report.assert_passed();
     }
 }
+
+/// The random traces on the other front ends: APB3 (narrow writes widened),
+/// AHB-Lite (HSIZE lanes) and Avalon-MM (pipelined reads), on both simulators.
+#[test]
+fn volume_apb3_ahblite_avalon() {
+    for (bus, seed) in [(Bus::Apb3, 0xA3), (Bus::AhbLite, 0xAB), (Bus::Avalon, 0xA7)] {
+        volume(
+            &format!("volume_iverilog_{}", bus.suffix()),
+            Simulator::Icarus,
+            bus,
+            Completion::Immediate,
+            seed,
+            10_000,
+        );
+        volume(
+            &format!("volume_verilator_{}", bus.suffix()),
+            Simulator::Verilator,
+            bus,
+            Completion::Immediate,
+            seed,
+            100_000,
+        );
+    }
+}

@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! RegisterMap --regblock--> ast::Module (core) --+--> check --> print --> <top>_regs.v
-//!                bus::apb4_slave / axi4lite_slave --+                    <top>_<bus>_slave.v
+//!                bus::adapter (APB3/4, AXI4-Lite, --+                    <top>_<bus>_slave.v
+//!                  AHB-Lite, Avalon-MM)
 //!                bus::top (adapter + core) ---------+                    <top>_<bus>.v
 //! ```
 //!
@@ -25,23 +26,75 @@ use ast::{id, Always, Edge, Expr, Item, Module, Port, Sensitivity, Stmt, UnaryOp
 /// A bus front end.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Bus {
+    /// AMBA APB3 completer (no PSTRB, no PPROT), zero wait states.
+    Apb3,
     /// AMBA APB4 completer, zero wait states.
     Apb4,
     /// AMBA AXI4-Lite slave.
     Axi4Lite,
+    /// AMBA AHB-Lite slave (AHB5's HNONSEC for security).
+    AhbLite,
+    /// Intel Avalon-MM agent with pipelined reads.
+    Avalon,
 }
 
 impl Bus {
-    /// Both buses.
-    pub const ALL: [Bus; 2] = [Bus::Apb4, Bus::Axi4Lite];
+    /// Every bus.
+    pub const ALL: [Bus; 5] = [
+        Bus::Apb3,
+        Bus::Apb4,
+        Bus::Axi4Lite,
+        Bus::AhbLite,
+        Bus::Avalon,
+    ];
 
-    /// Suffix of the generated module names (`apb4`, `axi4lite`).
+    /// What `twinreg generate` writes when `--bus` is not given.
+    pub const DEFAULT: [Bus; 2] = [Bus::Apb4, Bus::Axi4Lite];
+
+    /// Suffix of the generated module names (`apb3`, `apb4`, `axi4lite`, `ahblite`,
+    /// `avalon`), also the name `--bus` takes.
     pub const fn suffix(self) -> &'static str {
         match self {
+            Bus::Apb3 => "apb3",
             Bus::Apb4 => "apb4",
             Bus::Axi4Lite => "axi4lite",
+            Bus::AhbLite => "ahblite",
+            Bus::Avalon => "avalon",
         }
     }
+
+    /// Whether the bus can write any subset of a word's bytes (APB4, AXI4-Lite and
+    /// Avalon-MM have per-byte strobes); AHB-Lite writes the aligned byte, halfword
+    /// or word HSIZE names, and APB3 whole words only.
+    pub const fn any_strobes(self) -> bool {
+        matches!(self, Bus::Apb4 | Bus::Axi4Lite | Bus::Avalon)
+    }
+}
+
+impl std::str::FromStr for Bus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Bus::ALL
+            .into_iter()
+            .find(|b| b.suffix() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Bus::ALL.iter().map(|b| b.suffix()).collect();
+                format!("unknown bus `{s}` (one of {}, or all)", names.join(", "))
+            })
+    }
+}
+
+/// How the bus front ends answer an access to an unmapped address, to an absent
+/// register or to a Secure register from Non-secure.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum BusErrors {
+    /// Read as zero, writes ignored, OKAY response (IHI0070 6.2: Arm recommends not
+    /// aborting). The core has no error output.
+    #[default]
+    RazWi,
+    /// The same RAZ/WI effect, but the response is an error: PSLVERR, SLVERR,
+    /// HRESP=ERROR, Avalon SLAVEERROR. The core gets an `rsp_error` output.
+    Error,
 }
 
 /// Reset of every flip-flop.
@@ -119,14 +172,17 @@ pub struct VerilogOptions {
     pub reset: ResetStyle,
     /// Completion of ACK mirrors and update handshakes; see `hdl/README.md`.
     pub completion: Completion,
+    /// Responses to unmapped and forbidden accesses.
+    pub errors: BusErrors,
 }
 
 impl Default for VerilogOptions {
     fn default() -> Self {
         VerilogOptions {
-            buses: Bus::ALL.to_vec(),
+            buses: Bus::DEFAULT.to_vec(),
             reset: ResetStyle::default(),
             completion: regdef::ir::DEFAULT_COMPLETION,
+            errors: BusErrors::default(),
         }
     }
 }
@@ -189,7 +245,7 @@ pub fn modules(map: &RegisterMap, opts: &VerilogOptions) -> Result<Vec<Module>, 
             what: u.to_string(),
         })?;
     let clocking = Clocking { reset: opts.reset };
-    let core = regblock::build(map, &core_name(map), clocking, opts.completion)?;
+    let core = regblock::build(map, &core_name(map), clocking, opts.completion, opts.errors)?;
     let addr_width = regblock::addr_width(map);
     let mut out = vec![core];
     let mut buses = opts.buses.clone();
@@ -197,10 +253,7 @@ pub fn modules(map: &RegisterMap, opts: &VerilogOptions) -> Result<Vec<Module>, 
     buses.dedup();
     for bus in buses {
         let adapter_name = format!("{}_{}_slave", map.top, bus.suffix());
-        let adapter = match bus {
-            Bus::Apb4 => bus::apb4_slave(&adapter_name, addr_width),
-            Bus::Axi4Lite => bus::axi4lite_slave(&adapter_name, addr_width, clocking),
-        };
+        let adapter = bus::adapter(bus, &adapter_name, addr_width, clocking, opts.errors);
         let top = bus::top(
             &format!("{}_{}", map.top, bus.suffix()),
             &adapter,

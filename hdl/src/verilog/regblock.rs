@@ -29,7 +29,7 @@ use super::ast::{
 };
 use super::bus::{core_ports, sig, DATA_WIDTH};
 use super::fxhash::FxHashMap;
-use super::{Clocking, GenerateError};
+use super::{BusErrors, Clocking, GenerateError};
 use crate::names::Names;
 
 /// Words per group of the read multiplexer: a read data bit goes through at most this
@@ -120,6 +120,7 @@ pub fn build(
     name: &str,
     clocking: Clocking,
     completion: Completion,
+    errors: BusErrors,
 ) -> Result<Module, GenerateError> {
     // A clash of names is one of flattened paths, which no output can name apart.
     let names = Names::new(map)
@@ -129,6 +130,8 @@ pub fn build(
         names,
         clocking,
         completion,
+        errors,
+        mapped: Vec::new(),
         aw: addr_width(map),
         plans: Vec::new(),
         params: Vec::new(),
@@ -141,7 +144,7 @@ pub fn build(
     g.plan()?;
     g.emit()?;
     let mut ports = clocking.ports();
-    ports.extend(core_ports(g.aw));
+    ports.extend(core_ports(g.aw, errors));
     ports.extend(g.ports);
     let mut m = Module {
         name: name.to_string(),
@@ -220,6 +223,11 @@ struct Gen<'a> {
     names: Names,
     clocking: Clocking,
     completion: Completion,
+    /// Whether the core has an `rsp_error` output.
+    errors: BusErrors,
+    /// With [`BusErrors::Error`]: per register word, "the request addresses it and
+    /// every read gate passes" (`Gen::emit_error`).
+    mapped: Vec<Expr>,
     aw: u32,
     /// Per register, per field.
     plans: Vec<Vec<Plan>>,
@@ -525,6 +533,7 @@ impl<'a> Gen<'a> {
         }
         self.emit_storage();
         self.emit_read_mux();
+        self.emit_error();
         self.emit_unused();
         Ok(())
     }
@@ -681,6 +690,13 @@ impl<'a> Gen<'a> {
             };
             self.items.push(Item::wire(hit.clone(), 1));
             self.items.push(Item::assign(id(hit.clone()), hit_value));
+            if self.errors == BusErrors::Error {
+                // The group's word is a don't-care outside the group, so the group
+                // hit is part of the term.
+                let group_hit = self.decode_group(s.word).map(|g| id(format!("hitg_{g:x}")));
+                let term = group_hit.into_iter().chain([id(hit.clone()), ok.clone()]);
+                self.mapped.push(all(term.filter(|e| !e.is_true())));
+            }
             let mut wr = req_wr & id(hit.clone()) & ok.clone();
             for gate in &write_ok_extra {
                 if *gate == WriteGate::UpdateHandshake {
@@ -1326,6 +1342,27 @@ impl<'a> Gen<'a> {
         ));
     }
 
+    /// With [`BusErrors::Error`], `rsp_error`: a request that addresses no register
+    /// word, an absent register or a Secure register from Non-secure. It is
+    /// combinational in the request cycle, like the read data, and the access has no
+    /// effect (its read and write strobes are already gated off).
+    fn emit_error(&mut self) {
+        if self.errors != BusErrors::Error {
+            return;
+        }
+        let mapped = any_balanced_or_zero(std::mem::take(&mut self.mapped));
+        self.items.push(Item::Blank);
+        self.items.push(Item::comment(
+            "Error response: the request reaches no register word, or a read gate refuses it.",
+        ));
+        self.items.push(Item::wire("req_mapped", 1));
+        self.items.push(Item::assign(id("req_mapped"), mapped));
+        self.items.push(Item::assign(
+            id(sig::RSP_ERROR),
+            id(sig::REQ_VALID) & !id("req_mapped"),
+        ));
+    }
+
     /// Request bits no rule needs (the byte offset, write data of RES0 bits, the
     /// security of a map without Secure registers) go to one `unused_*` sink, the
     /// Verilator convention for "deliberately not read".
@@ -1349,6 +1386,11 @@ impl<'a> Gen<'a> {
         self.items
             .push(Item::assign(id("unused_req"), reduce_xor(concat(parts))));
     }
+}
+
+/// The balanced OR of 1-bit `terms`, or `1'b0` when there are none.
+fn any_balanced_or_zero(terms: Vec<Expr>) -> Expr {
+    super::ast::any_balanced(terms).unwrap_or(lit(1, 0))
 }
 
 /// Marks, for every signal named in `used`, the bits the items' expressions read.

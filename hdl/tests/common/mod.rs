@@ -66,6 +66,9 @@ pub enum Op {
         expect: u64,
         label: String,
     },
+    /// The error flag of the last bus response (PSLVERR, SLVERR, HRESP, Avalon
+    /// response), sampled as 0 or 1.
+    ExpectError { expect: bool, label: String },
     /// APB only: a write whose access phase also drives hardware inputs, so the
     /// software and hardware updates meet at the same clock edge.
     ApbWriteWithHw {
@@ -90,6 +93,10 @@ pub struct Scenario {
     pub ops: Vec<Op>,
     /// Parameter overrides of the top level.
     pub params: Vec<(String, u64)>,
+    /// The design answers unmapped and forbidden accesses with an error
+    /// ([`hdl::verilog::BusErrors::Error`]); otherwise an error response is a
+    /// protocol problem.
+    pub errors: bool,
 }
 
 impl Scenario {
@@ -198,6 +205,14 @@ impl Scenario {
         sc
     }
 
+    pub fn expect_error(&mut self, expect: bool, label: &str) -> &mut Self {
+        self.ops.push(Op::ExpectError {
+            expect,
+            label: label.to_string(),
+        });
+        self
+    }
+
     pub fn expect(&mut self, port: &str, expect: u64, label: &str) -> &mut Self {
         self.ops.push(Op::Expect {
             port: port.to_string(),
@@ -215,6 +230,7 @@ fn checks(ops: &[Op], out: &mut Vec<(u64, String)>) {
             Op::Read { expect, label, .. }
             | Op::Expect { expect, label, .. }
             | Op::ExpectCount { expect, label, .. } => out.push((*expect, label.clone())),
+            Op::ExpectError { expect, label } => out.push((u64::from(*expect), label.clone())),
             Op::Concurrent { write, read } => {
                 checks(std::slice::from_ref(write), out);
                 checks(std::slice::from_ref(read), out);
@@ -235,8 +251,10 @@ fn bus_port(bus: Bus, name: &str) -> bool {
         "rresp",
     ];
     match bus {
-        Bus::Apb4 => APB.contains(&name),
+        Bus::Apb4 | Bus::Apb3 => APB.contains(&name) || name == "psecure",
         Bus::Axi4Lite => AXI.contains(&name),
+        Bus::AhbLite => name.starts_with('h'),
+        Bus::Avalon => name.starts_with("avs_"),
     }
 }
 
@@ -253,7 +271,7 @@ pub fn testbench(bus: Bus, reset: ResetStyle, top: &Module, sc: &Scenario) -> St
     let aw = top
         .ports
         .iter()
-        .find(|p| p.name == "paddr" || p.name == "awaddr")
+        .find(|p| ["paddr", "awaddr", "haddr", "avs_address"].contains(&p.name.as_str()))
         .map(|p| p.width)
         .expect("top has a bus address");
     let mut t = String::new();
@@ -326,9 +344,21 @@ pub fn testbench(bus: Bus, reset: ResetStyle, top: &Module, sc: &Scenario) -> St
         t,
         "  task check(input integer idx, input [63:0] v);\n    $display(\"CHK %0d %0h\", idx, v);\n  endtask"
     );
+    let _ = writeln!(
+        t,
+        "  localparam ERRORS = {};\n  reg last_err = 0;",
+        u8::from(sc.errors)
+    );
     match bus {
         Bus::Apb4 => apb_tasks(&mut t, aw),
         Bus::Axi4Lite => axi_tasks(&mut t, aw, rst, inactive),
+        Bus::Apb3 => apb3_tasks(&mut t, aw),
+        Bus::AhbLite => ahb_tasks(&mut t, aw),
+        Bus::Avalon => avalon_tasks(
+            &mut t,
+            aw,
+            top.ports.iter().any(|p| p.name == "avs_response"),
+        ),
     }
 
     // Stimulus.
@@ -363,10 +393,11 @@ fn render_op(t: &mut String, bus: Bus, op: &Op, idx: &mut usize, top: &Module) {
             prot,
             axi,
         } => match bus {
-            Bus::Apb4 => {
+            Bus::Apb4 | Bus::Apb3 | Bus::AhbLite | Bus::Avalon => {
                 let _ = writeln!(
                     t,
-                    "    apb_write('h{addr:x}, 32'h{data:08x}, 4'h{strb:x}, 3'd{prot});"
+                    "    {}_write('h{addr:x}, 32'h{data:08x}, 4'h{strb:x}, 3'd{prot});",
+                    task_prefix(bus)
                 );
             }
             Bus::Axi4Lite => {
@@ -381,8 +412,12 @@ fn render_op(t: &mut String, bus: Bus, op: &Op, idx: &mut usize, top: &Module) {
             addr, prot, axi, ..
         } => {
             match bus {
-                Bus::Apb4 => {
-                    let _ = writeln!(t, "    apb_read('h{addr:x}, 3'd{prot}, rd_data);");
+                Bus::Apb4 | Bus::Apb3 | Bus::AhbLite | Bus::Avalon => {
+                    let _ = writeln!(
+                        t,
+                        "    {}_read('h{addr:x}, 3'd{prot}, rd_data);",
+                        task_prefix(bus)
+                    );
                 }
                 Bus::Axi4Lite => {
                     let _ = writeln!(
@@ -459,6 +494,10 @@ fn render_op(t: &mut String, bus: Bus, op: &Op, idx: &mut usize, top: &Module) {
                 "    @(negedge clk); psel = 1; penable = 0; pwrite = 1; paddr = 'h{addr:x}; pwdata = 32'h{data:08x}; pstrb = 4'hf; pprot = 3'd0;\n    @(negedge clk); penable = 1;{sets}\n    @(posedge clk); #1 psel = 0; penable = 0; pwrite = 0;{clears}"
             );
         }
+        Op::ExpectError { .. } => {
+            let _ = writeln!(t, "    check({idx}, {{63'h0, last_err}});");
+            *idx += 1;
+        }
         Op::Idle(n) => {
             let _ = writeln!(t, "    repeat ({n}) @(negedge clk);");
         }
@@ -481,7 +520,8 @@ fn apb_tasks(t: &mut String, aw: u32) {
     begin
       @(negedge clk); psel = 1; penable = 0; pwrite = 1; paddr = a; pwdata = d; pstrb = s; pprot = p;
       @(negedge clk); penable = 1;
-      #1 if (pready !== 1'b1 || pslverr !== 1'b0) $display("PROTO apb write: pready=%b pslverr=%b", pready, pslverr);
+      #1 if (pready !== 1'b1 || (!ERRORS && pslverr !== 1'b0)) $display("PROTO apb write: pready=%b pslverr=%b", pready, pslverr);
+      last_err = pslverr;
       @(posedge clk); #1 psel = 0; penable = 0; pwrite = 0; pstrb = 0;
     end
   endtask
@@ -490,8 +530,128 @@ fn apb_tasks(t: &mut String, aw: u32) {
       @(negedge clk); psel = 1; penable = 0; pwrite = 0; paddr = a; pstrb = 0; pprot = p;
       @(negedge clk); penable = 1;
       #1 d = prdata;
-      if (pready !== 1'b1 || pslverr !== 1'b0) $display("PROTO apb read: pready=%b pslverr=%b", pready, pslverr);
+      if (pready !== 1'b1 || (!ERRORS && pslverr !== 1'b0)) $display("PROTO apb read: pready=%b pslverr=%b", pready, pslverr);
+      last_err = pslverr;
       @(posedge clk); #1 psel = 0; penable = 0;
+    end
+  endtask"#,
+        a = aw - 1
+    );
+}
+
+/// Prefix of the single-transaction tasks of `bus`.
+fn task_prefix(bus: Bus) -> &'static str {
+    match bus {
+        Bus::Apb3 => "apb3",
+        Bus::Apb4 => "apb",
+        Bus::Axi4Lite => "axi",
+        Bus::AhbLite => "ahb",
+        Bus::Avalon => "avl",
+    }
+}
+
+fn apb3_tasks(t: &mut String, aw: u32) {
+    let _ = writeln!(
+        t,
+        r#"  task apb3_write(input [{a}:0] a, input [31:0] d, input [3:0] s, input [2:0] p);
+    begin
+      if (s !== 4'hf) $display("PROTO apb3 cannot write strobes %b", s);
+      @(negedge clk); psel = 1; penable = 0; pwrite = 1; paddr = a; pwdata = d; psecure = ~p[1];
+      @(negedge clk); penable = 1;
+      #1 if (pready !== 1'b1 || (!ERRORS && pslverr !== 1'b0)) $display("PROTO apb3 write: pready=%b pslverr=%b", pready, pslverr);
+      last_err = pslverr;
+      @(posedge clk); #1 psel = 0; penable = 0; pwrite = 0;
+    end
+  endtask
+  task apb3_read(input [{a}:0] a, input [2:0] p, output [31:0] d);
+    begin
+      @(negedge clk); psel = 1; penable = 0; pwrite = 0; paddr = a; psecure = ~p[1];
+      @(negedge clk); penable = 1;
+      #1 d = prdata;
+      if (pready !== 1'b1 || (!ERRORS && pslverr !== 1'b0)) $display("PROTO apb3 read: pready=%b pslverr=%b", pready, pslverr);
+      last_err = pslverr;
+      @(posedge clk); #1 psel = 0; penable = 0;
+    end
+  endtask"#,
+        a = aw - 1
+    );
+}
+
+/// AHB-Lite: one slave, so HREADY is its HREADYOUT. The byte lanes of a write become
+/// HSIZE and HADDR[1:0]; a data phase lasts until HREADYOUT.
+fn ahb_tasks(t: &mut String, aw: u32) {
+    let _ = writeln!(
+        t,
+        r#"  always @* hready = hreadyout;
+  task ahb_transfer(input [{a}:0] a, input wr, input [31:0] d, input [3:0] s, input [2:0] p, output [31:0] q);
+    reg [2:0] size; reg [1:0] lo; integer n;
+    begin
+      case (s)
+        4'b0001: begin size = 0; lo = 0; end
+        4'b0010: begin size = 0; lo = 1; end
+        4'b0100: begin size = 0; lo = 2; end
+        4'b1000: begin size = 0; lo = 3; end
+        4'b0011: begin size = 1; lo = 0; end
+        4'b1100: begin size = 1; lo = 2; end
+        4'b1111: begin size = 2; lo = 0; end
+        default: begin size = 2; lo = 0; $display("PROTO ahb cannot write strobes %b", s); end
+      endcase
+      @(negedge clk); hsel = 1; htrans = 2'b10; hwrite = wr; haddr = {{a[{a}:2], lo}}; hsize = size; hnonsec = p[1];
+      @(negedge clk); hsel = 0; htrans = 2'b00; hwrite = 0; hwdata = d;
+      n = 0;
+      while (hreadyout !== 1'b1 && n < 16) begin
+        if (hresp !== 1'b1) $display("PROTO ahb wait state without ERROR");
+        @(negedge clk); n = n + 1;
+      end
+      if (n > 1) $display("PROTO ahb too many wait states");
+      if (!ERRORS && hresp !== 1'b0) $display("PROTO ahb hresp=%b", hresp);
+      if (n == 1 && hresp !== 1'b1) $display("PROTO ahb ERROR not held for two cycles");
+      last_err = hresp;
+      q = hrdata;
+      @(posedge clk); #1 hwdata = 0;
+    end
+  endtask
+  task ahb_write(input [{a}:0] a, input [31:0] d, input [3:0] s, input [2:0] p);
+    reg [31:0] q;
+    begin ahb_transfer(a, 1'b1, d, s, p, q); end
+  endtask
+  task ahb_read(input [{a}:0] a, input [2:0] p, output [31:0] d);
+    begin ahb_transfer(a, 1'b0, 32'h0, 4'hf, p, d); end
+  endtask"#,
+        a = aw - 1
+    );
+}
+
+/// Avalon-MM: no waitrequest; read data and (with errors) write responses one
+/// cycle later.
+fn avalon_tasks(t: &mut String, aw: u32, response: bool) {
+    let (wr_err, rd_err) = if response {
+        (
+            r#"if (avs_writeresponsevalid !== 1'b1) $display("PROTO avalon no writeresponsevalid");
+      last_err = avs_response[1];"#,
+            "last_err = avs_response[1];",
+        )
+    } else {
+        ("last_err = 0;", "last_err = 0;")
+    };
+    let _ = writeln!(
+        t,
+        r#"  task avl_write(input [{a}:0] a, input [31:0] d, input [3:0] s, input [2:0] p);
+    begin
+      @(negedge clk); avs_write = 1; avs_address = a; avs_writedata = d; avs_byteenable = s; avs_secure = ~p[1];
+      @(posedge clk); #1 avs_write = 0; avs_byteenable = 0;
+      @(negedge clk);
+      {wr_err}
+    end
+  endtask
+  task avl_read(input [{a}:0] a, input [2:0] p, output [31:0] d);
+    begin
+      @(negedge clk); avs_read = 1; avs_address = a; avs_secure = ~p[1];
+      @(posedge clk); #1 avs_read = 0;
+      @(negedge clk);
+      if (avs_readdatavalid !== 1'b1) $display("PROTO avalon no readdatavalid");
+      d = avs_readdata;
+      {rd_err}
     end
   endtask"#,
         a = aw - 1
@@ -529,7 +689,8 @@ fn axi_tasks(t: &mut String, aw: u32, rst: &str, inactive: &str) {
             bready = 1;
             @(posedge clk);
           end
-          if (bresp !== 2'b00) $display("PROTO bresp=%b", bresp);
+          if (bresp !== 2'b00 && !(ERRORS && bresp === 2'b10)) $display("PROTO bresp=%b", bresp);
+          last_err = bresp[1];
           #1 bready = 0;
         end
       join
@@ -557,7 +718,8 @@ fn axi_tasks(t: &mut String, aw: u32, rst: &str, inactive: &str) {
             @(posedge clk);
           end
           d = rdata;
-          if (rresp !== 2'b00) $display("PROTO rresp=%b", rresp);
+          if (rresp !== 2'b00 && !(ERRORS && rresp === 2'b10)) $display("PROTO rresp=%b", rresp);
+          last_err = rresp[1];
           #1 rready = 0;
         end
       join
@@ -705,6 +867,11 @@ pub fn run_map(
         buses: vec![bus],
         reset,
         completion,
+        errors: if sc.errors {
+            hdl::verilog::BusErrors::Error
+        } else {
+            hdl::verilog::BusErrors::RazWi
+        },
     };
     let modules = hdl::verilog::modules(map, &opts).unwrap_or_else(|e| panic!("{e}"));
     let files = hdl::verilog::generate(map, &opts).unwrap_or_else(|e| panic!("{e}"));
