@@ -11,10 +11,11 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
+use super::snippet::{Excerpt, Mark, CONTEXT_LINES};
 use super::source::{SourceFile, Span};
 use crate::ir::SourceLocation;
 
@@ -58,7 +59,9 @@ pub struct Diagnostic {
     label: Option<String>,
     /// Further places that explain the problem (`first defined here`).
     related: Vec<(Span, String)>,
-    source: Option<Arc<NamedSource<String>>>,
+    source: Option<Arc<SourceFile>>,
+    /// The lines shown under the message, cut out of `source` at the first rendering.
+    excerpt: OnceLock<Option<Excerpt>>,
 }
 
 impl Diagnostic {
@@ -83,24 +86,25 @@ impl Diagnostic {
             label: None,
             related: Vec::new(),
             source: None,
+            excerpt: OnceLock::new(),
         }
     }
 
     /// Adds the one-line `help:` hint.
     pub(crate) fn hint(&mut self, hint: impl Into<String>) -> &mut Self {
-        self.hint = Some(hint.into());
+        self.hint = Some(clip(hint.into()));
         self
     }
 
     /// Sets the text under the primary underline.
     pub(crate) fn label(&mut self, label: impl Into<String>) -> &mut Self {
-        self.label = Some(label.into());
+        self.label = Some(clip(label.into()));
         self
     }
 
     /// Points at a second place that explains the problem.
     pub(crate) fn also(&mut self, span: Span, label: impl Into<String>) -> &mut Self {
-        self.related.push((span, label.into()));
+        self.related.push((span, clip(label.into())));
         self
     }
 
@@ -112,6 +116,44 @@ impl Diagnostic {
     fn sort_key(&self) -> (u32, u32) {
         self.span.map_or((0, 0), |s| (s.start, s.end))
     }
+
+    /// The source lines around the spans, cut to a window each.
+    fn excerpt(&self) -> Option<&Excerpt> {
+        self.excerpt
+            .get_or_init(|| {
+                let file = self.source.as_deref()?;
+                let span = self.span?;
+                let mut marks = vec![Mark {
+                    span,
+                    text: self.label.as_deref(),
+                    primary: true,
+                }];
+                marks.extend(self.related.iter().map(|(span, text)| Mark {
+                    span: *span,
+                    text: Some(text),
+                    primary: false,
+                }));
+                Some(Excerpt::new(file, &marks))
+            })
+            .as_ref()
+    }
+}
+
+/// Most bytes of a message, hint or label: they quote names and values from the
+/// source, and a diagnostic must stay a few lines whatever the source holds.
+const MAX_TEXT_BYTES: usize = 512;
+
+/// `text` cut to [`MAX_TEXT_BYTES`] on a character boundary, with `…` where it was cut.
+fn clip(mut text: String) -> String {
+    if text.len() > MAX_TEXT_BYTES {
+        let mut at = MAX_TEXT_BYTES;
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        text.truncate(at);
+        text.push('…');
+    }
+    text
 }
 
 impl fmt::Debug for Diagnostic {
@@ -152,20 +194,16 @@ impl miette::Diagnostic for Diagnostic {
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
+    /// Only the lines the snippet shows, each cut to a window around the spans
+    /// (`snippet.rs`): miette panics on a column past 65 535 and would print a long
+    /// line whole.
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.source.as_deref().map(|s| s as &dyn SourceCode)
+        self.excerpt().map(|e| e as &dyn SourceCode)
     }
 
+    /// Spans into [`Diagnostic::source_code`], which is not the whole source.
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let span = self.span?;
-        let primary = LabeledSpan::new_primary_with_span(
-            self.label.clone(),
-            (span.start as usize, span.len() as usize),
-        );
-        let related = self.related.iter().map(|(s, text)| {
-            LabeledSpan::new_with_span(Some(text.clone()), (s.start as usize, s.len() as usize))
-        });
-        Some(Box::new(std::iter::once(primary).chain(related)))
+        Some(Box::new(self.excerpt()?.labels()))
     }
 }
 
@@ -218,7 +256,8 @@ impl Diagnostics {
         };
         let handler = GraphicalReportHandler::new_themed(theme)
             .with_links(false)
-            .with_width(100);
+            .with_width(100)
+            .with_context_lines(CONTEXT_LINES);
         let mut out = String::new();
         for (i, d) in self.items.iter().enumerate() {
             if i > 0 {
@@ -269,9 +308,6 @@ pub(crate) const MAX_ERRORS: usize = 100;
 /// Collects the diagnostics of one compilation.
 pub(crate) struct Reporter {
     file: Arc<SourceFile>,
-    /// The source as the diagnostics show it: a copy of the text, made at the first
-    /// diagnostic (most compilations have none).
-    source: Option<Arc<NamedSource<String>>>,
     items: Vec<Diagnostic>,
     /// One report per (place, kind): a definition shared by several instances must
     /// not report its one mistake once per instance.
@@ -286,7 +322,6 @@ impl Reporter {
         let scratch = Diagnostic::detached(Severity::Error, "", &file.name, "");
         Reporter {
             file,
-            source: None,
             items: Vec::new(),
             seen: HashSet::default(),
             errors: 0,
@@ -329,8 +364,10 @@ impl Reporter {
         span: Span,
         message: String,
     ) -> &mut Diagnostic {
-        let fresh = self.seen.insert((span, code));
         let room = self.errors < MAX_ERRORS;
+        // Past the cap nothing more is shown, so repeats are no longer told apart:
+        // remembering millions of spans of a garbage file cost most of its run time.
+        let fresh = !room || self.seen.insert((span, code));
         if !fresh || !room {
             if severity == Severity::Error && fresh {
                 self.errors += 1;
@@ -344,22 +381,14 @@ impl Reporter {
         let d = Diagnostic {
             severity,
             code,
-            message,
+            message: clip(message),
             location: self.file.location(span),
             hint: None,
             span: Some(span),
             label: None,
             related: Vec::new(),
-            source: Some(
-                self.source
-                    .get_or_insert_with(|| {
-                        Arc::new(NamedSource::new(
-                            self.file.name.clone(),
-                            self.file.text.clone(),
-                        ))
-                    })
-                    .clone(),
-            ),
+            source: Some(self.file.clone()),
+            excerpt: OnceLock::new(),
         };
         self.items.push(d);
         let last = self.items.len() - 1;
