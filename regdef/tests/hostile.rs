@@ -171,3 +171,20 @@ fn long_messages_and_multi_line_spans_are_clipped() {
     let out = rendered(&c);
     assert!(out.len() < 8_000, "{} bytes:\n{out}", out.len());
 }
+
+#[test]
+fn windows_cut_on_character_boundaries_and_lone_carriage_returns_stay_on_their_line() {
+    // 300 two-byte characters in a comment, then a stray `}`; a lone CR before it.
+    let text = format!("/* {} */ \r }}\nnext\n", "é".repeat(300));
+    let c = compile("utf8.rdl", &text);
+    let d = c.diagnostics.iter().next().expect("an error");
+    assert_eq!((d.location.line, d.location.column), (1, 310));
+    let out = rendered(&c);
+    assert!(out.contains("[utf8.rdl:1:310]"), "{out}");
+    let source_line = line_with(&out, "1 │");
+    assert!(
+        source_line.trim_start().starts_with("1 │ …é") && source_line.ends_with('}'),
+        "{source_line:?}"
+    );
+    assert!(line_with(&out, "2 │").ends_with("next"), "{out}");
+}

@@ -201,7 +201,7 @@ impl miette::Diagnostic for Diagnostic {
         self.excerpt().map(|e| e as &dyn SourceCode)
     }
 
-    /// Spans into [`Diagnostic::source_code`], which is not the whole source.
+    /// Spans into the excerpt that `source_code` returns, not into the whole source.
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         Some(Box::new(self.excerpt()?.labels()))
     }

@@ -75,10 +75,15 @@ impl Excerpt {
         let placed: Vec<(usize, usize, usize)> = marks
             .iter()
             .map(|m| {
-                let start = (m.span.start as usize).min(len);
+                // Spans start and end on character boundaries (the lexer cuts only
+                // there); rounding down keeps a stray one from splitting a character.
+                let start = floor_boundary(text, (m.span.start as usize).min(len));
                 let line = file.line_index(start);
                 let (_, line_end) = file.line_bounds(line);
-                let end = (m.span.end as usize).clamp(start, line_end.max(start));
+                let end = floor_boundary(
+                    text,
+                    (m.span.end as usize).clamp(start, line_end.max(start)),
+                );
                 (line, start, end)
             })
             .collect();
