@@ -188,3 +188,70 @@ fn windows_cut_on_character_boundaries_and_lone_carriage_returns_stay_on_their_l
     );
     assert!(line_with(&out, "2 │").ends_with("next"), "{out}");
 }
+
+#[test]
+fn an_error_past_column_65535_in_an_included_file_renders_with_its_notes_clipped() {
+    // Both the error and the `include that brought its file in lie past column 65 535:
+    // the notes under the diagnostic go through the same clipped window as its own line.
+    let dir = std::env::temp_dir().join(format!("twinreg-hostile-inc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let pad = " ".repeat(70_000);
+    let inner = dir.join("inner.rdl");
+    let outer = dir.join("outer.rdl");
+    std::fs::write(
+        &inner,
+        format!("// included\n{pad}reg wide_t {{ field {{ sw = rx; hw = r; }} f[3:0] = 0; }};\n"),
+    )
+    .expect("write");
+    std::fs::write(
+        &outer,
+        format!(
+            "{pad}`include \"inner.rdl\"\nreg wide_t {{ field {{}} g; }};\n\
+             addrmap top {{ wide_t wide @ 0; }};\n"
+        ),
+    )
+    .expect("write");
+    let c = regdef::Compiler::new().file(&outer).compile();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(c.map.is_none());
+    let (inner, outer) = (inner.display().to_string(), outer.display().to_string());
+
+    let mut it = c.diagnostics.iter();
+    let bad = it.next().expect("the error in the included file");
+    assert_eq!(bad.code, "rdl::unknown-reference");
+    assert_eq!(bad.location.file, inner);
+    // `reg wide_t { field { sw = ` is 26 characters after the padding.
+    assert_eq!((bad.location.line, bad.location.column), (2, 70_027));
+    let dup = it.next().expect("the second definition");
+    assert_eq!(dup.code, "rdl::duplicate");
+    assert_eq!(dup.location.file, outer);
+    assert_eq!((dup.location.line, dup.location.column), (2, 5));
+
+    let out = rendered(&c);
+    assert!(out.contains(&format!("[{inner}:2:70027]")), "{out}");
+    // The include note: its message, and its own snippet titled with the directive's
+    // place and showing a window of its line.
+    let included_from = format!("in file included from {outer}:1:70001");
+    assert!(out.contains(&included_from), "{out}");
+    assert!(out.contains(&format!("[{outer}:1:70001]")), "{out}");
+    let directive = out
+        .lines()
+        .find(|l| l.contains("`include"))
+        .expect("the include line");
+    assert!(
+        directive.trim_start().starts_with("1 │ …")
+            && directive.ends_with("`include \"inner.rdl\""),
+        "{directive:?}"
+    );
+    // The duplicate's first definition is in the other file: a note with a window too.
+    assert!(
+        out.contains(&format!("first defined here ({inner}:2:70005)")),
+        "{out}"
+    );
+    assert!(out.contains(&format!("[{inner}:2:70005]")), "{out}");
+    assert!(
+        out.lines().all(|l| l.len() < 1_000),
+        "a long line in the output:\n{out}"
+    );
+    assert!(out.len() < 8_000, "{} bytes:\n{out}", out.len());
+}
