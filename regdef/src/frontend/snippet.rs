@@ -102,10 +102,17 @@ impl Excerpt {
         // A short context line is shown whole; a long one takes the window of the
         // labelled line it surrounds, at the same byte distance from the line start.
         let labelled: Vec<(usize, Window)> = windows.iter().map(|(&l, &w)| (l, w)).collect();
+        // A final line break ends the last line; the empty "line" after it is shown
+        // only when a label is on it (the end of the file), never as context.
+        let last_context = if text.ends_with('\n') {
+            file.line_count().saturating_sub(2)
+        } else {
+            file.line_count() - 1
+        };
         for (line, w) in labelled {
             let (own_from, _) = file.line_bounds(line);
             let before = line.saturating_sub(CONTEXT_LINES);
-            let after = (line + CONTEXT_LINES).min(file.line_count() - 1);
+            let after = (line + CONTEXT_LINES).min(last_context).max(line);
             for other in before..=after {
                 windows.entry(other).or_insert_with(|| {
                     let (from, to) = file.line_bounds(other);
