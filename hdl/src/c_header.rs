@@ -30,6 +30,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
+use regdef::dump::Padded;
 use regdef::ir::{FieldRef, LayoutId, RegId, RegisterMap, SecSid};
 
 use crate::names::{self, NameClash, Names};
@@ -283,14 +284,14 @@ fn print_defines(out: &mut String, defs: &[Define]) {
             Some(c) => {
                 let _ = writeln!(
                     out,
-                    "#define {:w$} {:vw$} /* {} */",
-                    d.name,
-                    d.value,
+                    "#define {} {} /* {} */",
+                    Padded(&d.name, w),
+                    Padded(&d.value, vw),
                     comment_text(c)
                 );
             }
             None => {
-                let _ = writeln!(out, "#define {:w$} {}", d.name, d.value);
+                let _ = writeln!(out, "#define {} {}", Padded(&d.name, w), d.value);
             }
         }
     }
@@ -874,6 +875,29 @@ mod tests {
         assert_eq!(c_value(0x40, 64), "UINT64_C(0x0000000000000040)");
         assert_eq!(c_number(6), "6U");
         assert_eq!(c_number(1 << 40), "UINT64_C(1099511627776)");
+    }
+
+    /// `#define`s are aligned to the longest name, however long: a runtime format
+    /// width above 65 535 panics.
+    #[test]
+    fn defines_past_65535_characters_are_aligned_without_a_panic() {
+        let long = "N".repeat(70_000);
+        let defs = [
+            Define {
+                name: long.clone(),
+                value: "1U".into(),
+                comment: Some("long".into()),
+            },
+            Define {
+                name: "S".into(),
+                value: "2U".into(),
+                comment: None,
+            },
+        ];
+        let mut out = String::new();
+        print_defines(&mut out, &defs);
+        assert!(out.starts_with(&format!("#define {long} 1U /* long */\n")));
+        assert!(out.ends_with(&format!("#define S{} 2U\n", " ".repeat(69_999))));
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! systemrdl-compiler can produce too, for differential checks); the rest (layout,
 //! guards, gates, UDPs, enums) is twinreg's own.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -512,6 +512,31 @@ impl<'a> FieldView<'a> {
     }
 }
 
+/// `text` left-aligned in a column `width` characters wide: what `{:<width$}` does,
+/// without its limit. A runtime width above 65 535 panics (Rust 1.87 and later), and
+/// a column is as wide as the longest name or path of a user's map.
+///
+/// ```
+/// use regdef::dump::Padded;
+/// assert_eq!(format!("[{}]", Padded("ab", 4)), "[ab  ]");
+/// assert_eq!(format!("{}", Padded("abc", 70_000)).len(), 70_000);
+/// ```
+pub struct Padded<'a>(pub &'a str, pub usize);
+
+impl fmt::Display for Padded<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const SPACES: &str = "                                ";
+        f.write_str(self.0)?;
+        let mut rest = self.1.saturating_sub(self.0.chars().count());
+        while rest > 0 {
+            let n = rest.min(SPACES.len());
+            f.write_str(&SPACES[..n])?;
+            rest -= n;
+        }
+        Ok(())
+    }
+}
+
 /// The map as a readable table: one line per register (address, path, width,
 /// bank, then what elaboration attached to it), one indented line per field.
 ///
@@ -563,14 +588,13 @@ pub fn to_table(map: &RegisterMap) -> String {
         // Writing into a String cannot fail.
         let _ = writeln!(
             out,
-            "0x{:0digits$x}  {:<pw$}  {:>2}  {:<9}  {}",
+            "0x{:0digits$x}  {}  {:>2}  {:<9}  {}",
             r.address,
-            r.path,
+            Padded(&r.path, path_width),
             r.width,
             r.security.as_str(),
             extras.join("  "),
             digits = addr_digits,
-            pw = path_width,
         );
         let name_width = r.fields.iter().map(|f| f.name.len()).max().unwrap_or(0);
         for f in &r.fields {
@@ -625,14 +649,13 @@ pub fn to_table(map: &RegisterMap) -> String {
             }
             let _ = writeln!(
                 out,
-                "    {:<9} {:<nw$}  {:<3}  sw={:<3} hw={:<3} {}",
+                "    {:<9} {}  {:<3}  sw={:<3} hw={:<3} {}",
                 bits,
-                f.name,
+                Padded(&f.name, name_width),
                 f.write_rule.short_name(f.read_rule),
                 f.sw.as_str(),
                 f.hw.as_str(),
                 extras.join("  "),
-                nw = name_width,
             );
         }
     }

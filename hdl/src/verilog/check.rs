@@ -23,7 +23,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::ast::{
-    BinaryOp, Direction, Expr, Instance, Item, Module, NetKind, Sensitivity, Stmt, UnaryOp,
+    BinaryOp, Direction, Expr, Instance, Item, Module, NetKind, Param, Port, Sensitivity, Stmt,
+    UnaryOp,
 };
 use super::keywords::{is_simple_identifier, legalize};
 
@@ -558,8 +559,10 @@ impl<'a> Checker<'a> {
             ));
             return;
         };
+        let params: HashMap<&str, &Param> =
+            sub.params.iter().map(|q| (q.name.as_str(), q)).collect();
         for (p, v) in &inst.params {
-            match sub.params.iter().find(|q| &q.name == p) {
+            match params.get(p.as_str()) {
                 None => self.err(format!("`{}` has no parameter `{p}`", sub.name)),
                 Some(q) => {
                     if let Some(w) = self.width(v) {
@@ -573,12 +576,15 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        let mut connected = BTreeSet::new();
+        // By name: a register block has a port or two per field, and a search per
+        // connection made checking quadratic in the number of registers.
+        let ports: HashMap<&str, &Port> = sub.ports.iter().map(|q| (q.name.as_str(), q)).collect();
+        let mut connected = HashSet::default();
         for (port, e) in &inst.conns {
             if !connected.insert(port.as_str()) {
                 self.err(format!("port {}.{port} connected twice", inst.name));
             }
-            let Some(p) = sub.ports.iter().find(|q| &q.name == port) else {
+            let Some(&p) = ports.get(port.as_str()) else {
                 self.err(format!("`{}` has no port `{port}`", sub.name));
                 continue;
             };

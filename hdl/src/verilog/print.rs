@@ -8,6 +8,8 @@
 
 use std::fmt::Write as _;
 
+use regdef::dump::Padded;
+
 use super::ast::{
     Always, BinaryOp, CaseArm, Decl, Direction, Edge, Expr, Instance, Item, Module, NetKind, Param,
     Port, Sensitivity, Stmt, UnaryOp,
@@ -95,7 +97,7 @@ fn column(r: &str, w: usize) -> String {
     if w == 0 {
         String::new()
     } else {
-        format!("{r:w$} ")
+        format!("{} ", Padded(r, w))
     }
 }
 
@@ -130,9 +132,9 @@ fn print_params(out: &mut String, params: &[Param]) {
         let sep = if i + 1 < params.len() { "," } else { "" };
         let _ = writeln!(
             out,
-            "{INDENT}parameter {}{:nw$} = {}{sep}",
+            "{INDENT}parameter {}{} = {}{sep}",
             column(&param_range(p.width), rw),
-            legalize(&p.name),
+            Padded(&legalize(&p.name), nw),
             expr(&p.value),
         );
     }
@@ -488,8 +490,8 @@ fn print_connections(out: &mut String, conns: &[(String, Expr)]) {
         let sep = if i + 1 < conns.len() { "," } else { "" };
         let _ = writeln!(
             out,
-            "{INDENT}{INDENT}.{:w$} ({}){sep}",
-            legalize(n),
+            "{INDENT}{INDENT}.{} ({}){sep}",
+            Padded(&legalize(n), w),
             expr(e)
         );
     }
@@ -669,6 +671,46 @@ mod tests {
         assert_eq!(expr(&slice("v", 4, 4)), "v[4]");
         // AND with 1'b1 folds away.
         assert_eq!(expr(&(lit(1, 1) & id("a"))), "a");
+    }
+
+    /// Columns are aligned to the longest name, however long: a runtime format
+    /// width above 65 535 panics.
+    #[test]
+    fn names_past_65535_characters_are_aligned_without_a_panic() {
+        let long = "n".repeat(70_000);
+        let m = Module {
+            name: "m".into(),
+            header: vec![],
+            params: vec![
+                Param {
+                    name: long.to_uppercase(),
+                    width: 4,
+                    value: lit(4, 3),
+                    comment: None,
+                },
+                Param {
+                    name: "P".into(),
+                    width: 70_000,
+                    value: lit(4, 3),
+                    comment: None,
+                },
+            ],
+            ports: vec![Port::input(&long, 1), Port::output("o", 70_000)],
+            items: vec![Item::Instance(Instance {
+                module: "sub".into(),
+                name: "u".into(),
+                params: vec![],
+                conns: vec![(long.clone(), id("o")), ("x".into(), id(&long))],
+            })],
+        };
+        let v = module(&m);
+        let pad = " ".repeat(69_999);
+        assert!(
+            v.contains(&format!("parameter [69999:0] P{pad} = ")),
+            "{}",
+            &v[..300]
+        );
+        assert!(v.contains(&format!(".x{pad} ({long})")));
     }
 
     #[test]

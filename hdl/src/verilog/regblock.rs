@@ -28,7 +28,7 @@ use super::ast::{
     Chain, ChainArm, Expr, Item, Module, Param, Port, Stmt,
 };
 use super::bus::{core_ports, sig, DATA_WIDTH};
-use super::fxhash::FxHashMap;
+use super::fxhash::{FxHashMap, FxHashSet};
 use super::{BusErrors, Clocking, GenerateError};
 use crate::names::Names;
 
@@ -140,6 +140,7 @@ pub fn build(
         referenced: BTreeSet::new(),
         flops: Vec::new(),
         gated: Vec::new(),
+        gated_set: FxHashSet::default(),
     };
     g.plan()?;
     g.emit()?;
@@ -238,8 +239,10 @@ struct Gen<'a> {
     referenced: BTreeSet<FieldRef>,
     /// Every stored field's flop: `<f>_q`, reset value, `<f>_d` (`Gen::emit_storage`).
     flops: Vec<(String, Expr, String)>,
-    /// Registers whose fields read the gated `wdata_<reg>` / `wstrb_<reg>`.
+    /// Registers whose fields read the gated `wdata_<reg>` / `wstrb_<reg>`, in order.
     gated: Vec<String>,
+    /// The same, to look up: a search of `gated` per field was quadratic.
+    gated_set: FxHashSet<String>,
 }
 
 fn unsupported(path: String, what: impl Into<String>) -> GenerateError {
@@ -1122,7 +1125,7 @@ impl<'a> Gen<'a> {
         let segs = self.segments(reg, f, true);
         // The register's gated write data and strobes (`emit_register`).
         let (wdata, wstrb) = (format!("wdata_{r}"), format!("wstrb_{r}"));
-        if !self.gated.contains(&r) {
+        if self.gated_set.insert(r.clone()) {
             self.gated.push(r.clone());
         }
         let enable = |s: u32, bus: u32| {

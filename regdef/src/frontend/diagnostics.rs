@@ -11,11 +11,12 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
 use super::preprocess::SourceMap;
+use super::snippet::{Excerpt, Mark, CONTEXT_LINES};
 use super::source::{SourceFile, Span};
 use crate::ir::SourceLocation;
 
@@ -59,7 +60,9 @@ pub struct Diagnostic {
     label: Option<String>,
     /// Further places that explain the problem (`first defined here`).
     related: Vec<(Span, String)>,
-    source: Option<Arc<NamedSource<String>>>,
+    source: Option<Arc<SourceFile>>,
+    /// The lines shown under the message, cut out of `source` at the first rendering.
+    excerpt: OnceLock<Option<Excerpt>>,
     /// Where the offending text came from when it is not plainly in its file: the
     /// macro it was expanded from, the files that included it (innermost first).
     notes: Vec<Note>,
@@ -69,10 +72,52 @@ pub struct Diagnostic {
 
 /// A note shown after a [`Diagnostic`]: `in file included from a.rdl:3:1`, with
 /// that line, or a related place that lies in another file than the diagnostic.
-#[derive(Clone, Debug)]
+///
+/// Its line goes through the same clipped [`Excerpt`] as the diagnostic's own: an
+/// `include` or a definition on a line of 70 000 columns must not panic miette either.
+#[derive(Clone)]
 pub(crate) struct Note {
     pub message: String,
-    pub place: Option<(Arc<NamedSource<String>>, Span)>,
+    place: Option<(Arc<SourceFile>, Span)>,
+    /// The line of `place`, cut out at the first rendering.
+    excerpt: OnceLock<Option<Excerpt>>,
+}
+
+impl Note {
+    /// A note; `place`, when given, is shown under it.
+    pub fn new(message: impl Into<String>, place: Option<(Arc<SourceFile>, Span)>) -> Note {
+        Note {
+            message: clip(message.into()),
+            place,
+            excerpt: OnceLock::new(),
+        }
+    }
+
+    fn excerpt(&self) -> Option<&Excerpt> {
+        self.excerpt
+            .get_or_init(|| {
+                let (file, span) = self.place.as_ref()?;
+                let mark = Mark {
+                    span: *span,
+                    text: None,
+                    primary: false,
+                };
+                Some(Excerpt::new(file, &[mark]))
+            })
+            .as_ref()
+    }
+}
+
+impl fmt::Debug for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Note")
+            .field("message", &self.message)
+            .field(
+                "place",
+                &self.place.as_ref().map(|(file, span)| (&file.name, span)),
+            )
+            .finish()
+    }
 }
 
 impl fmt::Display for Note {
@@ -88,16 +133,13 @@ impl miette::Diagnostic for Note {
         Some(miette::Severity::Advice)
     }
 
+    /// Like [`Diagnostic`]'s: only the clipped lines (`snippet.rs`).
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.place.as_ref().map(|(s, _)| &**s as &dyn SourceCode)
+        self.excerpt().map(|e| e as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let (_, span) = self.place.as_ref()?;
-        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
-            None,
-            (span.start as usize, span.len() as usize),
-        ))))
+        Some(Box::new(self.excerpt()?.labels()))
     }
 }
 
@@ -112,7 +154,7 @@ impl Diagnostic {
         Diagnostic {
             severity,
             code,
-            message: message.into(),
+            message: clip(message.into()),
             location: SourceLocation {
                 file: file.to_owned(),
                 line: 0,
@@ -123,6 +165,7 @@ impl Diagnostic {
             label: None,
             related: Vec::new(),
             source: None,
+            excerpt: OnceLock::new(),
             notes: Vec::new(),
             order: (0, 0),
         }
@@ -133,7 +176,7 @@ impl Diagnostic {
     pub(crate) fn in_source(
         severity: Severity,
         code: &'static str,
-        source: Arc<NamedSource<String>>,
+        source: Arc<SourceFile>,
         location: SourceLocation,
         span: Span,
         message: impl Into<String>,
@@ -156,7 +199,7 @@ impl Diagnostic {
     /// span there) and the notes explaining how it got into the compiled text.
     pub(crate) fn relocate(
         &mut self,
-        place: impl Fn(Span) -> Option<(Arc<NamedSource<String>>, SourceLocation, Span, Vec<Note>)>,
+        place: impl Fn(Span) -> Option<(Arc<SourceFile>, SourceLocation, Span, Vec<Note>)>,
     ) {
         let Some(span) = self.span else { return };
         let Some((source, location, at, notes)) = place(span) else {
@@ -168,10 +211,10 @@ impl Diagnostic {
                 Some((src, _, rs, _)) if Arc::ptr_eq(&src, &source) => {
                     self.related.push((rs, label));
                 }
-                Some((src, loc, rs, _)) => self.notes.push(Note {
-                    message: format!("{label} ({}:{}:{})", loc.file, loc.line, loc.column),
-                    place: Some((src, rs)),
-                }),
+                Some((src, loc, rs, _)) => self.notes.push(Note::new(
+                    format!("{label} ({}:{}:{})", loc.file, loc.line, loc.column),
+                    Some((src, rs)),
+                )),
                 None => {}
             }
         }
@@ -179,23 +222,25 @@ impl Diagnostic {
         self.location = location;
         self.span = Some(at);
         self.source = Some(source);
+        // An excerpt cut before the move would show the compiled text.
+        self.excerpt = OnceLock::new();
     }
 
     /// Adds the one-line `help:` hint.
     pub(crate) fn hint(&mut self, hint: impl Into<String>) -> &mut Self {
-        self.hint = Some(hint.into());
+        self.hint = Some(clip(hint.into()));
         self
     }
 
     /// Sets the text under the primary underline.
     pub(crate) fn label(&mut self, label: impl Into<String>) -> &mut Self {
-        self.label = Some(label.into());
+        self.label = Some(clip(label.into()));
         self
     }
 
     /// Points at a second place that explains the problem.
     pub(crate) fn also(&mut self, span: Span, label: impl Into<String>) -> &mut Self {
-        self.related.push((span, label.into()));
+        self.related.push((span, clip(label.into())));
         self
     }
 
@@ -207,6 +252,44 @@ impl Diagnostic {
     fn sort_key(&self) -> (u32, u32) {
         self.order
     }
+
+    /// The source lines around the spans, cut to a window each.
+    fn excerpt(&self) -> Option<&Excerpt> {
+        self.excerpt
+            .get_or_init(|| {
+                let file = self.source.as_deref()?;
+                let span = self.span?;
+                let mut marks = vec![Mark {
+                    span,
+                    text: self.label.as_deref(),
+                    primary: true,
+                }];
+                marks.extend(self.related.iter().map(|(span, text)| Mark {
+                    span: *span,
+                    text: Some(text),
+                    primary: false,
+                }));
+                Some(Excerpt::new(file, &marks))
+            })
+            .as_ref()
+    }
+}
+
+/// Most bytes of a message, hint or label: they quote names and values from the
+/// source, and a diagnostic must stay a few lines whatever the source holds.
+const MAX_TEXT_BYTES: usize = 512;
+
+/// `text` cut to [`MAX_TEXT_BYTES`] on a character boundary, with `…` where it was cut.
+fn clip(mut text: String) -> String {
+    if text.len() > MAX_TEXT_BYTES {
+        let mut at = MAX_TEXT_BYTES;
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        text.truncate(at);
+        text.push('…');
+    }
+    text
 }
 
 impl fmt::Debug for Diagnostic {
@@ -247,20 +330,16 @@ impl miette::Diagnostic for Diagnostic {
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
+    /// Only the lines the snippet shows, each cut to a window around the spans
+    /// (`snippet.rs`): miette panics on a column past 65 535 and would print a long
+    /// line whole.
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.source.as_deref().map(|s| s as &dyn SourceCode)
+        self.excerpt().map(|e| e as &dyn SourceCode)
     }
 
+    /// Spans into the excerpt that `source_code` returns, not into the whole source.
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let span = self.span?;
-        let primary = LabeledSpan::new_primary_with_span(
-            self.label.clone(),
-            (span.start as usize, span.len() as usize),
-        );
-        let related = self.related.iter().map(|(s, text)| {
-            LabeledSpan::new_with_span(Some(text.clone()), (s.start as usize, s.len() as usize))
-        });
-        Some(Box::new(std::iter::once(primary).chain(related)))
+        Some(Box::new(self.excerpt()?.labels()))
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
@@ -322,7 +401,8 @@ impl Diagnostics {
         };
         let handler = GraphicalReportHandler::new_themed(theme)
             .with_links(false)
-            .with_width(100);
+            .with_width(100)
+            .with_context_lines(CONTEXT_LINES);
         let mut out = String::new();
         for (i, d) in self.items.iter().enumerate() {
             if i > 0 {
@@ -373,9 +453,6 @@ pub(crate) const MAX_ERRORS: usize = 100;
 /// Collects the diagnostics of one compilation.
 pub(crate) struct Reporter {
     file: Arc<SourceFile>,
-    /// The source as the diagnostics show it: a copy of the text, made at the first
-    /// diagnostic (most compilations have none).
-    source: Option<Arc<NamedSource<String>>>,
     items: Vec<Diagnostic>,
     /// One report per (place, kind): a definition shared by several instances must
     /// not report its one mistake once per instance.
@@ -393,7 +470,6 @@ impl Reporter {
         let scratch = Diagnostic::detached(Severity::Error, "", &file.name, "");
         Reporter {
             file,
-            source: None,
             items: Vec::new(),
             seen: HashSet::default(),
             errors: 0,
@@ -468,8 +544,10 @@ impl Reporter {
         span: Span,
         message: String,
     ) -> &mut Diagnostic {
-        let fresh = self.seen.insert((span, code));
         let room = self.errors < MAX_ERRORS;
+        // Past the cap nothing more is shown, so repeats are no longer told apart:
+        // remembering millions of spans of a garbage file cost most of its run time.
+        let fresh = !room || self.seen.insert((span, code));
         if !fresh || !room {
             if severity == Severity::Error && fresh {
                 self.errors += 1;
@@ -483,22 +561,14 @@ impl Reporter {
         let d = Diagnostic {
             severity,
             code,
-            message,
+            message: clip(message),
             location: self.file.location(span),
             hint: None,
             span: Some(span),
             label: None,
             related: Vec::new(),
-            source: Some(
-                self.source
-                    .get_or_insert_with(|| {
-                        Arc::new(NamedSource::new(
-                            self.file.name.clone(),
-                            self.file.text.clone(),
-                        ))
-                    })
-                    .clone(),
-            ),
+            source: Some(self.file.clone()),
+            excerpt: OnceLock::new(),
             notes: Vec::new(),
             order: (span.start, span.end),
         };

@@ -5,6 +5,7 @@
 
 use super::diagnostics::{codes, Reporter};
 use super::source::{find_byte, find_either, Span};
+use super::MAX_IDENTIFIER_LEN;
 
 /// Reserved words. SystemRDL reserves every one of them; an escaped identifier
 /// (`\type`) is the way to use one as a name.
@@ -516,7 +517,7 @@ impl<'a> Lexer<'a> {
                 b'"' => self.string(rep),
                 b'\\' => self.escaped_ident(rep),
                 b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
-                    let word = self.word();
+                    let word = self.name(start, rep);
                     let tok =
                         Kw::from_str(word).map_or_else(|| Tok::Ident(word.to_owned()), Tok::Kw);
                     self.push(tok, start);
@@ -559,6 +560,27 @@ impl<'a> Lexer<'a> {
             self.pos += 1;
         }
         &self.text[start..self.pos]
+    }
+
+    /// An identifier's characters, refused past [`MAX_IDENTIFIER_LEN`] (and cut to it,
+    /// so that what follows still parses): every back end aligns and joins names,
+    /// and a name of 64 Ki characters overflowed the format widths that align them.
+    fn name(&mut self, start: usize, rep: &mut Reporter) -> &'a str {
+        let word = self.word();
+        if word.len() <= MAX_IDENTIFIER_LEN {
+            return word;
+        }
+        rep.error(
+            codes::LIMIT,
+            self.span_from(start),
+            format!(
+                "identifier is {} characters long; the limit is {MAX_IDENTIFIER_LEN}",
+                word.len()
+            ),
+        )
+        .hint("shorten the name");
+        // Identifiers are ASCII, so any byte index is a character boundary.
+        &word[..MAX_IDENTIFIER_LEN]
     }
 
     /// Up to (not past) the end of the line.
@@ -644,7 +666,7 @@ impl<'a> Lexer<'a> {
         let start = self.pos;
         self.pos += 1;
         if matches!(self.peek(0), b'a'..=b'z' | b'A'..=b'Z' | b'_') {
-            let name = self.word().to_owned();
+            let name = self.name(start, rep).to_owned();
             self.push(Tok::Ident(name), start);
         } else {
             rep.error(

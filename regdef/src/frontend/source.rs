@@ -74,6 +74,31 @@ impl SourceFile {
         (line as u32 + 1, column as u32 + 1)
     }
 
+    /// 0-based line of a byte offset (offsets past the end are on the last line).
+    pub fn line_index(&self, offset: usize) -> usize {
+        self.line_starts
+            .partition_point(|&s| s as usize <= offset)
+            .saturating_sub(1)
+    }
+
+    /// Byte range of a 0-based line, without its line break.
+    pub fn line_bounds(&self, line: usize) -> (usize, usize) {
+        let start = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |&s| s as usize);
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(self.text.len(), |&next| next as usize - 1);
+        (start, end.max(start))
+    }
+
+    /// Number of lines (a final line break starts an empty last line).
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
     pub fn location(&self, span: Span) -> SourceLocation {
         let (line, column) = self.line_col(span.start);
         SourceLocation {

@@ -9,9 +9,7 @@
 //! and the expansions and includes it went through become the notes of a diagnostic.
 
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
-
-use miette::NamedSource;
+use std::sync::Arc;
 
 use crate::frontend::diagnostics::Note;
 use crate::frontend::source::{SourceFile, Span};
@@ -22,28 +20,11 @@ pub(crate) struct OrigFile {
     pub file: Arc<SourceFile>,
     /// The path, canonical where the file system allows: what include cycles compare.
     pub path: PathBuf,
-    /// The text as diagnostics show it, made at the first diagnostic in the file.
-    named: OnceLock<Arc<NamedSource<String>>>,
 }
 
 impl OrigFile {
     pub fn new(file: Arc<SourceFile>, path: PathBuf) -> OrigFile {
-        OrigFile {
-            file,
-            path,
-            named: OnceLock::new(),
-        }
-    }
-
-    fn named(&self) -> Arc<NamedSource<String>> {
-        self.named
-            .get_or_init(|| {
-                Arc::new(NamedSource::new(
-                    self.file.name.clone(),
-                    self.file.text.clone(),
-                ))
-            })
-            .clone()
+        OrigFile { file, path }
     }
 }
 
@@ -83,10 +64,7 @@ impl SourceMap {
     /// Where a span of the compiled text is in the original files: the file's text
     /// for display, the location, the span in that text, and notes on the macro
     /// expansions and includes on the way (innermost first).
-    pub(crate) fn place(
-        &self,
-        span: Span,
-    ) -> (Arc<NamedSource<String>>, SourceLocation, Span, Vec<Note>) {
+    pub(crate) fn place(&self, span: Span) -> (Arc<SourceFile>, SourceLocation, Span, Vec<Note>) {
         let mut notes = Vec::new();
         let (s1, _) = back(&self.stage2, span, &mut notes);
         let (s0, origin) = back(&self.stage1, s1, &mut notes);
@@ -118,7 +96,7 @@ impl SourceMap {
     pub(super) fn place_stage1(
         &self,
         span: Span,
-    ) -> (Arc<NamedSource<String>>, SourceLocation, Span, Vec<Note>) {
+    ) -> (Arc<SourceFile>, SourceLocation, Span, Vec<Note>) {
         let mut notes = Vec::new();
         let (s0, origin) = back(&self.stage1, span, &mut notes);
         self.place_in_origin(origin, s0, notes)
@@ -130,7 +108,7 @@ impl SourceMap {
         origin: u32,
         span: Span,
         mut notes: Vec<Note>,
-    ) -> (Arc<NamedSource<String>>, SourceLocation, Span, Vec<Note>) {
+    ) -> (Arc<SourceFile>, SourceLocation, Span, Vec<Note>) {
         let o = self
             .origins
             .get(origin as usize)
@@ -149,13 +127,13 @@ impl SourceMap {
             };
             let f = &self.files[p.file as usize];
             let loc = f.file.location(at);
-            notes.push(Note {
-                message: format!(
+            notes.push(Note::new(
+                format!(
                     "in file included from {}:{}:{}",
                     loc.file, loc.line, loc.column
                 ),
-                place: Some((f.named(), at)),
-            });
+                Some((f.file.clone(), at)),
+            ));
             from = p.from;
             guard = guard.saturating_sub(1);
             if guard == 0 {
@@ -163,7 +141,7 @@ impl SourceMap {
             }
         }
         let Some(f) = self.files.get(o.file as usize).or(self.files.last()) else {
-            let empty = Arc::new(NamedSource::new(String::new(), String::new()));
+            let empty = Arc::new(SourceFile::from_string("", String::new()));
             let loc = SourceLocation {
                 file: String::new(),
                 line: 1,
@@ -177,7 +155,7 @@ impl SourceMap {
             span.start.min(len),
             span.end.min(len).max(span.start.min(len)),
         );
-        (f.named(), f.file.location(span), span, notes)
+        (f.file.clone(), f.file.location(span), span, notes)
     }
 }
 
@@ -189,10 +167,7 @@ fn back(pieces: &[Piece], span: Span, notes: &mut Vec<Note>) -> (Span, u32) {
     };
     match &p.expansion {
         Some(what) => {
-            notes.push(Note {
-                message: format!("in {what}"),
-                place: None,
-            });
+            notes.push(Note::new(format!("in {what}"), None));
             (p.src, p.origin)
         }
         None => {
