@@ -1118,7 +1118,8 @@ fn without_small_translation_tables_t0sz_above_39_is_a_bad_cd() {
     let geometry = WalkGeometry::stage1_with(Granule::K4, 40, true).unwrap();
     let pool = NS_RAM + POOL_OFFSET;
     let mut t = PageTable::new(Pas::NonSecure, pool, 0x4_0000, geometry).unwrap();
-    t.map(&mut f.mem, 0x1000, NS_RAM + 0x80_0000, 3, RW).unwrap();
+    t.map(&mut f.mem, 0x1000, NS_RAM + 0x80_0000, 3, RW)
+        .unwrap();
     let addr = Fixture::cd_addr(NS, 40);
     f.write_cd(NS, addr, CdBuilder::new(t.root()).tt0(40, Granule::K4));
     f.write_ste(NS, 40, SteBuilder::stage1(addr));

@@ -683,12 +683,13 @@ impl Lowerer<'_, '_> {
                     .hint("use `sw = r` or `sw = rw`");
             }
             if o == OnRead::Ruser {
-                self.rep.error(
-                    codes::UNSUPPORTED,
-                    span,
-                    "`onread = ruser` needs an external field, which is not supported",
-                )
-                .hint(codes::UNSUPPORTED_HINT);
+                self.rep
+                    .error(
+                        codes::UNSUPPORTED,
+                        span,
+                        "`onread = ruser` needs an external field, which is not supported",
+                    )
+                    .hint(codes::UNSUPPORTED_HINT);
             }
         }
         if let Some((o, span)) = onwrite {
@@ -706,12 +707,13 @@ impl Lowerer<'_, '_> {
                     .hint("use `sw = w` or `sw = rw`");
             }
             if o == OnWrite::Wuser {
-                self.rep.error(
-                    codes::UNSUPPORTED,
-                    span,
-                    "`onwrite = wuser` needs an external field, which is not supported",
-                )
-                .hint(codes::UNSUPPORTED_HINT);
+                self.rep
+                    .error(
+                        codes::UNSUPPORTED,
+                        span,
+                        "`onwrite = wuser` needs an external field, which is not supported",
+                    )
+                    .hint(codes::UNSUPPORTED_HINT);
             }
         }
         (onread.map(|(o, _)| o), onwrite.map(|(o, _)| o))
@@ -744,12 +746,13 @@ impl Lowerer<'_, '_> {
                 Some(v & crate::access::ones(width))
             }
             Some(Value::Ref(_)) => {
-                self.rep.error(
-                    codes::UNSUPPORTED,
-                    tree.prop_span(f, Builtin::Reset),
-                    "a reset taken from a signal or field is not supported",
-                )
-                .hint(codes::UNSUPPORTED_HINT);
+                self.rep
+                    .error(
+                        codes::UNSUPPORTED,
+                        tree.prop_span(f, Builtin::Reset),
+                        "a reset taken from a signal or field is not supported",
+                    )
+                    .hint(codes::UNSUPPORTED_HINT);
                 None
             }
             _ => None,
@@ -888,20 +891,21 @@ impl Lowerer<'_, '_> {
         let info = &self.defs.enums[*e];
         let max = info.entries.iter().map(|x| x.value).max().unwrap_or(0);
         if width < 64 && max >> width != 0 {
-            self.rep.error(
-                codes::ENCODE,
-                self.tree.prop_span(f, Builtin::Encode),
-                format!(
+            self.rep
+                .error(
+                    codes::ENCODE,
+                    self.tree.prop_span(f, Builtin::Encode),
+                    format!(
                     "field `{}` ({width} bits) is too narrow for enum `{}` (values up to {max})",
                     self.tree.nodes[f].name, info.name
                 ),
-            )
-            .hint(format!(
-                "widen `{}` to {} bits, or give the enum's entries values up to {}",
-                self.tree.nodes[f].name,
-                u64::BITS - max.leading_zeros(),
-                (1u64 << width) - 1
-            ));
+                )
+                .hint(format!(
+                    "widen `{}` to {} bits, or give the enum's entries values up to {}",
+                    self.tree.nodes[f].name,
+                    u64::BITS - max.leading_zeros(),
+                    (1u64 << width) - 1
+                ));
         }
         self.enum_ids[*e]
     }
