@@ -1111,9 +1111,11 @@ fn small_translation_tables_walk_at_every_granule() {
 fn without_small_translation_tables_t0sz_above_39_is_a_bad_cd() {
     // IDR3.STT = 0 (QEMU 7.2's preset): T0SZ above 39 is ILLEGAL (IHI0070 5.4.1
     // CD.T0SZ), so the same CD that walks with STT = 1 gives C_BAD_CD.
-    let mut config = SmmuConfig::default();
-    config.secure_stage2 = false;
-    config.small_translation_tables = false;
+    let config = SmmuConfig {
+        secure_stage2: false,
+        small_translation_tables: false,
+        ..SmmuConfig::default()
+    };
     let mut f = Fixture::new(config);
     let geometry = WalkGeometry::stage1_with(Granule::K4, 40, true).unwrap();
     let pool = NS_RAM + POOL_OFFSET;
