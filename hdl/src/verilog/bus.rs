@@ -69,6 +69,18 @@ pub fn core_ports(addr_width: u32, errors: BusErrors) -> Vec<Port> {
     ports
 }
 
+/// The request of an APB access (APB3 and APB4 alike): the access phase, one cycle,
+/// as PREADY is always 1.
+fn apb_request() -> Vec<Item> {
+    vec![
+        Item::comment("The access phase is the request: one cycle, as PREADY is always 1."),
+        Item::assign(id(sig::REQ_VALID), id("psel") & id("penable")),
+        Item::assign(id(sig::REQ_WRITE), id("pwrite")),
+        Item::assign(id(sig::REQ_ADDR), id("paddr")),
+        Item::assign(id(sig::REQ_WDATA), id("pwdata")),
+    ]
+}
+
 /// The internal-interface ports as an adapter declares them (directions flipped).
 fn adapter_ports(addr_width: u32, errors: BusErrors) -> Vec<Port> {
     let mut ports = vec![
@@ -131,19 +143,15 @@ pub fn apb3_slave(name: &str, addr_width: u32, errors: BusErrors) -> Module {
         Port::output("pslverr", 1),
     ];
     ports.extend(adapter_ports(addr_width, errors));
-    let items = vec![
-        Item::comment("The access phase is the request: one cycle, as PREADY is always 1."),
-        Item::assign(id(sig::REQ_VALID), id("psel") & id("penable")),
-        Item::assign(id(sig::REQ_WRITE), id("pwrite")),
-        Item::assign(id(sig::REQ_ADDR), id("paddr")),
-        Item::assign(id(sig::REQ_WDATA), id("pwdata")),
+    let mut items = apb_request();
+    items.extend([
         Item::comment("APB3 has no PSTRB: every write is a whole word."),
         Item::assign(id(sig::REQ_WSTRB), ones(DATA_WIDTH / 8)),
         Item::assign(id(sig::REQ_SECURE), id("psecure")),
         Item::assign(id("prdata"), id(sig::RSP_RDATA)),
         Item::assign(id("pready"), lit(1, 1)),
         Item::assign(id("pslverr"), error_or_zero(errors)),
-    ];
+    ]);
     Module {
         name: name.to_string(),
         header: vec![
@@ -193,12 +201,8 @@ pub fn apb4_slave(name: &str, addr_width: u32, errors: BusErrors) -> Module {
         Port::output("pslverr", 1),
     ];
     ports.extend(adapter_ports(addr_width, errors));
-    let items = vec![
-        Item::comment("The access phase is the request: one cycle, as PREADY is always 1."),
-        Item::assign(id(sig::REQ_VALID), id("psel") & id("penable")),
-        Item::assign(id(sig::REQ_WRITE), id("pwrite")),
-        Item::assign(id(sig::REQ_ADDR), id("paddr")),
-        Item::assign(id(sig::REQ_WDATA), id("pwdata")),
+    let mut items = apb_request();
+    items.extend([
         Item::assign(id(sig::REQ_WSTRB), id("pstrb")),
         Item::comment("PPROT[1] is 0 for a Secure access (AMBA APB4 protection; IHI0070 3.10)."),
         Item::assign(id(sig::REQ_SECURE), !index("pprot", 1)),
@@ -211,7 +215,7 @@ pub fn apb4_slave(name: &str, addr_width: u32, errors: BusErrors) -> Module {
             id("unused_pprot"),
             reduce_xor(concat(vec![index("pprot", 2), index("pprot", 0)])),
         ),
-    ];
+    ]);
     Module {
         name: name.to_string(),
         header: vec![
