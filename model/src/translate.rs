@@ -439,15 +439,7 @@ impl Translator {
     /// The stage 1 F_PERMISSION of a fetch SIF forbids: CLASS = IN, S2 = 0
     /// (IHI0070 6.3.57), recorded unless `record` (CD.R) says otherwise.
     fn sif_event(request: &TranslationRequest, access: Access, record: bool) -> Event {
-        let fault = WalkFault {
-            kind: WalkFaultKind::Permission,
-            stage2: false,
-            class: FaultClass::Input,
-            ipa: 0,
-            nsipa: false,
-            fetch_addr: 0,
-            level: 0,
-        };
+        let fault = WalkFault::stage1(WalkFaultKind::Permission, 0);
         Self::event_source(request).fault(&fault, access, record)
     }
 
@@ -487,15 +479,7 @@ impl Translator {
         attributes: &StreamAttributes,
     ) -> Event {
         let source = Self::event_source(request);
-        let fault = WalkFault {
-            kind: WalkFaultKind::AddressSize,
-            stage2: false,
-            class: FaultClass::Input,
-            ipa: 0,
-            nsipa: false,
-            fetch_addr: 0,
-            level: 0,
-        };
+        let fault = WalkFault::stage1(WalkFaultKind::AddressSize, 0);
         source.fault(&fault, Self::effective_access(attributes, request), true)
     }
 

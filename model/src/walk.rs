@@ -366,7 +366,8 @@ pub struct WalkFault {
 }
 
 impl WalkFault {
-    fn stage1(kind: WalkFaultKind, level: u8) -> WalkFault {
+    /// A stage 1 fault of `kind` at `level`, with no IPA or fetch address.
+    pub(crate) fn stage1(kind: WalkFaultKind, level: u8) -> WalkFault {
         WalkFault {
             kind,
             stage2: false,
