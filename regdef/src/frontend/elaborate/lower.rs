@@ -333,13 +333,7 @@ impl Lowerer<'_, '_> {
                     parent,
                     address: node.address,
                     size: node.size,
-                    array_index: tree
-                        .ancestry(n)
-                        .collect::<Vec<_>>()
-                        .into_iter()
-                        .rev()
-                        .flat_map(|a| tree.nodes[a].index.iter().copied())
-                        .collect(),
+                    array_index: tree.array_index(n),
                     array: None,
                     external: match kind {
                         BlockKind::Regfile => self.external(n),
@@ -431,13 +425,7 @@ impl Lowerer<'_, '_> {
             access_width: node.access_width,
             security,
             layout: LayoutId(0),
-            array_index: tree
-                .ancestry(n)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .flat_map(|a| tree.nodes[a].index.iter().copied())
-                .collect(),
+            array_index: tree.array_index(n),
             fields,
             present_when: Vec::new(),
             update_field: None,

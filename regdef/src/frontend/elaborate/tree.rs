@@ -89,6 +89,16 @@ impl Tree {
     pub fn ancestry(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
         std::iter::successors(Some(id), move |&n| self.nodes[n].parent)
     }
+
+    /// The array indices of the node and its ancestors, outermost first.
+    pub fn array_index(&self, id: NodeId) -> Vec<u64> {
+        let chain: Vec<NodeId> = self.ancestry(id).collect();
+        chain
+            .into_iter()
+            .rev()
+            .flat_map(|a| self.nodes[a].index.iter().copied())
+            .collect()
+    }
 }
 
 /// Instantiates `top` and lays it out. `None` only when a limit was hit.
