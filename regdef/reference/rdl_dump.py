@@ -40,7 +40,8 @@ as the compiler does by default. The output is one JSON object:
   enums (`rw`, `woclr`, `regalign`, `sw`, `level`...) by name, a user enum member
   by its name, a user enum type by its type name, a reference to a component by its
   `get_path()`, a property reference as `path->property`, a struct as an object of
-  its members, an array as a list.
+  its members, an array as a list; `<NoValue>` for a UDP assigned without a value
+  and without a default (the compiler's `NoValue` marker).
 
 `--batch JOBS.json` runs several compiles in one process (what the differential test
 does): JOBS is a list of `{"files": [...], "incdirs": [...], "defines": {...},
@@ -71,7 +72,7 @@ from systemrdl.node import (
     RootNode,
     SignalNode,
 )
-from systemrdl.rdltypes import PropertyReference, UserEnum, UserStruct
+from systemrdl.rdltypes import NoValue, PropertyReference, UserEnum, UserStruct
 
 
 def _udp(node: Node, name: str) -> Any:
@@ -104,6 +105,9 @@ def value_json(v: Any) -> Any:
     """A property value as the dump prints it (see the module doc)."""
     if v is None or isinstance(v, (bool, int, str)):
         return v
+    if v is NoValue or isinstance(v, NoValue):
+        # A UDP assigned without a value and without a default.
+        return "<NoValue>"
     if isinstance(v, Node):
         return v.get_path()
     if isinstance(v, PropertyReference):

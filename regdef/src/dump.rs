@@ -19,7 +19,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::access::{HwEnable, NextValue, Precedence, ReadRule, WriteGate, WriteRule};
-use crate::ir::{Block, EnumType, Field, PropertyDecl, Register, RegisterMap, Signal, UdpAssignment};
+use crate::ir::{
+    Block, EnumType, Field, PropertyDecl, Register, RegisterMap, Signal, UdpAssignment,
+};
 
 mod props;
 use props::NodeProps;
@@ -199,9 +201,13 @@ mod json {
         key!(out, "properties");
         serde(out, &map.properties)?;
         key!(out, "blocks");
-        array(out, &map.blocks, |out, b| serde(out, &super::BlockView::new(map, b)))?;
+        array(out, &map.blocks, |out, b| {
+            serde(out, &super::BlockView::new(map, b))
+        })?;
         key!(out, "signals");
-        array(out, &map.signals, |out, s| serde(out, &super::SignalView::new(map, s)))?;
+        array(out, &map.signals, |out, s| {
+            serde(out, &super::SignalView::new(map, s))
+        })?;
         out.push(b'}');
         Ok(())
     }
@@ -508,7 +514,11 @@ impl<'a> MapView<'a> {
             enums: &map.enums,
             properties: &map.properties,
             blocks: map.blocks.iter().map(|b| BlockView::new(map, b)).collect(),
-            signals: map.signals.iter().map(|s| SignalView::new(map, s)).collect(),
+            signals: map
+                .signals
+                .iter()
+                .map(|s| SignalView::new(map, s))
+                .collect(),
         }
     }
 }

@@ -16,8 +16,8 @@ use serde::{Serialize, Serializer};
 use crate::access::{FieldOutput, HwEnable, HwMaskKind, OnRead, OnWrite, Precedence};
 use crate::ir::{
     Block, BlockKind, ComponentKind, ComponentRef, CounterDirection, CounterLimit, Endianness,
-    Field, FieldRef, HdlPaths, HwMask, Polarity, RegisterMap, Register, Signal, Source,
-    TestHint, UdpAssignment, UdpValue, ValueOrRef,
+    Field, FieldRef, HdlPaths, HwMask, Polarity, Register, RegisterMap, Signal, Source, TestHint,
+    UdpAssignment, UdpValue, ValueOrRef,
 };
 
 /// One property value as the reference prints it.
@@ -61,16 +61,6 @@ impl Serialize for Pv {
 /// The properties of one node, in the reference's order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(super) struct Props(Vec<(&'static str, Pv)>);
-
-impl Serialize for Props {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(self.0.len() + 0))?;
-        for (k, v) in &self.0 {
-            m.serialize_entry(k, v)?;
-        }
-        m.end()
-    }
-}
 
 /// UDP values of a node: names are the declarations' (owned), so they go after the
 /// native properties in a second list.
@@ -197,7 +187,12 @@ fn hdl(p: &mut Props, h: &HdlPaths) {
 /// The properties of a register.
 pub(super) fn register(map: &RegisterMap, r: &Register) -> NodeProps {
     let mut p = Props::default();
-    general(&mut p, &r.inst_name, r.display_name.as_deref(), r.desc.as_deref());
+    general(
+        &mut p,
+        &r.inst_name,
+        r.display_name.as_deref(),
+        r.desc.as_deref(),
+    );
     p.put("dontcompare", hint(r.dontcompare));
     p.put("donttest", hint(r.donttest));
     p.flag("ispresent", true);
@@ -215,7 +210,12 @@ pub(super) fn register(map: &RegisterMap, r: &Register) -> NodeProps {
 /// The properties of an addrmap, regfile or mem.
 pub(super) fn block(map: &RegisterMap, b: &Block) -> NodeProps {
     let mut p = Props::default();
-    general(&mut p, &b.inst_name, b.display_name.as_deref(), b.desc.as_deref());
+    general(
+        &mut p,
+        &b.inst_name,
+        b.display_name.as_deref(),
+        b.desc.as_deref(),
+    );
     let kind = match b.kind {
         BlockKind::Mem => {
             p.flag("ispresent", true);
@@ -259,7 +259,12 @@ pub(super) fn block(map: &RegisterMap, b: &Block) -> NodeProps {
 /// The properties of a signal.
 pub(super) fn signal(map: &RegisterMap, s: &Signal) -> NodeProps {
     let mut p = Props::default();
-    general(&mut p, &s.inst_name, s.display_name.as_deref(), s.desc.as_deref());
+    general(
+        &mut p,
+        &s.inst_name,
+        s.display_name.as_deref(),
+        s.desc.as_deref(),
+    );
     p.flag("ispresent", true);
     p.put("signalwidth", Pv::Int(s.width.into()));
     p.flag("cpuif_reset", s.cpuif_reset);
@@ -334,7 +339,12 @@ fn guard_enable(map: &RegisterMap, r: &Register, f: &Field, when_set: bool) -> O
 /// The properties of field `f` of register `r`.
 pub(super) fn field(map: &RegisterMap, r: &Register, f: &Field) -> NodeProps {
     let mut p = Props::default();
-    general(&mut p, &f.name, f.display_name.as_deref(), f.desc.as_deref());
+    general(
+        &mut p,
+        &f.name,
+        f.display_name.as_deref(),
+        f.desc.as_deref(),
+    );
     p.put("dontcompare", hint(f.dontcompare));
     p.put("donttest", hint(f.donttest));
     p.flag("ispresent", true);
@@ -358,7 +368,10 @@ pub(super) fn field(map: &RegisterMap, r: &Register, f: &Field) -> NodeProps {
     );
     p.flag("rclr", f.onread == Some(OnRead::Rclr));
     p.flag("rset", f.onread == Some(OnRead::Rset));
-    p.put("onread", f.onread.map_or(Pv::Null, |o| Pv::Static(o.as_str())));
+    p.put(
+        "onread",
+        f.onread.map_or(Pv::Null, |o| Pv::Static(o.as_str())),
+    );
     p.flag("woclr", f.onwrite == Some(OnWrite::Woclr));
     p.flag("woset", f.onwrite == Some(OnWrite::Woset));
     p.put(
