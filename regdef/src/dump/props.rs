@@ -13,7 +13,9 @@
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
-use crate::access::{FieldOutput, HwEnable, HwMaskKind, OnRead, OnWrite, Precedence};
+use crate::access::{
+    FieldOutput, HwEnable, HwMaskKind, InterruptType, OnRead, OnWrite, Precedence,
+};
 use crate::ir::{
     Block, BlockKind, ComponentKind, ComponentRef, CounterDirection, CounterLimit, Endianness,
     Field, FieldRef, HdlPaths, HwMask, Polarity, Register, RegisterMap, Signal, Source, TestHint,
@@ -412,9 +414,16 @@ pub(super) fn field(map: &RegisterMap, r: &Register, f: &Field) -> NodeProps {
     p.put("decrthreshold", limit(map, down.and_then(|d| d.threshold)));
     let intr = f.interrupt;
     p.flag("intr", intr.is_some());
+    // `nonsticky intr` is a level interrupt without `stickybit` to the reference
+    // (its `intr type` has only the four edge/level values, SystemRDL 2.0 9.9).
     p.put(
         "intr type",
-        intr.map_or(Pv::Null, |i| Pv::Static(i.kind.as_str())),
+        intr.map_or(Pv::Null, |i| {
+            Pv::Static(match i.kind {
+                InterruptType::Nonsticky => "level",
+                k => k.as_str(),
+            })
+        }),
     );
     let en = intr.and_then(|i| i.enable);
     let halt = intr.and_then(|i| i.halt);
@@ -478,5 +487,154 @@ fn direction(
             Some(d) => d.event.map_or(Pv::Null, |s| Pv::Str(source(map, s))),
         };
         p.put(name, v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use crate::access::{FieldOutput, HwEnable, HwMaskKind, InterruptType, OnRead};
+    use crate::ir::{
+        Counter, CounterDirection, CounterLimit, FieldRef, HwMask, Interrupt, Polarity,
+        RefProperty, RegId, Signal, SignalId, SignalScope, Source, SwWriteEnable, TestHint,
+        ValueOrRef,
+    };
+
+    fn map() -> crate::ir::RegisterMap {
+        crate::compile_source(
+            "t.rdl",
+            "addrmap t { reg { field { sw = rw; hw = rw; we; } a[3:0] = 0; \
+             field { sw = rw; hw = r; } b[4:4] = 0; } rg; };",
+        )
+        .expect("compiles")
+    }
+
+    fn props_of(v: &Value, path: &str) -> Value {
+        let (reg, field) = path.rsplit_once('.').expect("reg.field");
+        let r = v["registers"]
+            .as_array()
+            .and_then(|a| a.iter().find(|r| r["path"] == reg))
+            .expect("register");
+        r["fields"]
+            .as_array()
+            .and_then(|a| a.iter().find(|f| f["name"] == field))
+            .expect("field")["properties"]
+            .clone()
+    }
+
+    /// The IR facts the front end does not produce yet (counters, interrupts,
+    /// references, signals) print as systemrdl-compiler reports them.
+    #[test]
+    fn every_ir_fact_prints_as_the_reference_does() {
+        let mut m = map();
+        m.signals.push(Signal {
+            inst_name: "go".into(),
+            path: "t.go".into(),
+            display_name: None,
+            desc: Some("Go.".into()),
+            scope: SignalScope::Root,
+            width: 1,
+            sync: false,
+            polarity: Some(Polarity::Low),
+            cpuif_reset: false,
+            field_reset: true,
+            array_index: vec![],
+            udps: vec![],
+            location: Default::default(),
+        });
+        let b = FieldRef {
+            reg: RegId(0),
+            field: 1,
+        };
+        let f = &mut m.registers[0].fields[0];
+        f.counter = Some(Counter {
+            up: Some(CounterDirection {
+                event: Some(Source::Signal(SignalId(0))),
+                value: Some(ValueOrRef::Value(2)),
+                value_width: None,
+                saturate: Some(CounterLimit::Extreme),
+                threshold: Some(CounterLimit::Value(9)),
+                wrap_output: true,
+            }),
+            down: None,
+        });
+        f.interrupt = Some(Interrupt {
+            kind: InterruptType::Nonsticky,
+            enable: Some(HwMask {
+                kind: HwMaskKind::Mask,
+                from: Source::Field(b),
+            }),
+            halt: None,
+        });
+        f.hw_enable = HwEnable::Wel;
+        f.hw_enable_from = Some(Source::FieldProperty(b, RefProperty::Swmod));
+        f.hwset_from = Some(Source::Signal(SignalId(0)));
+        f.resetsignal = Some(SignalId(0));
+        f.onread = Some(OnRead::Rclr);
+        f.outputs = vec![FieldOutput::Anded, FieldOutput::Overflow];
+        f.dontcompare = TestHint::Bits(0b11);
+        f.hdl_paths.slice = vec!["x".into(), "y".into()];
+        f.sw_write_enable = Some(SwWriteEnable {
+            from: Some(Source::RegisterOutput(
+                RegId(0),
+                crate::access::RegisterOutput::Intr,
+            )),
+            active_low: true,
+        });
+        let v = super::super::to_json(&m);
+        let p = props_of(&v, "t.rg.a");
+        for (k, want) in [
+            ("counter", json!(true)),
+            ("incr", json!("t.go")),
+            ("incrvalue", json!(2)),
+            ("incrsaturate", json!(true)),
+            ("saturate", json!(true)),
+            ("incrthreshold", json!(9)),
+            ("threshold", json!(9)),
+            ("overflow", json!(true)),
+            ("underflow", json!(false)),
+            ("decrvalue", Value::Null),
+            ("intr", json!(true)),
+            ("intr type", json!("level")),
+            ("mask", json!("t.rg.b")),
+            ("enable", Value::Null),
+            ("we", json!(false)),
+            ("wel", json!("t.rg.b->swmod")),
+            ("hwset", json!("t.go")),
+            ("hwclr", json!(false)),
+            ("resetsignal", json!("t.go")),
+            ("rclr", json!(true)),
+            ("onread", json!("rclr")),
+            ("anded", json!(true)),
+            ("ored", json!(false)),
+            ("dontcompare", json!(3)),
+            ("hdl_path_slice", json!(["x", "y"])),
+            ("swwel", json!("t.rg->intr")),
+            ("swwe", json!(false)),
+            ("fieldwidth", json!(4)),
+            ("name", json!("a")),
+            ("desc", Value::Null),
+        ] {
+            assert_eq!(p[k], want, "property {k}");
+        }
+        let s = &v["signals"][0];
+        assert_eq!(s["path"], "t.go");
+        assert_eq!(
+            s["properties"],
+            json!({"name": "go", "desc": "Go.", "ispresent": true, "signalwidth": 1,
+                   "cpuif_reset": false, "field_reset": true, "activelow": true,
+                   "activehigh": false, "sync": false, "async": true})
+        );
+        let top = &v["blocks"][0];
+        assert_eq!(top["external"], true);
+        assert_eq!(top["properties"]["lsb0"], true);
+        assert_eq!(top["properties"]["addressing"], "regalign");
+        // The untouched field: defaults.
+        let p = props_of(&v, "t.rg.b");
+        assert_eq!(p["counter"], false);
+        assert_eq!(p["intr type"], Value::Null);
+        assert_eq!(p["incrthreshold"], false);
+        assert_eq!(p["resetsignal"], Value::Null);
     }
 }
