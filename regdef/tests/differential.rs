@@ -23,8 +23,10 @@
 //!
 //! twinreg must accept smmuv3.rdl and its own corpus; public-corpus entries twinreg
 //! still refuses are counted (other work makes them compile), not compared. The Python
-//! venv comes from `twinreg-testkit`: without it, or without the public corpus, the
-//! test prints `SKIP` and passes, unless `TWINREG_REQUIRE_TOOLS=1` (then it fails).
+//! venv comes from `twinreg-testkit`: without it the test prints `SKIP` and passes,
+//! unless `TWINREG_REQUIRE_TOOLS=1` (then it fails). Without the public corpus
+//! (`$TWINREG_RDL_CORPUS`, default `../shared/rdl-corpus`) that part prints `SKIP`,
+//! unless `TWINREG_REQUIRE_CORPUS=1`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -444,10 +446,16 @@ fn twinreg_matches_systemrdl_compiler() {
     let corpus = shared_corpus();
     match shared_jobs(&corpus) {
         Ok(more) => jobs.extend(more),
-        Err(e) => testkit::missing(
-            TEST,
-            &format!("the public SystemRDL corpus ({}: {e})", corpus.display()),
-        ),
+        // The corpus sits next to the checkout, not in it: a clean checkout elsewhere
+        // (CI) has none, which is no reason to fail `make test` there. Its absence is
+        // a visible SKIP of that part; `TWINREG_REQUIRE_CORPUS=1` makes it fatal.
+        Err(e) if std::env::var("TWINREG_REQUIRE_CORPUS").is_ok_and(|v| v == "1") => {
+            panic!("FAIL {TEST}: the public SystemRDL corpus is required: {e}")
+        }
+        Err(e) => {
+            println!("SKIP {TEST} (public corpus part): {e}");
+            eprintln!("SKIP {TEST} (public corpus part): {e}");
+        }
     }
 
     // twinreg first, in process; the reference then runs once for what it accepted
