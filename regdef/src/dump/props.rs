@@ -583,6 +583,12 @@ mod tests {
             active_low: true,
         });
         let v = super::super::to_json(&m);
+        // The hand-written writer prints the same (signals and blocks included).
+        let fast = super::super::to_json_bytes(&m).expect("writes");
+        assert_eq!(
+            serde_json::from_slice::<Value>(&fast).expect("valid JSON"),
+            v
+        );
         let p = props_of(&v, "t.rg.a");
         for (k, want) in [
             ("counter", json!(true)),
