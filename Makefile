@@ -2,12 +2,17 @@
 # command and what .ci/run calls.
 CARGO ?= cargo
 
-.PHONY: test tools check lint fmt generate bench soak fuzz-check
+.PHONY: test tools check lint fmt generate bench soak fuzz-check qemu
 
 ## Install the external tools (apt: verilator iverilog yosys; .venv: systemrdl-compiler, PeakRDL), then run every test.
-test: tools
+test: tools qemu
 	$(CARGO) test --workspace --all-targets --no-fail-fast
 	$(CARGO) test --workspace --doc --no-fail-fast
+
+## Build QEMU with twinreg's SMMUv3 device (model/qemu/build.sh, cached in ~/.cache/twinreg;
+## exit 77 = SKIP: tools cannot be installed here, fatal with TWINREG_REQUIRE_TOOLS=1).
+qemu:
+	@./model/qemu/build.sh || [ $$? -eq 77 ]
 
 ## Install the external tools only.
 tools:
