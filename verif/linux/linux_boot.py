@@ -95,6 +95,10 @@ def ensure_arm64_arch() -> None:
     foreign = run(["dpkg", "--print-foreign-architectures"]).stdout.split()
     if "arm64" in foreign:
         return
+    if os.geteuid() != 0 and subprocess.run(["sudo", "-n", "true"], stdin=subprocess.DEVNULL,
+                                            capture_output=True).returncode != 0:
+        raise Skip("dpkg lacks the arm64 architecture and adding it needs root or passwordless sudo: "
+                   "run `sudo dpkg --add-architecture arm64 && sudo apt-get update` once")
     log("adding the arm64 architecture to dpkg (for the guest's kernel and busybox)")
     sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
     run(sudo + ["dpkg", "--add-architecture", "arm64"])
@@ -121,8 +125,13 @@ def download(pkg: str, dest: Path) -> Path:
     try:
         run(["apt-get", "download", pkg], cwd=dest, timeout=900)
     except Fail:
-        run(apt_prefix() + ["update"], timeout=900)
-        run(["apt-get", "download", pkg], cwd=dest, timeout=900)
+        # A stale index is the usual cause: refresh once and retry; a second failure
+        # (no network, no such package) means the guest cannot be had here.
+        try:
+            run(apt_prefix() + ["update"], timeout=900)
+            run(["apt-get", "download", pkg], cwd=dest, timeout=900)
+        except Fail as e:
+            raise Skip(f"cannot download {pkg}: {e}") from e
     debs = sorted(dest.glob(f"{stem}_*.deb"))
     if not debs:
         raise Fail(f"apt-get download {pkg} left no .deb in {dest}")
