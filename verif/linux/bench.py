@@ -68,7 +68,7 @@ def main() -> int:
     except (lb.Skip, lb.Fail) as e:
         print(f"bench: cannot run: {e}")
         return 1
-    sm = lb.smmus(lb.qemu_status())
+    sm = lb.smmus()
     if args.only:
         sm = [s for s in sm if s.name in args.only.split(",")]
     work = Path(tempfile.mkdtemp(prefix="twinreg-linux-bench-"))
