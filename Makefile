@@ -4,10 +4,11 @@ CARGO ?= cargo
 
 .PHONY: test tools check lint fmt generate bench soak fuzz-check linux-boot linux-bench
 
-## Install the external tools (apt: verilator iverilog yosys; .venv: systemrdl-compiler, PeakRDL), then run every test.
+## Install the external tools (apt: verilator iverilog yosys; .venv: systemrdl-compiler, PeakRDL), then run every test, the Linux boot last.
 test: tools
 	$(CARGO) test --workspace --all-targets --no-fail-fast
 	$(CARGO) test --workspace --doc --no-fail-fast
+	$(MAKE) linux-boot
 
 ## Install the external tools only.
 tools:
