@@ -58,6 +58,8 @@ def main() -> int:
     ap.add_argument("--qemu")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--mib", type=int, default=256)
+    ap.add_argument("--count-mib", type=int, default=64,
+                    help="MiB read by the untimed counting run (QEMU's trace log grows with it)")
     ap.add_argument("--only", help="comma-separated SMMU names")
     ap.add_argument("--timeout", type=float, default=900)
     args = ap.parse_args()
@@ -89,7 +91,7 @@ def main() -> int:
                     init_guest[s.name].append(ig)
                 lb.log(f"round {r + 1}: {s.name}: 4 KiB {rt['4k']:.1f} MiB/s, 1 MiB {rt['1M']:.1f} MiB/s")
         for s in sm:
-            _, _, _, st = one_run(qemu, s, guest, work, args.mib, f"{s.name}-count", True, args.timeout)
+            _, _, _, st = one_run(qemu, s, guest, work, args.count_mib, f"{s.name}-count", True, args.timeout)
             counts[s.name] = st
     except lb.Fail as e:
         print(f"bench: FAIL: {e}")
@@ -102,6 +104,7 @@ def main() -> int:
         print(f"{label:32}" + "".join(f"{med[n][k]:>18.1f}" for n in names))
     print(f"{'wall to /init (s, median)':32}" + "".join(f"{statistics.median(init_wall[n]) if init_wall[n] else 0:>18.2f}" for n in names))
     print(f"{'guest uptime at /init (s)':32}" + "".join(f"{statistics.median(init_guest[n]) if init_guest[n] else 0:>18.2f}" for n in names))
+    print(f"work counted in one boot reading {args.count_mib} MiB in 4 KiB and {args.count_mib} MiB in 1 MiB blocks:")
     keys: list[str] = []
     for n in names:
         keys += [k for k in counts[n] if k not in keys]

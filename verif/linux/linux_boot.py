@@ -276,7 +276,7 @@ def prepare_guest() -> Guest:
             raise Skip(f"`{tool}` not found (the guest comes from Debian's arm64 packages)")
     ensure_arm64_arch()
     kpkg = kernel_package()
-    base = cache_root() / f"linux-{kpkg}"
+    base = cache_root() / f"linux-{kpkg.removeprefix('linux-image-')}"
     kdeb = download(f"{kpkg}:arm64", base / "debs")
     bdeb = download("busybox-static:arm64", base / "debs")
     kroot = extract(kdeb, base / "kernel")
@@ -460,8 +460,8 @@ class Vm:
             cmd += ["-incoming", f"exec:cat {incoming}"]
         self.cmd = cmd
         self.start = time.monotonic()
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=open(self.stderr, "wb"))
+        with open(self.stderr, "wb") as err:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
         self.init_seen: float | None = None
 
     def text(self) -> str:
