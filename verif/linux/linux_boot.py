@@ -598,6 +598,16 @@ def kernel_events(console: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if re.search(r"event 0x[0-9a-f]+ received", line)]
 
 
+def smmu_errors(console: str) -> list[str]:
+    """The driver's complaints other than events: CMD_SYNC timeouts, command queue errors,
+    global errors (`arm-smmu-v3 ...: CMD_SYNC timeout`, `CMDQ error`, `unexpected global
+    error`). A restored SMMU whose queues came back wrong shows up here."""
+    begin, end = console.rfind("TWINREG-DMESG-BEGIN"), console.rfind("TWINREG-DMESG-END")
+    text = console[begin:end] if 0 <= begin < end else console
+    return [line.strip() for line in text.splitlines()
+            if "arm-smmu-v3" in line and re.search(r"timeout|error|GERROR|abort", line, re.IGNORECASE)]
+
+
 def check_common(o: Outcome, console: str, disks: dict[str, Path], phases: dict[str, int]) -> None:
     """The facts every boot must show: probe, DMA domains, DMA verified in guest and host."""
     for f in markers(console, "TWINREG-FAIL"):
@@ -615,6 +625,8 @@ def check_common(o: Outcome, console: str, disks: dict[str, Path], phases: dict[
             want = pattern(("guest-" if off == 4 else "second-") + d)
             o.need(read_image(disks[d], off) == want, f"{d}: the image at {off} MiB does not hold the guest's {phase} data")
     o.need("TWINREG-DONE" in console, "the guest did not reach the end of /init")
+    errs = smmu_errors(console)
+    o.need(not errs, f"the SMMU driver reported errors: {errs[:3]}")
 
 
 def first_float(s: str | None) -> float | None:
@@ -764,6 +776,8 @@ def migration_test(qemu: str, smmu: Smmu, guest: Guest, work: Path, timeout: flo
         o.need(False, f"guest: {f}")
     ev = kernel_events(console)
     o.need(not ev, f"the kernel logged SMMU events: {ev[:3]}")
+    errs = smmu_errors(console)
+    o.need(not errs, f"the SMMU driver reported errors after the restore: {errs[:3]}")
     return o
 
 
