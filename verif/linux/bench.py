@@ -51,6 +51,8 @@ def one_run(qemu: str, smmu: lb.Smmu, guest: lb.Guest, work: Path, mib: int, mib
     if set(rates) != {"4k", "1M"}:
         raise lb.Fail(f"{smmu.name}: benchmark markers missing\n{vm.tail()}")
     up = re.search(r"TWINREG-INIT uptime=([0-9.]+)", console)
+    if vm.cpu_at_init is not None and vm.cpu_last is not None:
+        rates["cpu"] = vm.cpu_last - vm.cpu_at_init
     return rates, vm.init_seen, float(up.group(1)) if up else None, vm.stats()
 
 
@@ -76,7 +78,7 @@ def main() -> int:
     if args.only:
         sm = [s for s in sm if s.name in args.only.split(",")]
     work = Path(tempfile.mkdtemp(prefix="twinreg-linux-bench-"))
-    rates: dict[str, dict[str, list[float]]] = {s.name: {"4k": [], "1M": []} for s in sm}
+    rates: dict[str, dict[str, list[float]]] = {s.name: {"4k": [], "1M": [], "cpu": []} for s in sm}
     init_wall: dict[str, list[float]] = {s.name: [] for s in sm}
     init_guest: dict[str, list[float]] = {s.name: [] for s in sm}
     counts: dict[str, dict[str, int]] = {}
@@ -92,7 +94,8 @@ def main() -> int:
                     init_wall[s.name].append(iw)
                 if ig is not None:
                     init_guest[s.name].append(ig)
-                lb.log(f"round {r + 1}: {s.name}: 4 KiB {rt['4k']:.1f} MiB/s, 1 MiB {rt['1M']:.1f} MiB/s")
+                lb.log(f"round {r + 1}: {s.name}: 4 KiB {rt['4k']:.1f} MiB/s, 1 MiB {rt['1M']:.1f} MiB/s, "
+                       f"QEMU CPU from /init to the end {rt.get('cpu', float('nan')):.2f} s")
         for s in sm:
             _, _, _, st = one_run(qemu, s, guest, work, args.count_mib, args.count_mib, f"{s.name}-count", True,
                                   args.timeout)
@@ -107,6 +110,8 @@ def main() -> int:
     print(f"{'':32}" + "".join(f"{n:>18}" for n in names))
     for k, label in (("4k", "4 KiB blocks"), ("1M", "1 MiB blocks")):
         print(f"{label:32}" + "".join(f"{med[n][k]:>18.1f}" for n in names))
+    if all(rates[n]["cpu"] for n in names):
+        print(f"{'QEMU CPU s, /init to end':32}" + "".join(f"{med[n]['cpu']:>18.2f}" for n in names))
     print(f"{'wall to /init (s, median)':32}" + "".join(f"{statistics.median(init_wall[n]) if init_wall[n] else 0:>18.2f}" for n in names))
     print(f"{'guest uptime at /init (s)':32}" + "".join(f"{statistics.median(init_guest[n]) if init_guest[n] else 0:>18.2f}" for n in names))
     print(f"work counted in one boot reading {args.count_mib} MiB in 4 KiB and {args.count_mib} MiB in 1 MiB blocks:")
@@ -120,7 +125,9 @@ def main() -> int:
         for s in sm:
             if not s.baseline:
                 print(f"ratio {s.name} / {base}: 4 KiB {med[s.name]['4k'] / med[base]['4k']:.3f}, "
-                      f"1 MiB {med[s.name]['1M'] / med[base]['1M']:.3f}")
+                      f"1 MiB {med[s.name]['1M'] / med[base]['1M']:.3f}"
+                      + (f", QEMU CPU time {base} / {s.name} {med[base]['cpu'] / med[s.name]['cpu']:.3f}"
+                         if med[s.name].get("cpu") and med[base].get("cpu") else ""))
     for p in work.iterdir():
         p.unlink()
     work.rmdir()

@@ -463,6 +463,18 @@ class Vm:
         with open(self.stderr, "wb") as err:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
         self.init_seen: float | None = None
+        # QEMU's CPU time (all threads) when /init started and at the last poll: CPU time
+        # is what a busy shared host disturbs least, so the benchmark compares it.
+        self.cpu_at_init: float | None = None
+        self.cpu_last: float | None = None
+
+    def cpu_seconds(self) -> float | None:
+        """utime + stime of the QEMU process (/proc/PID/stat), None once it has exited."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return None
 
     def text(self) -> str:
         try:
@@ -474,9 +486,13 @@ class Vm:
         """Waits until `marker` is on the console; Fail on timeout, panic or QEMU exit."""
         deadline = time.monotonic() + timeout
         while True:
+            cpu = self.cpu_seconds() if self.proc.poll() is None else None
             t = self.text()
+            if cpu is not None:
+                self.cpu_last = cpu
             if self.init_seen is None and "TWINREG-INIT" in t:
                 self.init_seen = time.monotonic() - self.start
+                self.cpu_at_init = cpu
             if marker in t:
                 return t
             if "Kernel panic" in t:
