@@ -180,8 +180,8 @@ pub struct CorpusEntry {
     pub defines: Vec<(String, String)>,
 }
 
-/// The shared corpus's entries that the reference compiler accepts (its error tests
-/// left out), in manifest order; `None` after a SKIP (a FAIL with
+/// The shared corpus's entries that the reference compiler accepts (including the
+/// exporters' validation tests it accepts), in manifest order; `None` after a SKIP (a FAIL with
 /// `TWINREG_REQUIRE_TOOLS=1`) when the corpus is not there. Whether twinreg's front
 /// end accepts each is the caller's to find out. Panics (a set-up error) on a
 /// manifest that does not parse.
@@ -208,7 +208,7 @@ pub fn shared_corpus(test: &str) -> Option<Vec<CorpusEntry>> {
     let str_of = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
     let out = entries
         .iter()
-        .filter(|e| e["class"] != "error-test" && e["reference_accepts"] == true)
+        .filter(|e| e["reference_accepts"] == true)
         .map(|e| CorpusEntry {
             id: str_of(&e["id"]),
             file: dir.join(str_of(&e["file"])),
