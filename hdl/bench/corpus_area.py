@@ -33,9 +33,13 @@ STRUCT_MEMBER = re.compile(r"^(\s*)(\w+(?:::\w+)?)((?:\s*\[[^\]]+\])*)\s+(\w+)\s
 def packed(path):
     """PeakRDL-regblock's structs made packed (yosys 0.23 and Verilator 5.006 read only
     packed ones): `typedef struct {` -> `typedef struct packed {`, and an unpacked
-    array member `T [w] x[n][m];` -> `T [n-1:0][m-1:0][w] x;` (same indexing)."""
+    array member `T [w] x[n][m];` -> `T [n-1:0][m-1:0][w] x;` (same indexing); and
+    `automatic` dropped from the variables declared in its `always_comb` blocks, which
+    yosys 0.23 does not parse (each is assigned at the top of its block before any use,
+    so a static variable computes the same logic)."""
     out, inside = [], False
     for line in open(path):
+        line = re.sub(r"^(\s*)automatic\s+", r"\1", line)
         if re.search(r"\bstruct\s*\{", line):
             line = re.sub(r"\bstruct\s*\{", "struct packed {", line)
             inside = True
