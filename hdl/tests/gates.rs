@@ -277,7 +277,8 @@ fn corpus_maps(test: &str) -> Option<(Vec<(String, RegisterMap)>, usize)> {
 /// the front end accepts: every output generates, or the RTL is refused by the name
 /// of a construct it does not implement; the RTL of every bus is silent under
 /// `verilator -Wall` (unused inputs are not generated, nothing is waived), and one top
-/// level per map (the bus rotating with the map) synthesises in yosys with no latch.
+/// level per map (the bus rotating with the map) compiles silently in iverilog and
+/// synthesises in yosys with no latch.
 /// Reset style and error mode rotate with the map too, to cover them at one lint per
 /// top level.
 #[test]
@@ -346,7 +347,9 @@ fn corpus_gates() {
         }
         let bus = Bus::ALL[i % Bus::ALL.len()];
         let top = format!("{}_{}", map.top, bus.suffix());
-        let stat = yosys_synth(&t, dir.path(), &files_of(&paths, map, bus), &top);
+        let mine = files_of(&paths, map, bus);
+        iverilog_compile(&t, dir.path(), &mine, &top);
+        let stat = yosys_synth(&t, dir.path(), &mine, &top);
         let (cells, ffs) = cells_and_ffs(&stat);
         assert!(cells > 0, "{id}: {top}: no cells:\n{stat}");
         println!("{id}: {top}: {cells} cells, {ffs} flip-flops");
