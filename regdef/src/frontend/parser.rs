@@ -326,17 +326,7 @@ impl<'t> Parser<'t, '_> {
                 Tok::Punct(Punct::Dot | Punct::LBracket | Punct::Arrow) => {
                     self.dyn_assign().map(Item::DynAssign)
                 }
-                Tok::Ident(_) => self.explicit_inst().map(Item::Inst),
-                Tok::Punct(Punct::Hash) => {
-                    self.rep
-                        .error(
-                            codes::UNSUPPORTED,
-                            self.tok(1).span,
-                            "parameterized instances are not supported",
-                        )
-                        .hint(codes::UNSUPPORTED_HINT);
-                    Err(Abort)
-                }
+                Tok::Ident(_) | Tok::Punct(Punct::Hash) => self.explicit_inst().map(Item::Inst),
                 _ => {
                     self.bump();
                     Err(self.unexpected("`=`, `;`, `->` or an instance name"))
@@ -368,16 +358,11 @@ impl<'t> Parser<'t, '_> {
             Tok::Ident(_) => Some(self.ident("a name")?),
             _ => None,
         };
-        if self.at_punct(Punct::Hash) {
-            self.rep
-                .error(
-                    codes::UNSUPPORTED,
-                    self.span(),
-                    "parameterized components are not supported",
-                )
-                .hint(codes::UNSUPPORTED_HINT);
-            return Err(Abort);
-        }
+        let params = if self.at_punct(Punct::Hash) {
+            self.param_defs()?
+        } else {
+            Vec::new()
+        };
         let open = self.expect_punct(Punct::LBrace, "to open the component body")?;
         if self.body_depth >= MAX_BODY_DEPTH {
             self.rep
@@ -403,6 +388,15 @@ impl<'t> Parser<'t, '_> {
             return Err(Abort);
         }
         let inst_type = self.inst_type();
+        let inst_params = if self.at_punct(Punct::Hash) {
+            let ps = self.param_assigns()?;
+            if !matches!(self.peek(), Tok::Ident(_)) {
+                return Err(self.unexpected("an instance name after the parameter values"));
+            }
+            ps
+        } else {
+            Vec::new()
+        };
         let insts = match self.peek() {
             Tok::Ident(_) => self.insts()?,
             // A keyword where the instance name belongs (`reg { ... } r;`).
@@ -428,26 +422,76 @@ impl<'t> Parser<'t, '_> {
             body,
             insts,
             inst_type,
+            params,
+            inst_params,
         })
+    }
+
+    /// `#(longint unsigned W = 8, string S[] = '{"a"})` (SystemRDL 2.0 5.1.1.1).
+    fn param_defs(&mut self) -> PResult<Vec<ParamDef>> {
+        self.bump();
+        self.expect_punct(Punct::LParen, "after `#`")?;
+        let mut params = Vec::new();
+        loop {
+            let ty_span = self.span();
+            let mut ty = self.udp_type()?;
+            let name = self.ident("a parameter name")?;
+            if self.eat_punct(Punct::LBracket) {
+                self.expect_punct(Punct::RBracket, "of the array type `[]`")?;
+                ty.array = true;
+            }
+            let default = if self.eat_punct(Punct::Assign) {
+                Some(self.expr()?)
+            } else {
+                None
+            };
+            params.push(ParamDef {
+                ty,
+                ty_span,
+                name,
+                default,
+            });
+            if !self.eat_punct(Punct::Comma) {
+                break;
+            }
+        }
+        self.expect_punct(Punct::RParen, "to close the parameter list")?;
+        Ok(params)
+    }
+
+    /// `#(.W(4), .S("x"))` (SystemRDL 2.0 5.1.1.2).
+    fn param_assigns(&mut self) -> PResult<Vec<ParamAssign>> {
+        self.bump();
+        self.expect_punct(Punct::LParen, "after `#`")?;
+        let mut out = Vec::new();
+        loop {
+            self.expect_punct(Punct::Dot, "before the parameter name (`.NAME(value)`)")?;
+            let name = self.ident("a parameter name")?;
+            self.expect_punct(Punct::LParen, "before the parameter value")?;
+            let value = self.expr()?;
+            self.expect_punct(Punct::RParen, "after the parameter value")?;
+            out.push(ParamAssign { name, value });
+            if !self.eat_punct(Punct::Comma) {
+                break;
+            }
+        }
+        self.expect_punct(Punct::RParen, "to close the parameter values")?;
+        Ok(out)
     }
 
     fn explicit_inst(&mut self) -> PResult<ExplicitInst> {
         let type_name = self.ident("a component type name")?;
-        if self.at_punct(Punct::Hash) {
-            self.rep
-                .error(
-                    codes::UNSUPPORTED,
-                    self.span(),
-                    "parameterized instances are not supported",
-                )
-                .hint(codes::UNSUPPORTED_HINT);
-            return Err(Abort);
-        }
+        let params = if self.at_punct(Punct::Hash) {
+            self.param_assigns()?
+        } else {
+            Vec::new()
+        };
         let insts = self.insts()?;
         Ok(ExplicitInst {
             type_name,
             insts,
             inst_type: None,
+            params,
         })
     }
 
@@ -878,17 +922,14 @@ impl<'t> Parser<'t, '_> {
         let kind = match *self.peek() {
             Tok::Number { value, width } => {
                 self.bump();
+                let number = Expr {
+                    kind: ExprKind::Number { value, width },
+                    span,
+                };
                 if self.at_punct(Punct::Apostrophe) {
-                    self.rep
-                        .error(
-                            codes::UNSUPPORTED,
-                            self.span(),
-                            "width casts (`8'(x)`) are not supported",
-                        )
-                        .hint(codes::UNSUPPORTED_HINT);
-                    return Err(Abort);
+                    return self.width_cast(number);
                 }
-                ExprKind::Number { value, width }
+                number.kind
             }
             Tok::Str(ref s) => {
                 self.bump();
@@ -906,22 +947,34 @@ impl<'t> Parser<'t, '_> {
                 self.bump();
                 ExprKind::Keyword(kw)
             }
-            Tok::Kw(Kw::Boolean | Kw::Bit | Kw::Longint)
+            Tok::Kw(kw @ (Kw::Boolean | Kw::Bit | Kw::Longint))
                 if self.at_punct_ahead(1, Punct::Apostrophe) =>
             {
-                self.rep
-                    .error(codes::UNSUPPORTED, span, "type casts are not supported")
-                    .hint(codes::UNSUPPORTED_HINT);
-                return Err(Abort);
+                self.bump();
+                self.bump();
+                let ty = match kw {
+                    Kw::Boolean => CastType::Boolean,
+                    Kw::Bit => CastType::Bit,
+                    _ => CastType::Longint,
+                };
+                let value = self.cast_operand()?;
+                return Ok(Expr {
+                    kind: ExprKind::TypeCast(ty, Box::new(value)),
+                    span: span.to(self.prev_span()),
+                });
             }
             Tok::Punct(Punct::LParen) => {
                 self.bump();
                 let inner = self.expr()?;
                 self.expect_punct(Punct::RParen, "to close the parenthesis")?;
-                return Ok(Expr {
+                let inner = Expr {
                     kind: inner.kind,
                     span: span.to(self.prev_span()),
-                });
+                };
+                if self.at_punct(Punct::Apostrophe) {
+                    return self.width_cast(inner);
+                }
+                return Ok(inner);
             }
             Tok::Punct(Punct::Apostrophe) => {
                 self.bump();
@@ -932,14 +985,11 @@ impl<'t> Parser<'t, '_> {
                 ExprKind::Array(items?)
             }
             Tok::Punct(Punct::LBrace) => {
-                self.rep
-                    .error(
-                        codes::UNSUPPORTED,
-                        span,
-                        "concatenation and replication are not supported",
-                    )
-                    .hint("for an array value write `'{a, b}`");
-                return Err(Abort);
+                self.bump();
+                self.enter()?;
+                let e = self.concat_rest(span);
+                self.leave();
+                return e;
             }
             Tok::Ident(_) => return self.ident_expr(),
             _ => return Err(self.unexpected("an expression")),
@@ -948,6 +998,52 @@ impl<'t> Parser<'t, '_> {
             kind,
             span: span.to(self.prev_span()),
         })
+    }
+
+    /// After `{`: `a, b}` (concatenation) or `n{a, b}}` (replication),
+    /// SystemRDL 2.0 6.3.3.
+    fn concat_rest(&mut self, start: Span) -> PResult<Expr> {
+        let first = self.expr()?;
+        if self.eat_punct(Punct::LBrace) {
+            let mut items = vec![self.expr()?];
+            while self.eat_punct(Punct::Comma) {
+                items.push(self.expr()?);
+            }
+            self.expect_punct(Punct::RBrace, "to close the replicated items")?;
+            self.expect_punct(Punct::RBrace, "to close the replication")?;
+            return Ok(Expr {
+                kind: ExprKind::Replicate(Box::new(first), items),
+                span: start.to(self.prev_span()),
+            });
+        }
+        let mut items = vec![first];
+        while self.eat_punct(Punct::Comma) {
+            items.push(self.expr()?);
+        }
+        self.expect_punct(Punct::RBrace, "or `,` in the concatenation")?;
+        Ok(Expr {
+            kind: ExprKind::Concat(items),
+            span: start.to(self.prev_span()),
+        })
+    }
+
+    /// `'(value)` after a width: `8'(x)`, `(W)'(x)` (SystemRDL 2.0 6.3.1.2).
+    fn width_cast(&mut self, width: Expr) -> PResult<Expr> {
+        self.bump();
+        let value = self.cast_operand()?;
+        let span = width.span.to(self.prev_span());
+        Ok(Expr {
+            kind: ExprKind::WidthCast(Box::new(width), Box::new(value)),
+            span,
+        })
+    }
+
+    /// `(expr)` after a cast's `'`.
+    fn cast_operand(&mut self) -> PResult<Expr> {
+        self.expect_punct(Punct::LParen, "after `'` in the cast")?;
+        let value = self.expr()?;
+        self.expect_punct(Punct::RParen, "to close the cast")?;
+        Ok(value)
     }
 
     fn array_items(&mut self) -> PResult<Vec<Expr>> {

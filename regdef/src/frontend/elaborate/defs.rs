@@ -17,7 +17,12 @@ use crate::frontend::suggest::did_you_mean;
 
 /// Walks the file and collects every definition. The top is `top` when given,
 /// else the last `addrmap` defined at the root (systemrdl-compiler's default).
-pub(super) fn collect(items: &[Item], top: Option<&str>, rep: &mut Reporter) -> Defs {
+pub(super) fn collect(
+    items: &[Item],
+    top: Option<&str>,
+    overrides: &[(String, String)],
+    rep: &mut Reporter,
+) -> Defs {
     let mut c = Collector {
         rep,
         out: Defs {
@@ -30,6 +35,8 @@ pub(super) fn collect(items: &[Item], top: Option<&str>, rep: &mut Reporter) -> 
         scopes: vec![Scope::default()],
         udp_names: FxMap::default(),
         root_addrmaps: Vec::new(),
+        templates: FxMap::default(),
+        specialised: Vec::new(),
     };
     for item in items {
         c.item(item);
@@ -38,6 +45,9 @@ pub(super) fn collect(items: &[Item], top: Option<&str>, rep: &mut Reporter) -> 
         Some(name) => c.named_top(name),
         None => c.root_addrmaps.last().copied(),
     };
+    if let (Some(t), false) = (c.out.top, overrides.is_empty()) {
+        c.out.top = c.override_top(t, overrides);
+    }
     c.out.index_twins();
     if c.out.top.is_none() && top.is_none() {
         let end = c.rep.file().text.len() as u32;
@@ -58,6 +68,26 @@ struct Scope {
     /// `default` assignments of this scope, in order.
     defaults: Vec<(PropKey, PropVal)>,
     body: Option<Body>,
+    /// Parameters of the component whose body this is, by name.
+    params: FxMap<String, Value>,
+}
+
+/// Most distinct parameterisations one file may elaborate: each is a copy of a
+/// definition, and nested parameterised definitions multiply.
+pub(crate) const MAX_SPECIALISATIONS: usize = 10_000;
+
+/// A parameterised definition, kept so that it can be elaborated again for each
+/// set of parameter values an instance gives (SystemRDL 2.0 5.1.1.2).
+#[derive(Clone)]
+struct Template<'a> {
+    cd: &'a ComponentDef,
+    /// How many scopes were open where it was defined, and how many `default`s
+    /// each held then: a new elaboration sees the same defaults as the first.
+    depth: usize,
+    defaults_len: Vec<usize>,
+    /// The parameter values of the first elaboration (`None` for a parameter
+    /// without a default, which every instance must then give).
+    values: Vec<Option<Value>>,
 }
 
 /// The component body being defined.
@@ -72,12 +102,16 @@ struct Body {
     dyn_assigned: FxMap<String, Vec<(PropKey, Span)>>,
 }
 
-struct Collector<'r> {
+struct Collector<'r, 'a> {
     rep: &'r mut Reporter,
     out: Defs,
     scopes: Vec<Scope>,
     udp_names: FxMap<String, usize>,
     root_addrmaps: Vec<DefId>,
+    /// Parameterised definitions, by the id of their first elaboration.
+    templates: FxMap<DefId, Template<'a>>,
+    /// Elaborations for given parameter values: (template, values, definition).
+    specialised: Vec<(DefId, Vec<Value>, DefId)>,
 }
 
 fn lookup(scopes: &[Scope], name: &str) -> Option<TypeEntry> {
@@ -138,7 +172,7 @@ pub(crate) fn dedent(s: &str) -> String {
     out
 }
 
-impl Collector<'_> {
+impl<'a> Collector<'_, 'a> {
     fn body(&self) -> Option<&Body> {
         self.scopes.last().and_then(|s| s.body.as_ref())
     }
@@ -154,10 +188,12 @@ impl Collector<'_> {
             .last()
             .and_then(|s| s.body.as_ref())
             .map(|b| (b.def, &b.names));
+        let params = |n: &str| scopes.iter().rev().find_map(|s| s.params.get(n).cloned());
         let env = EvalEnv {
             enums: &self.out.enums,
             types: &types,
             body,
+            params: &params,
         };
         eval(e, &env, self.rep)
     }
@@ -167,7 +203,7 @@ impl Collector<'_> {
         as_number(v, e.span, self.rep)
     }
 
-    fn item(&mut self, item: &Item) {
+    fn item(&mut self, item: &'a Item) {
         match item {
             Item::Component(cd) => self.component(cd),
             Item::Enum(ed) => self.enum_def(ed),
@@ -199,17 +235,20 @@ impl Collector<'_> {
         scope.types.insert(name.name.clone(), (entry, name.span));
     }
 
-    fn component(&mut self, cd: &ComponentDef) {
-        let Some(def) = self.define(cd) else {
+    fn component(&mut self, cd: &'a ComponentDef) {
+        let Some(def) = self.define(cd, None) else {
             return;
         };
         if !cd.insts.is_empty() {
-            self.instances(def, &cd.insts, cd.inst_type);
+            self.instances(def, &cd.insts, cd.inst_type, &cd.inst_params);
         }
     }
 
     /// Defines a component; `None` (reported) if it cannot be defined here.
-    fn define(&mut self, cd: &ComponentDef) -> Option<DefId> {
+    /// `values` are the parameter values of a new elaboration of a parameterised
+    /// definition (then it is not registered as a type again).
+    fn define(&mut self, cd: &'a ComponentDef, values: Option<Vec<Value>>) -> Option<DefId> {
+        let again = values.is_some();
         let parent = self.body().map(|b| b.kind);
         if matches!(cd.kind, Kind::Mem | Kind::Signal) {
             self.rep
@@ -233,7 +272,7 @@ impl Collector<'_> {
             );
             return None;
         }
-        if parent.is_none() && cd.kind == Kind::Addrmap && cd.name.is_none() {
+        if !again && parent.is_none() && cd.kind == Kind::Addrmap && cd.name.is_none() {
             self.rep
                 .error(
                     codes::SYNTAX,
@@ -251,6 +290,8 @@ impl Collector<'_> {
             insts: Vec::new(),
             dpas: Vec::new(),
         });
+        let depth = self.scopes.len();
+        let defaults_len = self.scopes.iter().map(|s| s.defaults.len()).collect();
         self.scopes.push(Scope {
             body: Some(Body {
                 def,
@@ -261,8 +302,34 @@ impl Collector<'_> {
             }),
             ..Scope::default()
         });
-        for item in &cd.body {
-            self.item(item);
+        let (param_values, complete) = match values {
+            Some(v) => (v.into_iter().map(Some).collect(), true),
+            None => self.param_defaults(cd),
+        };
+        if let Some(scope) = self.scopes.last_mut() {
+            for (p, v) in cd.params.iter().zip(&param_values) {
+                if let Some(v) = v {
+                    scope.params.insert(p.name.name.clone(), v.clone());
+                }
+            }
+        }
+        if !again && !cd.params.is_empty() {
+            self.templates.insert(
+                def,
+                Template {
+                    cd,
+                    depth,
+                    defaults_len,
+                    values: param_values,
+                },
+            );
+        }
+        // A definition with a parameter that has no default has no meaning of its
+        // own: only its instances, which give the value, are elaborated.
+        if complete {
+            for item in &cd.body {
+                self.item(item);
+            }
         }
         let scope = self.scopes.pop().unwrap_or_default();
         let mut props = Props::new();
@@ -277,6 +344,9 @@ impl Collector<'_> {
             assign(&mut props, key, val);
         }
         self.out.defs[def].props = props;
+        if again {
+            return Some(def);
+        }
         if let Some(name) = &cd.name {
             self.register_type(name, TypeEntry::Comp(def));
         }
@@ -284,6 +354,313 @@ impl Collector<'_> {
             self.root_addrmaps.push(def);
         }
         Some(def)
+    }
+
+    /// The parameters' default values, evaluated in order in the new body's scope
+    /// (a default may use the parameters before it), and whether every parameter
+    /// has one.
+    fn param_defaults(&mut self, cd: &ComponentDef) -> (Vec<Option<Value>>, bool) {
+        let mut out = Vec::with_capacity(cd.params.len());
+        let mut complete = true;
+        for (i, p) in cd.params.iter().enumerate() {
+            if let Some(first) = cd.params[..i].iter().find(|q| q.name.name == p.name.name) {
+                self.rep
+                    .error(
+                        codes::DUPLICATE,
+                        p.name.span,
+                        format!("parameter `{}` is declared twice", p.name.name),
+                    )
+                    .also(first.name.span, "first declared here");
+            }
+            let v = p.default.as_ref().and_then(|e| {
+                let v = self.eval(e)?;
+                self.coerce_param(p, v, e.span)
+            });
+            complete &= v.is_some();
+            if let (Some(v), Some(scope)) = (&v, self.scopes.last_mut()) {
+                scope.params.insert(p.name.name.clone(), v.clone());
+            }
+            out.push(v);
+        }
+        (out, complete)
+    }
+
+    /// A value given to parameter `p`, converted to its type.
+    fn coerce_param(&mut self, p: &ParamDef, v: Value, span: Span) -> Option<Value> {
+        let ty = self.udp_type(&p.ty, p.ty_span)?;
+        let v = match (v, &ty) {
+            (Value::Enum { ty: e, entry }, UdpTy::Number | UdpTy::Boolean) => {
+                Value::int(self.out.enums[e].entries[entry].value)
+            }
+            (v, _) => v,
+        };
+        let described = v.describe();
+        let out = coerce_udp(&ty, v);
+        if out.is_none() {
+            let expected = self.describe_udp_ty(&ty);
+            self.rep
+                .error(
+                    codes::PARAMETER,
+                    span,
+                    format!(
+                        "parameter `{}` expects {expected}, found {described}",
+                        p.name.name
+                    ),
+                )
+                .also(p.ty_span, "declared here");
+        }
+        out
+    }
+
+    /// The definition to instantiate for `def` with parameter values `assigns`
+    /// (SystemRDL 2.0 5.1.1.2): `def` itself when the values are its defaults, else
+    /// a new elaboration of its template, shared by every instance with the same
+    /// values.
+    fn specialise(&mut self, def: DefId, assigns: &[ParamAssign], at: Span) -> Option<DefId> {
+        let type_name = self.out.defs[def].name.clone().unwrap_or_default();
+        let Some(t) = self.templates.get(&def).cloned() else {
+            if let Some(a) = assigns.first() {
+                self.rep
+                    .error(
+                        codes::PARAMETER,
+                        a.name.span,
+                        format!("`{type_name}` has no parameters"),
+                    )
+                    .hint("remove the `#(...)`, or declare the parameter: `#(longint NAME = 0)`");
+            }
+            return None;
+        };
+        // The values are evaluated where the instance is written.
+        let mut given: Vec<Option<(Value, Span)>> = vec![None; t.cd.params.len()];
+        let mut ok = true;
+        for a in assigns {
+            let Some(i) = t.cd.params.iter().position(|p| p.name.name == a.name.name) else {
+                let d = self.rep.error(
+                    codes::PARAMETER,
+                    a.name.span,
+                    format!("`{type_name}` has no parameter `{}`", a.name.name),
+                );
+                let names = t.cd.params.iter().map(|p| p.name.name.as_str());
+                match did_you_mean(&a.name.name, names) {
+                    Some(h) => d.hint(h),
+                    None => d.also(t.cd.params[0].name.span, "its parameters are declared here"),
+                };
+                ok = false;
+                continue;
+            };
+            if given[i].is_some() {
+                self.rep.error(
+                    codes::DUPLICATE,
+                    a.name.span,
+                    format!("parameter `{}` is given twice", a.name.name),
+                );
+                ok = false;
+                continue;
+            }
+            match self.eval(&a.value) {
+                Some(v) => given[i] = Some((v, a.value.span)),
+                None => ok = false,
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let values = self.in_definition_scopes(&t, |c| c.param_values(&t, &given, at))?;
+        if t.values
+            .iter()
+            .zip(&values)
+            .all(|(d, v)| d.as_ref() == Some(v))
+        {
+            return Some(def);
+        }
+        if let Some((_, _, d)) = self
+            .specialised
+            .iter()
+            .find(|(tpl, vals, _)| *tpl == def && *vals == values)
+        {
+            return Some(*d);
+        }
+        if self.specialised.len() >= MAX_SPECIALISATIONS {
+            self.rep
+                .error(
+                    codes::LIMIT,
+                    at,
+                    format!("more than {MAX_SPECIALISATIONS} distinct parameter values elaborated"),
+                )
+                .hint("fewer distinct parameter values, or less nesting of parameterised types");
+            return None;
+        }
+        let name = specialised_name(&type_name, t.cd, &t.values, &values);
+        let new = self.in_definition_scopes(&t, |c| c.define(t.cd, Some(values.clone())))?;
+        self.out.defs[new].name = Some(name);
+        self.specialised.push((def, values, new));
+        Some(new)
+    }
+
+    /// Every parameter's value: given, or its default evaluated with the values
+    /// before it (as for the first elaboration).
+    fn param_values(
+        &mut self,
+        t: &Template<'a>,
+        given: &[Option<(Value, Span)>],
+        at: Span,
+    ) -> Option<Vec<Value>> {
+        self.scopes.push(Scope::default());
+        let mut out = Vec::with_capacity(given.len());
+        let mut ok = true;
+        for (p, g) in t.cd.params.iter().zip(given) {
+            let v = match g {
+                Some((v, span)) => self.coerce_param(p, v.clone(), *span),
+                None => match &p.default {
+                    Some(e) => self.eval(e).and_then(|v| self.coerce_param(p, v, e.span)),
+                    None => {
+                        self.rep
+                            .error(
+                                codes::PARAMETER,
+                                at,
+                                format!(
+                                    "parameter `{}` has no default and is not given a value",
+                                    p.name.name
+                                ),
+                            )
+                            .also(p.name.span, "declared here")
+                            .hint(format!("give it one: `#(.{}(value))`", p.name.name));
+                        None
+                    }
+                },
+            };
+            match v {
+                Some(v) => {
+                    if let Some(scope) = self.scopes.last_mut() {
+                        scope.params.insert(p.name.name.clone(), v.clone());
+                    }
+                    out.push(v);
+                }
+                None => ok = false,
+            }
+        }
+        self.scopes.pop();
+        ok.then_some(out)
+    }
+
+    /// Runs `f` with the scopes as they were where `t` was defined: the scopes
+    /// opened since, and the `default`s assigned since, are set aside.
+    fn in_definition_scopes<T>(
+        &mut self,
+        t: &Template<'a>,
+        f: impl FnOnce(&mut Self) -> Option<T>,
+    ) -> Option<T> {
+        let depth = t.depth.min(self.scopes.len());
+        let inner = self.scopes.split_off(depth);
+        let later: Vec<Vec<(PropKey, PropVal)>> = self
+            .scopes
+            .iter_mut()
+            .zip(&t.defaults_len)
+            .map(|(s, &n)| s.defaults.split_off(n.min(s.defaults.len())))
+            .collect();
+        let out = f(self);
+        for (s, mut d) in self.scopes.iter_mut().zip(later) {
+            s.defaults.append(&mut d);
+        }
+        self.scopes.extend(inner);
+        out
+    }
+
+    /// `-P NAME=VALUE` / `parameters = [...]`: the top elaborated with these values.
+    fn override_top(&mut self, top: DefId, overrides: &[(String, String)]) -> Option<DefId> {
+        let mut assigns = Vec::with_capacity(overrides.len());
+        for (name, text) in overrides {
+            let value = self.override_value(name, text)?;
+            assigns.push((name.clone(), value));
+        }
+        let type_name = self.out.defs[top].name.clone().unwrap_or_default();
+        let Some(t) = self.templates.get(&top).cloned() else {
+            let names: Vec<String> = assigns.iter().map(|(n, _)| format!("`{n}`")).collect();
+            self.rep
+                .error_nowhere(
+                    codes::PARAMETER,
+                    format!(
+                        "the top `{type_name}` has no parameter {} to override",
+                        names.join(", ")
+                    ),
+                )
+                .hint("the top declares no parameters (`addrmap name #(longint N = 1) { ... }`)");
+            return None;
+        };
+        let mut given: Vec<Option<(Value, Span)>> = vec![None; t.cd.params.len()];
+        let at = self.out.defs[top].span;
+        for (name, value) in assigns {
+            let Some(i) = t.cd.params.iter().position(|p| p.name.name == name) else {
+                let names = t.cd.params.iter().map(|p| p.name.name.as_str());
+                let hint = did_you_mean(&name, names).unwrap_or_else(|| {
+                    let all: Vec<&str> = t.cd.params.iter().map(|p| p.name.name.as_str()).collect();
+                    format!("its parameters are: {}", all.join(", "))
+                });
+                self.rep
+                    .error_nowhere(
+                        codes::PARAMETER,
+                        format!("the top `{type_name}` has no parameter `{name}` to override"),
+                    )
+                    .hint(hint);
+                return None;
+            };
+            given[i] = Some((value, at));
+        }
+        let values = self.in_definition_scopes(&t, |c| c.param_values(&t, &given, at))?;
+        if t.values
+            .iter()
+            .zip(&values)
+            .all(|(d, v)| d.as_ref() == Some(v))
+        {
+            return Some(top);
+        }
+        self.in_definition_scopes(&t, |c| c.define(t.cd, Some(values)))
+    }
+
+    /// The value of one `-P NAME=VALUE`, written as a SystemRDL expression.
+    fn override_value(&mut self, name: &str, text: &str) -> Option<Value> {
+        use crate::frontend::source::SourceFile;
+        let src = format!("{name} = {text};");
+        let mut sub = Reporter::new(std::sync::Arc::new(SourceFile::from_string(
+            &format!("<parameter {name}>"),
+            src.clone(),
+        )));
+        let toks = crate::frontend::lexer::lex(&src, &mut sub);
+        let items = crate::frontend::parser::parse(&toks, &mut sub);
+        let expr = match items.as_slice() {
+            [Item::Assign(PropAssign {
+                value: Some(e),
+                default: false,
+                ..
+            })] => Some(e),
+            _ => None,
+        };
+        let value = expr.and_then(|e| {
+            let root = &self.scopes[..1];
+            let types = |n: &str| lookup(root, n);
+            let no_params = |_: &str| None;
+            let env = EvalEnv {
+                enums: &self.out.enums,
+                types: &types,
+                body: None,
+                params: &no_params,
+            };
+            eval(e, &env, &mut sub)
+        });
+        let diags = sub.finish();
+        match value {
+            Some(v) if !diags.has_errors() => Some(v),
+            _ => {
+                let why: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();
+                self.rep
+                    .error_nowhere(
+                        codes::PARAMETER,
+                        format!("invalid value `{text}` for parameter `{name}`: {}", why.join("; ")),
+                    )
+                    .hint("write the value as a SystemRDL expression: `-P N=4`, `-P S=\"text\"`, `-P B=true`");
+                None
+            }
+        }
     }
 
     /// The root `addrmap` definition `name` (`--top`), or an error at the end.
@@ -323,9 +700,9 @@ impl Collector<'_> {
         }
     }
 
-    fn explicit_inst(&mut self, ei: &ExplicitInst) {
+    fn explicit_inst(&mut self, ei: &'a ExplicitInst) {
         match lookup(&self.scopes, &ei.type_name.name) {
-            Some(TypeEntry::Comp(def)) => self.instances(def, &ei.insts, ei.inst_type),
+            Some(TypeEntry::Comp(def)) => self.instances(def, &ei.insts, ei.inst_type, &ei.params),
             Some(TypeEntry::Enum(_)) => {
                 self.rep.error(
                     codes::UNKNOWN_TYPE,
@@ -352,7 +729,28 @@ impl Collector<'_> {
         }
     }
 
-    fn instances(&mut self, def: DefId, insts: &[Inst], inst_type: Option<InstType>) {
+    fn instances(
+        &mut self,
+        def: DefId,
+        insts: &[Inst],
+        inst_type: Option<InstType>,
+        params: &[ParamAssign],
+    ) {
+        let at = insts
+            .first()
+            .map_or(self.out.defs[def].span, |i| i.name.span);
+        let incomplete = self
+            .templates
+            .get(&def)
+            .is_some_and(|t| t.values.iter().any(Option::is_none));
+        let def = if params.is_empty() && !incomplete {
+            def
+        } else {
+            match self.specialise(def, params, at) {
+                Some(d) => d,
+                None => return,
+            }
+        };
         let kind = self.out.defs[def].kind;
         if let (Some(t), Kind::Field | Kind::Signal) = (inst_type, kind) {
             // SystemRDL 2.0 10.1: only registers and groups of them can be external.
@@ -1306,6 +1704,38 @@ impl Collector<'_> {
             base
         })
     }
+}
+
+/// The type name of a new elaboration of a parameterised definition, as
+/// systemrdl-compiler forms it: the name, then `_NAME_value` for each parameter
+/// whose value differs from the first elaboration's (numbers in decimal, booleans
+/// `t`/`f`, anything else a hash of the value: RDL-40).
+fn specialised_name(
+    type_name: &str,
+    cd: &ComponentDef,
+    first: &[Option<Value>],
+    values: &[Value],
+) -> String {
+    let mut name = type_name.to_owned();
+    for ((p, d), v) in cd.params.iter().zip(first).zip(values) {
+        if d.as_ref() == Some(v) {
+            continue;
+        }
+        let text = match v {
+            Value::Int { v, .. } => v.to_string(),
+            Value::Bool(b) => if *b { "t" } else { "f" }.to_owned(),
+            other => format!("{:08x}", fnv1a(format!("{other:?}").as_bytes()) as u32),
+        };
+        name.push_str(&format!("_{}_{text}", p.name.name));
+    }
+    name
+}
+
+/// FNV-1a, for short stable names of values.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// Whether an index list selects an element of an array with `dims`; reports why

@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use super::{DefId, EnumIdx, EnumInfo, TypeEntry};
 use crate::access::{ones, AccessType, OnRead, OnWrite, Precedence};
-use crate::frontend::ast::{BinOp, Expr, ExprKind, RefElem, UnOp};
+use crate::frontend::ast::{BinOp, CastType, Expr, ExprKind, RefElem, UnOp};
 use crate::frontend::diagnostics::{codes, Reporter};
 use crate::frontend::lexer::Kw;
 use crate::frontend::source::Span;
@@ -116,6 +116,9 @@ pub(crate) struct EvalEnv<'a> {
     /// The body being defined and the instances declared in it so far; `None` at
     /// the root and in enum and property declarations.
     pub body: Option<(DefId, &'a FxMap<String, usize>)>,
+    /// Parameter lookup through the lexical scopes, innermost first
+    /// (SystemRDL 2.0 5.1.1.1).
+    pub params: &'a dyn Fn(&str) -> Option<Value>,
 }
 
 /// Evaluates `e`; `None` after reporting why it has no value.
@@ -191,13 +194,59 @@ pub(crate) fn eval(e: &Expr, env: &EvalEnv<'_>, rep: &mut Reporter) -> Option<Va
             ok.then_some(Value::Array(out))
         }
         ExprKind::Unary(op, operand) => {
-            let v = eval(operand, env, rep)?;
+            let v = enum_as_int(eval(operand, env, rep)?, env);
             unary(*op, v, operand.span, rep)
         }
         ExprKind::Binary(op, l, r) => {
             let lv = eval(l, env, rep);
             let rv = eval(r, env, rep);
-            binary(*op, lv?, l.span, rv?, r.span, rep)
+            let (lv, rv) = match (lv?, rv?) {
+                // `E::a == E::b` compares entries; anything else takes their values.
+                (a @ Value::Enum { .. }, b @ Value::Enum { .. })
+                    if matches!(op, BinOp::Eq | BinOp::Ne) =>
+                {
+                    (a, b)
+                }
+                (a, b) => (enum_as_int(a, env), enum_as_int(b, env)),
+            };
+            binary(*op, lv, l.span, rv, r.span, rep)
+        }
+        ExprKind::Concat(items) => concat(items, 1, env, rep),
+        ExprKind::Replicate(count, items) => {
+            let n = expect_int(count, env, rep)?;
+            concat(items, n, env, rep)
+        }
+        ExprKind::WidthCast(width, value) => {
+            let w = expect_int(width, env, rep)?;
+            if w == 0 || w > 64 {
+                rep.error(
+                    codes::EXPR,
+                    width.span,
+                    format!("cast width {w} is out of range"),
+                )
+                .hint("a width cast takes 1 to 64 bits");
+                return None;
+            }
+            let v = expect_int(value, env, rep)?;
+            let w = w as u32;
+            Some(Value::Int { v: v & ones(w), w })
+        }
+        ExprKind::TypeCast(ty, value) => {
+            let v = eval(value, env, rep)?;
+            let v = enum_as_int(v, env);
+            let Some((x, w)) = as_int(&v) else {
+                rep.error(
+                    codes::EXPR,
+                    value.span,
+                    format!("cannot cast {} to a number", v.describe()),
+                );
+                return None;
+            };
+            Some(match ty {
+                CastType::Boolean => Value::Bool(x & ones(w) != 0),
+                CastType::Bit => Value::Int { v: x & 1, w: 1 },
+                CastType::Longint => Value::Int { v: x, w: 64 },
+            })
         }
         ExprKind::Ternary(c, t, f) => {
             let cv = eval(c, env, rep)?;
@@ -215,6 +264,68 @@ pub(crate) fn eval(e: &Expr, env: &EvalEnv<'_>, rep: &mut Reporter) -> Option<Va
             eval(if cond { t } else { f }, env, rep)
         }
     }
+}
+
+/// An enum entry stands for its value in arithmetic (SystemRDL 2.0 6.3.4.2).
+fn enum_as_int(v: Value, env: &EvalEnv<'_>) -> Value {
+    match v {
+        Value::Enum { ty, entry } => env
+            .enums
+            .get(ty)
+            .and_then(|e| e.entries.get(entry))
+            .map_or(Value::Enum { ty, entry }, |x| Value::int(x.value)),
+        v => v,
+    }
+}
+
+/// `{a, b}` repeated `times` times (SystemRDL 2.0 6.3.3): the first item in the
+/// most significant bits, each item in its own width. The result is at most 64
+/// bits wide, which bounds the work whatever the count.
+fn concat(items: &[Expr], times: u64, env: &EvalEnv<'_>, rep: &mut Reporter) -> Option<Value> {
+    let mut parts = Vec::with_capacity(items.len());
+    let mut width = 0u64;
+    for item in items {
+        let v = enum_as_int(eval(item, env, rep)?, env);
+        let Some((x, w)) = as_int(&v) else {
+            rep.error(
+                codes::EXPR,
+                item.span,
+                format!("cannot concatenate {}", v.describe()),
+            )
+            .hint("concatenation joins numbers and booleans");
+            return None;
+        };
+        parts.push((x & ones(w), w));
+        width += u64::from(w);
+    }
+    let total = width.saturating_mul(times);
+    let span = match (items.first(), items.last()) {
+        (Some(a), Some(b)) => a.span.to(b.span),
+        _ => return None,
+    };
+    if total == 0 || total > 64 {
+        rep.error(
+            codes::EXPR,
+            span,
+            format!(
+                "the concatenation is {} bits wide",
+                if total > 64 {
+                    "more than 64".to_owned()
+                } else {
+                    total.to_string()
+                }
+            ),
+        )
+        .hint("twinreg's constant expressions are 1 to 64 bits wide; size the operands (`4'hA`)");
+        return None;
+    }
+    let mut v = 0u64;
+    for _ in 0..times {
+        for &(x, w) in &parts {
+            v = if w >= 64 { x } else { (v << w) | x };
+        }
+    }
+    Some(Value::Int { v, w: total as u32 })
 }
 
 fn keyword_value(kw: Kw) -> Option<Value> {
@@ -250,6 +361,11 @@ fn keyword_value(kw: Kw) -> Option<Value> {
 fn reference(path: &[RefElem], span: Span, env: &EvalEnv<'_>, rep: &mut Reporter) -> Option<Value> {
     let first = path.first()?;
     let local = env.body.and_then(|(_, names)| names.get(&first.name.name));
+    if local.is_none() {
+        if let Some(v) = (env.params)(&first.name.name) {
+            return param_value(v, path, env, rep);
+        }
+    }
     if local.is_none() && path.len() == 1 && first.indices.is_empty() {
         if let Some(TypeEntry::Enum(idx)) = (env.types)(&first.name.name) {
             return Some(Value::EnumType(idx));
@@ -295,6 +411,61 @@ fn reference(path: &[RefElem], span: Span, env: &EvalEnv<'_>, rep: &mut Reporter
         });
     }
     Some(Value::Ref(Rc::new(InstRef { root, steps, span })))
+}
+
+/// The value of a parameter reference: `P`, `ARR[1]` (SystemRDL 2.0 5.1.1.1).
+fn param_value(
+    mut v: Value,
+    path: &[RefElem],
+    env: &EvalEnv<'_>,
+    rep: &mut Reporter,
+) -> Option<Value> {
+    let first = path.first()?;
+    for ix in &first.indices {
+        let i = expect_int(ix, env, rep)?;
+        v = match v {
+            Value::Array(mut items) => {
+                let len = items.len();
+                if i as usize >= len || i > usize::MAX as u64 {
+                    rep.error(
+                        codes::ARRAY,
+                        ix.span,
+                        format!(
+                            "index {i} is out of range for `{}` ({len} elements)",
+                            first.name.name
+                        ),
+                    );
+                    return None;
+                }
+                items.swap_remove(i as usize)
+            }
+            other => {
+                rep.error(
+                    codes::ARRAY,
+                    ix.span,
+                    format!(
+                        "`{}` is {}, not an array",
+                        first.name.name,
+                        other.describe()
+                    ),
+                );
+                return None;
+            }
+        };
+    }
+    if let Some(next) = path.get(1) {
+        rep.error(
+            codes::UNKNOWN_REF,
+            next.name.span,
+            format!(
+                "parameter `{}` has no member `{}`",
+                first.name.name, next.name.name
+            ),
+        )
+        .hint("a parameter is a value, not an instance");
+        return None;
+    }
+    Some(v)
 }
 
 /// Evaluates an expression that must be a number (array sizes, addresses, ...).
@@ -491,10 +662,12 @@ mod tests {
         let toks = lex(&src, &mut rep);
         let items = parse(&toks, &mut rep);
         let no_types = |_: &str| None;
+        let no_params = |_: &str| None;
         let env = EvalEnv {
             enums: &[],
             types: &no_types,
             body: None,
+            params: &no_params,
         };
         let value = match items.first() {
             Some(crate::frontend::ast::Item::Assign(a)) => {

@@ -22,7 +22,7 @@ mod tree;
 
 use self::eval::Value;
 use super::ast::{Item, Kind};
-use super::diagnostics::{codes, Reporter};
+use super::diagnostics::Reporter;
 use super::properties::{Builtin, TwinUdp};
 use super::source::Span;
 use crate::ir::RegisterMap;
@@ -292,28 +292,8 @@ pub(crate) fn elaborate(
     target: &Target,
     rep: &mut Reporter,
 ) -> Option<RegisterMap> {
-    let defs = defs::collect(items, target.top.as_deref(), rep);
+    let defs = defs::collect(items, target.top.as_deref(), &target.parameters, rep);
     let top = defs.top?;
-    if !target.parameters.is_empty() {
-        // Components cannot declare parameters yet (the parser rejects `#(...)`), so
-        // no override can name one: systemrdl-compiler's error for an override
-        // the top does not declare.
-        let top_name = defs.defs[top].name.clone().unwrap_or_default();
-        let names: Vec<String> = target
-            .parameters
-            .iter()
-            .map(|(n, _)| format!("`{n}`"))
-            .collect();
-        rep.error_nowhere(
-            codes::PARAMETER,
-            format!(
-                "the top `{top_name}` has no parameter {} to override",
-                names.join(", ")
-            ),
-        )
-        .hint("twinreg does not support parameterised components (`#(...)`) yet");
-        return None;
-    }
     let tree = tree::build(&defs, top, rep)?;
     let map = lower::lower(&defs, &tree, rep);
     (rep.error_count() == 0).then_some(map).flatten()
