@@ -432,6 +432,16 @@ impl<'t> Parser<'t, '_> {
         self.bump();
         self.expect_punct(Punct::LParen, "after `#`")?;
         let mut params = Vec::new();
+        if self.at_punct(Punct::Dot) {
+            self.rep
+                .error(
+                    codes::SYNTAX,
+                    self.span(),
+                    "a definition declares its parameters; `.NAME(value)` gives one to an instance",
+                )
+                .hint("declare it with a type and a default: `#(longint W = 8)`, then instantiate `type_name #(.W(4)) inst;`");
+            return Err(Abort);
+        }
         loop {
             let ty_span = self.span();
             let mut ty = self.udp_type()?;

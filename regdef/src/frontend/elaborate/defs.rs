@@ -45,11 +45,12 @@ pub(super) fn collect(
         Some(name) => c.named_top(name),
         None => c.root_addrmaps.last().copied(),
     };
+    let found = c.out.top.is_some();
     if let (Some(t), false) = (c.out.top, overrides.is_empty()) {
         c.out.top = c.override_top(t, overrides);
     }
     c.out.index_twins();
-    if c.out.top.is_none() && top.is_none() {
+    if !found && top.is_none() {
         let end = c.rep.file().text.len() as u32;
         c.rep
             .error(
@@ -407,7 +408,11 @@ impl<'a> Collector<'_, 'a> {
                         p.name.name
                     ),
                 )
-                .also(p.ty_span, "declared here");
+                .also(p.ty_span, "declared here")
+                .hint(format!(
+                    "give `{}` a value of its declared type",
+                    p.name.name
+                ));
         }
         out
     }
@@ -441,9 +446,10 @@ impl<'a> Collector<'_, 'a> {
                     format!("`{type_name}` has no parameter `{}`", a.name.name),
                 );
                 let names = t.cd.params.iter().map(|p| p.name.name.as_str());
+                let all: Vec<&str> = t.cd.params.iter().map(|p| p.name.name.as_str()).collect();
                 match did_you_mean(&a.name.name, names) {
                     Some(h) => d.hint(h),
-                    None => d.also(t.cd.params[0].name.span, "its parameters are declared here"),
+                    None => d.hint(format!("its parameters are: {}", all.join(", "))),
                 };
                 ok = false;
                 continue;
@@ -1709,7 +1715,7 @@ impl<'a> Collector<'_, 'a> {
 /// The type name of a new elaboration of a parameterised definition, as
 /// systemrdl-compiler forms it: the name, then `_NAME_value` for each parameter
 /// whose value differs from the first elaboration's (numbers in decimal, booleans
-/// `t`/`f`, anything else a hash of the value: RDL-40).
+/// `t`/`f`, anything else a hash of the value: RDL-EXPR-01).
 fn specialised_name(
     type_name: &str,
     cd: &ComponentDef,

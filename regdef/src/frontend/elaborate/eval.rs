@@ -227,7 +227,8 @@ pub(crate) fn eval(e: &Expr, env: &EvalEnv<'_>, rep: &mut Reporter) -> Option<Va
                 .hint("a width cast takes 1 to 64 bits");
                 return None;
             }
-            let v = expect_int(value, env, rep)?;
+            let v = enum_as_int(eval(value, env, rep)?, env);
+            let v = as_number(v, value.span, rep)?;
             let w = w as u32;
             Some(Value::Int { v: v & ones(w), w })
         }
@@ -239,7 +240,8 @@ pub(crate) fn eval(e: &Expr, env: &EvalEnv<'_>, rep: &mut Reporter) -> Option<Va
                     codes::EXPR,
                     value.span,
                     format!("cannot cast {} to a number", v.describe()),
-                );
+                )
+                .hint("casts convert numbers, booleans and enum entries");
                 return None;
             };
             Some(match ty {
@@ -279,8 +281,9 @@ fn enum_as_int(v: Value, env: &EvalEnv<'_>) -> Value {
 }
 
 /// `{a, b}` repeated `times` times (SystemRDL 2.0 6.3.3): the first item in the
-/// most significant bits, each item in its own width. The result is at most 64
-/// bits wide, which bounds the work whatever the count.
+/// most significant bits, each item in its own width (64 for an unsized number or
+/// an enum entry). Widths add up past 64 as systemrdl-compiler's do, but the value
+/// must fit in 64 bits (RDL-EXPR-02); the work is bounded whatever the count.
 fn concat(items: &[Expr], times: u64, env: &EvalEnv<'_>, rep: &mut Reporter) -> Option<Value> {
     let mut parts = Vec::with_capacity(items.len());
     let mut width = 0u64;
@@ -292,40 +295,53 @@ fn concat(items: &[Expr], times: u64, env: &EvalEnv<'_>, rep: &mut Reporter) -> 
                 item.span,
                 format!("cannot concatenate {}", v.describe()),
             )
-            .hint("concatenation joins numbers and booleans");
+            .hint("concatenation joins numbers, booleans and enum entries");
             return None;
         };
         parts.push((x & ones(w), w));
         width += u64::from(w);
     }
-    let total = width.saturating_mul(times);
     let span = match (items.first(), items.last()) {
         (Some(a), Some(b)) => a.span.to(b.span),
         _ => return None,
     };
-    if total == 0 || total > 64 {
-        rep.error(
-            codes::EXPR,
-            span,
-            format!(
-                "the concatenation is {} bits wide",
-                if total > 64 {
-                    "more than 64".to_owned()
-                } else {
-                    total.to_string()
-                }
-            ),
-        )
-        .hint("twinreg's constant expressions are 1 to 64 bits wide; size the operands (`4'hA`)");
+    let total = width.saturating_mul(times);
+    if total == 0 {
+        rep.error(codes::EXPR, span, "the replication is empty (count 0)")
+            .hint("a replication count is at least 1");
         return None;
     }
-    let mut v = 0u64;
-    for _ in 0..times {
-        for &(x, w) in &parts {
-            v = if w >= 64 { x } else { (v << w) | x };
+    // Only the low 64 bits can be kept; anything set above them is an error. Past
+    // 128 bits a non-zero item necessarily lands above bit 64.
+    let any_set = parts.iter().any(|&(x, _)| x != 0);
+    let mut v = 0u128;
+    if any_set {
+        if total > 128 {
+            return too_wide(span, rep);
+        }
+        for _ in 0..times {
+            for &(x, w) in &parts {
+                v = (v << w) | u128::from(x);
+            }
         }
     }
-    Some(Value::Int { v, w: total as u32 })
+    if v > u128::from(u64::MAX) {
+        return too_wide(span, rep);
+    }
+    Some(Value::Int {
+        v: v as u64,
+        w: total.min(64) as u32,
+    })
+}
+
+fn too_wide(span: Span, rep: &mut Reporter) -> Option<Value> {
+    rep.error(
+        codes::EXPR,
+        span,
+        "the concatenation's value does not fit in 64 bits",
+    )
+    .hint("twinreg's constant values are at most 64 bits wide; size the operands (`4'hA`)");
+    None
 }
 
 fn keyword_value(kw: Kw) -> Option<Value> {
@@ -434,7 +450,8 @@ fn param_value(
                             "index {i} is out of range for `{}` ({len} elements)",
                             first.name.name
                         ),
-                    );
+                    )
+                    .hint("indices count from 0");
                     return None;
                 }
                 items.swap_remove(i as usize)
@@ -448,7 +465,8 @@ fn param_value(
                         first.name.name,
                         other.describe()
                     ),
-                );
+                )
+                .hint(format!("refer to `{}` without an index", first.name.name));
                 return None;
             }
         };
