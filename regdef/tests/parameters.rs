@@ -194,3 +194,28 @@ fn parameter_and_expression_errors_point_at_the_source() {
     );
     assert_eq!(e.location.line, 2);
 }
+
+#[test]
+fn root_scope_instances_dynamic_assignments_and_unset_udps() {
+    // SystemRDL 2.0 5.1.3: the root scope may instantiate and assign dynamically;
+    // 15.2.2: a UDP without a value or default is bound without a value.
+    let m = map(r#"
+property a_map_p { type = string; component = addrmap | regfile; };
+reg r_t { field {} f; };
+r_t glob[2];
+glob[1].f->name = "x";
+addrmap { r_t q; } anon;
+addrmap top { a_map_p; r_t a; };
+"#);
+    assert_eq!(m.registers.len(), 1);
+    assert_eq!(m.registers[0].path, "top.a");
+
+    let d = regdef::compile_source(
+        "t.rdl",
+        "reg r_t { field {} f; };\nr_t glob;\nglob.g->name = \"x\";\naddrmap top { r_t a; };\n",
+    )
+    .expect_err("unknown member");
+    let e = d.iter().next().expect("one error");
+    assert_eq!(e.message, "`glob` has no instance named `g`");
+    assert_eq!((e.location.line, e.location.column), (3, 6));
+}

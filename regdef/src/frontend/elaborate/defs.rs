@@ -37,6 +37,7 @@ pub(super) fn collect(
         root_addrmaps: Vec::new(),
         templates: FxMap::default(),
         specialised: Vec::new(),
+        root_insts: Vec::new(),
     };
     for item in items {
         c.item(item);
@@ -113,6 +114,9 @@ struct Collector<'r, 'a> {
     templates: FxMap<DefId, Template<'a>>,
     /// Elaborations for given parameter values: (template, values, definition).
     specialised: Vec<(DefId, Vec<Value>, DefId)>,
+    /// Instances in the root scope (SystemRDL 2.0 5.1.3): checked and open to
+    /// dynamic assignments there, but not part of the elaborated top.
+    root_insts: Vec<InstDecl>,
 }
 
 fn lookup(scopes: &[Scope], name: &str) -> Option<TypeEntry> {
@@ -273,7 +277,12 @@ impl<'a> Collector<'_, 'a> {
             );
             return None;
         }
-        if !again && parent.is_none() && cd.kind == Kind::Addrmap && cd.name.is_none() {
+        if !again
+            && parent.is_none()
+            && cd.kind == Kind::Addrmap
+            && cd.name.is_none()
+            && cd.insts.is_empty()
+        {
             self.rep
                 .error(
                     codes::SYNTAX,
@@ -351,7 +360,8 @@ impl<'a> Collector<'_, 'a> {
         if let Some(name) = &cd.name {
             self.register_type(name, TypeEntry::Comp(def));
         }
-        if parent.is_none() && cd.kind == Kind::Addrmap {
+        // An anonymous root addrmap is a root instance, not a candidate top.
+        if parent.is_none() && cd.kind == Kind::Addrmap && cd.name.is_some() {
             self.root_addrmaps.push(def);
         }
         Some(def)
@@ -774,17 +784,12 @@ impl<'a> Collector<'_, 'a> {
         }
         let external = inst_type.is_some_and(|t| t.external);
         let Some(parent) = self.body().map(|b| b.kind) else {
-            if let Some(first) = insts.first() {
-                self.rep
-                    .error(
-                        codes::NESTING,
-                        first.name.span,
-                        format!(
-                            "a {} cannot be instantiated at the top level",
-                            kind.as_str()
-                        ),
-                    )
-                    .hint("instantiate it inside an addrmap");
+            // The root scope may instantiate any component (SystemRDL 2.0 5.1.3).
+            for inst in insts {
+                if let Some(mut decl) = self.instance(def, kind, inst) {
+                    decl.external = external;
+                    self.root_insts.push(decl);
+                }
             }
             return;
         };
@@ -819,9 +824,18 @@ impl<'a> Collector<'_, 'a> {
     }
 
     fn instance(&mut self, def: DefId, kind: Kind, inst: &Inst) -> Option<InstDecl> {
-        let owner = self.body()?.def;
-        if let Some(&first) = self.body()?.names.get(&inst.name.name) {
-            let first_span = self.out.defs[owner].insts[first].name_span;
+        let first = match self.body() {
+            Some(b) => b
+                .names
+                .get(&inst.name.name)
+                .map(|&i| self.out.defs[b.def].insts[i].name_span),
+            None => self
+                .root_insts
+                .iter()
+                .find(|d| d.name == inst.name.name)
+                .map(|d| d.name_span),
+        };
+        if let Some(first_span) = first {
             self.rep
                 .error(
                     codes::DUPLICATE,
@@ -1042,7 +1056,10 @@ impl<'a> Collector<'_, 'a> {
                         .or_else(|| (u.ty == UdpTy::Boolean).then_some(Value::Bool(true)))
                 }),
             };
-            if implied.is_none() {
+            // A user-defined property with neither a value nor a default is bound
+            // without a value (SystemRDL 2.0 15.2.2): nothing to record.
+            let udp_unset = matches!(key, PropKey::Udp(_));
+            if implied.is_none() && !udp_unset {
                 self.rep
                     .error(
                         codes::PROPERTY_TYPE,
@@ -1248,20 +1265,17 @@ impl<'a> Collector<'_, 'a> {
     }
 
     fn dyn_assign(&mut self, da: &DynAssign) {
-        let Some(owner) = self.body().map(|b| b.def) else {
-            self.rep.error(
-                codes::SYNTAX,
-                da.prop.span,
-                "dynamic assignments are only allowed inside a component body",
-            );
-            return;
-        };
+        // In the root scope the targets are root instances (SystemRDL 2.0 5.1.3).
+        let owner = self.body().map(|b| b.def);
         // Follow the path through the definitions. The owner's instances are exactly
         // those declared before this statement.
-        let mut cur = owner;
+        let mut cur = owner.unwrap_or(0);
         let mut steps = Vec::with_capacity(da.target.len());
         for (i, elem) in da.target.iter().enumerate() {
-            let insts = &self.out.defs[cur].insts;
+            let insts = match (i, owner) {
+                (0, None) => &self.root_insts,
+                _ => &self.out.defs[cur].insts,
+            };
             let Some(decl) = insts.iter().find(|d| d.name == elem.name.name) else {
                 let names: Vec<&str> = insts.iter().map(|d| d.name.as_str()).collect();
                 let hint = did_you_mean(&elem.name.name, names);
@@ -1382,7 +1396,9 @@ impl<'a> Collector<'_, 'a> {
                 .or_default()
                 .push((key, da.prop.span));
         }
-        self.out.defs[owner].dpas.push(Dpa { steps, key, val });
+        if let Some(owner) = owner {
+            self.out.defs[owner].dpas.push(Dpa { steps, key, val });
+        }
     }
 
     // ---- enums and UDPs ------------------------------------------------------
