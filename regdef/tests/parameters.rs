@@ -219,3 +219,52 @@ addrmap top { a_map_p; r_t a; };
     assert_eq!(e.message, "`glob` has no instance named `g`");
     assert_eq!((e.location.line, e.location.column), (3, 6));
 }
+
+#[test]
+fn structs_literals_inheritance_and_struct_parameters() {
+    // SystemRDL 2.0 6.3.2: members given or defaulted, derived values accepted
+    // where the base is expected, members read through a struct parameter.
+    let m = map(r#"
+struct base_s { boolean flag; longint unsigned n; };
+struct derived_s : base_s { string text; longint unsigned arr[]; };
+struct outer_s { accesstype access; derived_s inner; };
+property p_base { type = base_s; component = reg; };
+property p_n { type = longint unsigned; component = reg; };
+reg r_t #(outer_s S) {
+    field {} x;
+    x->sw = S.access;
+    p_base = S.inner;
+    p_n = S.inner.n + S.inner.arr[1];
+};
+addrmap top {
+    r_t #(.S(outer_s'{access: r, inner: derived_s'{n: 5, arr: '{1, 2}}})) a;
+};
+"#);
+    let r = m.find("top.a").expect("register");
+    let reg = m.reg(r);
+    assert_eq!(reg.fields[0].sw, regdef::access::AccessType::R);
+    assert_eq!(udp_number(&m, "top.a", "p_n"), 7);
+    let base = reg
+        .udps
+        .iter()
+        .find(|u| u.name == "p_base")
+        .map(|u| &u.value);
+    let Some(UdpValue::Struct { ty, members }) = base else {
+        panic!("p_base: {base:?}");
+    };
+    assert_eq!(ty, "derived_s");
+    let names: Vec<&str> = members.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["flag", "n", "text", "arr"]);
+    // Defaults of 6.3.2.3.2-b for the members not given.
+    assert_eq!(members[0].1, UdpValue::Bool(false));
+    assert_eq!(members[2].1, UdpValue::String(String::new()));
+
+    let d = regdef::compile_source(
+        "t.rdl",
+        "struct s_t { boolean a; longint b; };\nproperty p { type = s_t; component = reg; };\naddrmap top { reg { p = s_t'{a: true}; field {} f; } r0; };\n",
+    )
+    .expect_err("incomplete literal");
+    let e = d.iter().next().expect("one error");
+    assert_eq!(e.message, "incomplete `s_t` literal: no value for `b`");
+    assert_eq!((e.location.line, e.location.column), (3, 25));
+}

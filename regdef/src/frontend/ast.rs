@@ -64,6 +64,7 @@ impl Kind {
 pub(crate) enum Item {
     Component(ComponentDef),
     Enum(EnumDef),
+    Struct(StructDef),
     Property(UdpDef),
     /// `type_name inst, inst;`
     Inst(ExplicitInst),
@@ -188,6 +189,16 @@ pub(crate) struct EnumEntryDef {
     pub name: Ident,
     pub value: Option<Expr>,
     pub props: Vec<(Ident, Expr)>,
+}
+
+/// `[abstract] struct name [: base] { type member; ... };` (SystemRDL 2.0 6.3.2.2).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct StructDef {
+    pub name: Ident,
+    pub base: Option<Ident>,
+    pub is_abstract: bool,
+    /// Member type (with `[]` if an array), its span, and name.
+    pub members: Vec<(UdpTypeAst, Span, Ident)>,
 }
 
 /// `property name { type = ...; component = ...; default = ...; };`
@@ -349,6 +360,11 @@ pub(crate) enum ExprKind {
     WidthCast(Box<Expr>, Box<Expr>),
     /// `boolean'(x)`, `longint'(x)`, `bit'(x)`.
     TypeCast(CastType, Box<Expr>),
+    /// `S'{a: 1, b: "x"}` (SystemRDL 2.0 6.3.2.3).
+    StructLit {
+        ty: Ident,
+        members: Vec<(Ident, Expr)>,
+    },
 }
 
 /// The target of a type cast.

@@ -254,7 +254,11 @@ impl<'t> Parser<'t, '_> {
         match self.peek() {
             Tok::Ident(_) | Tok::Punct(Punct::RBrace) | Tok::Eof => true,
             Tok::Kw(kw) => {
-                Kind::from_kw(*kw).is_some() || matches!(kw, Kw::Enum | Kw::Property | Kw::Default)
+                Kind::from_kw(*kw).is_some()
+                    || matches!(
+                        kw,
+                        Kw::Enum | Kw::Property | Kw::Default | Kw::Struct | Kw::Abstract
+                    )
             }
             _ => false,
         }
@@ -265,18 +269,10 @@ impl<'t> Parser<'t, '_> {
         match *self.peek() {
             Tok::Kw(Kw::Property) => self.udp_def().map(Item::Property),
             Tok::Kw(Kw::Enum) => self.enum_def().map(Item::Enum),
-            Tok::Kw(kw @ (Kw::Struct | Kw::Abstract | Kw::Constraint)) => {
-                let what = if kw == Kw::Constraint {
-                    "constraints"
-                } else {
-                    "structs"
-                };
+            Tok::Kw(Kw::Struct | Kw::Abstract) => self.struct_def().map(Item::Struct),
+            Tok::Kw(Kw::Constraint) => {
                 self.rep
-                    .error(
-                        codes::UNSUPPORTED,
-                        span,
-                        format!("{what} are not supported"),
-                    )
+                    .error(codes::UNSUPPORTED, span, "constraints are not supported")
                     .hint(codes::UNSUPPORTED_HINT);
                 Err(Abort)
             }
@@ -773,6 +769,53 @@ impl<'t> Parser<'t, '_> {
         }
     }
 
+    /// `[abstract] struct name [: base] { type member [[]]; ... }`.
+    fn struct_def(&mut self) -> PResult<StructDef> {
+        let is_abstract = self.at_kw(Kw::Abstract);
+        if is_abstract {
+            self.bump();
+            if !self.at_kw(Kw::Struct) {
+                return Err(self.unexpected("`struct` after `abstract`"));
+            }
+        }
+        self.bump();
+        let name = self.ident("a name for the struct")?;
+        let base = if self.eat_punct(Punct::Colon) {
+            Some(self.ident("the base struct's name")?)
+        } else {
+            None
+        };
+        let open = self.expect_punct(Punct::LBrace, "to open the struct")?;
+        let mut members = Vec::new();
+        while !self.at_punct(Punct::RBrace) && *self.peek() != Tok::Eof {
+            let ty_span = self.span();
+            let mut ty = self.udp_type()?;
+            let member = self.ident("a member name")?;
+            if self.eat_punct(Punct::LBracket) {
+                self.expect_punct(Punct::RBracket, "of the array type `[]`")?;
+                ty.array = true;
+            }
+            self.expect_punct(Punct::Semi, "after the struct member")?;
+            members.push((ty, ty_span, member));
+        }
+        if !self.eat_punct(Punct::RBrace) {
+            self.rep
+                .error(
+                    codes::SYNTAX,
+                    self.span(),
+                    "expected `}` to close the struct",
+                )
+                .also(open, "opened here");
+            return Err(Abort);
+        }
+        Ok(StructDef {
+            name,
+            base,
+            is_abstract,
+            members,
+        })
+    }
+
     fn enum_def(&mut self) -> PResult<EnumDef> {
         self.bump();
         let name = self.ident("a name for the enum")?;
@@ -1056,6 +1099,23 @@ impl<'t> Parser<'t, '_> {
         Ok(value)
     }
 
+    /// `a: 1, b: "x"}` of a struct literal.
+    fn struct_members(&mut self) -> PResult<Vec<(Ident, Expr)>> {
+        let mut members = Vec::new();
+        if !self.eat_punct(Punct::RBrace) {
+            loop {
+                let name = self.ident("a member name")?;
+                self.expect_punct(Punct::Colon, "after the member name")?;
+                members.push((name, self.expr()?));
+                if self.eat_punct(Punct::RBrace) {
+                    break;
+                }
+                self.expect_punct(Punct::Comma, "or `}` in the struct literal")?;
+            }
+        }
+        Ok(members)
+    }
+
     fn array_items(&mut self) -> PResult<Vec<Expr>> {
         let mut items = Vec::new();
         if !self.eat_punct(Punct::RBrace) {
@@ -1083,14 +1143,19 @@ impl<'t> Parser<'t, '_> {
             });
         }
         if self.at_punct_ahead(1, Punct::Apostrophe) {
-            self.rep
-                .error(
-                    codes::UNSUPPORTED,
-                    start,
-                    "struct literals are not supported",
-                )
-                .hint(codes::UNSUPPORTED_HINT);
-            return Err(Abort);
+            let ty = self.ident("a struct name")?;
+            self.bump();
+            self.expect_punct(Punct::LBrace, "after `'` to start the struct literal")?;
+            self.enter()?;
+            let members = self.struct_members();
+            self.leave();
+            return Ok(Expr {
+                kind: ExprKind::StructLit {
+                    ty,
+                    members: members?,
+                },
+                span: start.to(self.prev_span()),
+            });
         }
         let path = self.ref_path()?;
         if self.eat_punct(Punct::Arrow) {

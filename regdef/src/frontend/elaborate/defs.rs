@@ -28,6 +28,7 @@ pub(super) fn collect(
         out: Defs {
             defs: Vec::new(),
             enums: Vec::new(),
+            structs: Vec::new(),
             udps: Vec::new(),
             top: None,
             twins: Default::default(),
@@ -196,6 +197,7 @@ impl<'a> Collector<'_, 'a> {
         let params = |n: &str| scopes.iter().rev().find_map(|s| s.params.get(n).cloned());
         let env = EvalEnv {
             enums: &self.out.enums,
+            structs: &self.out.structs,
             types: &types,
             body,
             params: &params,
@@ -212,6 +214,7 @@ impl<'a> Collector<'_, 'a> {
         match item {
             Item::Component(cd) => self.component(cd),
             Item::Enum(ed) => self.enum_def(ed),
+            Item::Struct(sd) => self.struct_def(sd),
             Item::Property(ud) => self.udp_def(ud),
             Item::Inst(ei) => self.explicit_inst(ei),
             Item::Assign(pa) => self.local_assign(pa),
@@ -657,6 +660,7 @@ impl<'a> Collector<'_, 'a> {
             let no_params = |_: &str| None;
             let env = EvalEnv {
                 enums: &self.out.enums,
+                structs: &self.out.structs,
                 types: &types,
                 body: None,
                 params: &no_params,
@@ -719,12 +723,19 @@ impl<'a> Collector<'_, 'a> {
     fn explicit_inst(&mut self, ei: &'a ExplicitInst) {
         match lookup(&self.scopes, &ei.type_name.name) {
             Some(TypeEntry::Comp(def)) => self.instances(def, &ei.insts, ei.inst_type, &ei.params),
-            Some(TypeEntry::Enum(_)) => {
-                self.rep.error(
-                    codes::UNKNOWN_TYPE,
-                    ei.type_name.span,
-                    format!("`{}` is an enum, not a component type", ei.type_name.name),
-                );
+            Some(TypeEntry::Enum(_) | TypeEntry::Struct(_)) => {
+                self.rep
+                    .error(
+                        codes::UNKNOWN_TYPE,
+                        ei.type_name.span,
+                        format!(
+                            "`{}` is a value type, not a component type",
+                            ei.type_name.name
+                        ),
+                    )
+                    .hint(
+                        "only component types (addrmap, regfile, reg, field, ...) are instantiated",
+                    );
             }
             None => {
                 let candidates: Vec<String> = self
@@ -1170,6 +1181,8 @@ impl<'a> Collector<'_, 'a> {
             UdpTy::Ref(None) => "a reference".into(),
             UdpTy::Ref(Some(k)) => format!("a reference to a {}", k.as_str()),
             UdpTy::Enum(e) => format!("an entry of enum `{}`", self.out.enums[*e].name),
+            UdpTy::Addressing => "an addressing type".into(),
+            UdpTy::Struct(s) => format!("a `{}` struct", self.out.structs[*s].name),
             UdpTy::Array(t) => match &**t {
                 UdpTy::Ref(None) => "an array of references (`'{a.b, c.d}`)".into(),
                 inner => format!(
@@ -1519,6 +1532,54 @@ impl<'a> Collector<'_, 'a> {
         self.register_type(&ed.name, TypeEntry::Enum(idx));
     }
 
+    /// `[abstract] struct name [: base] { ... }` (SystemRDL 2.0 6.3.2.2).
+    fn struct_def(&mut self, sd: &StructDef) {
+        let idx = self.out.structs.len();
+        let (mut ancestry, mut members) = (vec![idx], Vec::new());
+        if let Some(base) = &sd.base {
+            match lookup(&self.scopes, &base.name) {
+                Some(TypeEntry::Struct(b)) => {
+                    let info = &self.out.structs[b];
+                    ancestry.extend(info.ancestry.iter().copied());
+                    members = info.members.clone();
+                }
+                _ => {
+                    self.rep
+                        .error(
+                            codes::UNKNOWN_TYPE,
+                            base.span,
+                            format!("no struct type named `{}`", base.name),
+                        )
+                        .hint("the base struct must be defined before the struct that extends it");
+                    return;
+                }
+            }
+        }
+        for (ty, span, name) in &sd.members {
+            if members.iter().any(|(m, _)| *m == name.name) {
+                self.rep
+                    .error(
+                        codes::DUPLICATE,
+                        name.span,
+                        format!("struct member `{}` is already declared", name.name),
+                    )
+                    .hint("member names are unique in a struct and its bases");
+                return;
+            }
+            let Some(t) = self.udp_type(ty, *span) else {
+                return;
+            };
+            members.push((name.name.clone(), t));
+        }
+        self.out.structs.push(super::StructInfo {
+            name: sd.name.name.clone(),
+            is_abstract: sd.is_abstract,
+            ancestry: ancestry.into(),
+            members,
+        });
+        self.register_type(&sd.name, TypeEntry::Struct(idx));
+    }
+
     fn udp_def(&mut self, ud: &UdpDef) {
         let name = &ud.name;
         if self.body().is_some() {
@@ -1676,7 +1737,7 @@ impl<'a> Collector<'_, 'a> {
         ty_ok && (exact || legacy)
     }
 
-    fn udp_type(&mut self, t: &UdpTypeAst, span: Span) -> Option<UdpTy> {
+    fn udp_type(&mut self, t: &UdpTypeAst, _span: Span) -> Option<UdpTy> {
         let base = match &t.base {
             UdpBaseType::Boolean => UdpTy::Boolean,
             UdpBaseType::String => UdpTy::String,
@@ -1686,18 +1747,10 @@ impl<'a> Collector<'_, 'a> {
             UdpBaseType::OnWriteType => UdpTy::OnWriteType,
             UdpBaseType::Ref => UdpTy::Ref(None),
             UdpBaseType::Component(k) => UdpTy::Ref(Some(*k)),
-            UdpBaseType::AddressingType => {
-                self.rep
-                    .error(
-                        codes::UNSUPPORTED,
-                        span,
-                        "properties of type `addressingtype` are not supported",
-                    )
-                    .hint(codes::UNSUPPORTED_HINT);
-                return None;
-            }
+            UdpBaseType::AddressingType => UdpTy::Addressing,
             UdpBaseType::Named(id) => match lookup(&self.scopes, &id.name) {
                 Some(TypeEntry::Enum(e)) => UdpTy::Enum(e),
+                Some(TypeEntry::Struct(s)) => UdpTy::Struct(s),
                 Some(TypeEntry::Comp(_)) => {
                     self.rep
                         .error(
@@ -1849,6 +1902,11 @@ pub(super) fn coerce_udp(ty: &UdpTy, v: Value) -> Option<Value> {
         (UdpTy::OnWriteType, v @ Value::OnWrite(_)) => v,
         (UdpTy::Ref(_), v @ Value::Ref(_)) => v,
         (UdpTy::Enum(e), v @ Value::Enum { ty, .. }) if ty == *e => v,
+        (UdpTy::Addressing, v @ Value::Addressing(_)) => v,
+        (UdpTy::Struct(s), v @ Value::Struct { .. }) => match &v {
+            Value::Struct { ancestry, .. } if ancestry.contains(s) => v,
+            _ => return None,
+        },
         (UdpTy::Array(inner), Value::Array(items)) => Value::Array(
             items
                 .into_iter()

@@ -9,7 +9,7 @@
 use crate::frontend::FxMap;
 use std::rc::Rc;
 
-use super::{DefId, EnumIdx, EnumInfo, TypeEntry};
+use super::{DefId, EnumIdx, EnumInfo, StructIdx, StructInfo, TypeEntry};
 use crate::access::{ones, AccessType, OnRead, OnWrite, Precedence};
 use crate::frontend::ast::{BinOp, CastType, Expr, ExprKind, RefElem, UnOp};
 use crate::frontend::diagnostics::{codes, Reporter};
@@ -48,6 +48,12 @@ pub(crate) enum Value {
     EnumType(EnumIdx),
     Ref(Rc<InstRef>),
     Array(Vec<Value>),
+    /// `S'{a: 1}`: the type's ancestry (itself first) and the members given, in
+    /// declaration order.
+    Struct {
+        ancestry: Rc<[StructIdx]>,
+        members: Rc<Vec<(String, Value)>>,
+    },
 }
 
 impl Value {
@@ -70,6 +76,7 @@ impl Value {
             Value::EnumType(_) => "an enum type",
             Value::Ref(_) => "a reference",
             Value::Array(_) => "an array",
+            Value::Struct { .. } => "a struct",
         }
     }
 }
@@ -111,6 +118,7 @@ impl InstRef {
 /// What an expression may name while it is evaluated.
 pub(crate) struct EvalEnv<'a> {
     pub enums: &'a [EnumInfo],
+    pub structs: &'a [StructInfo],
     /// Type lookup through the lexical scopes, innermost first.
     pub types: &'a dyn Fn(&str) -> Option<TypeEntry>,
     /// The body being defined and the instances declared in it so far; `None` at
@@ -250,6 +258,7 @@ pub(crate) fn eval(e: &Expr, env: &EvalEnv<'_>, rep: &mut Reporter) -> Option<Va
                 CastType::Longint => Value::Int { v: x, w: 64 },
             })
         }
+        ExprKind::StructLit { ty, members } => struct_literal(ty, members, env, rep),
         ExprKind::Ternary(c, t, f) => {
             let cv = eval(c, env, rep)?;
             let cond = truthy(&cv).or_else(|| {
@@ -265,6 +274,146 @@ pub(crate) fn eval(e: &Expr, env: &EvalEnv<'_>, rep: &mut Reporter) -> Option<Va
             })?;
             eval(if cond { t } else { f }, env, rep)
         }
+    }
+}
+
+/// `S'{a: 1, b: "x"}` (SystemRDL 2.0 6.3.2.3): every member given once, with a
+/// value of its type; `S'{}` leaves them all unset, as systemrdl-compiler allows.
+fn struct_literal(
+    ty: &crate::frontend::ast::Ident,
+    given: &[(crate::frontend::ast::Ident, Expr)],
+    env: &EvalEnv<'_>,
+    rep: &mut Reporter,
+) -> Option<Value> {
+    let Some(TypeEntry::Struct(idx)) = (env.types)(&ty.name) else {
+        rep.error(
+            codes::UNKNOWN_TYPE,
+            ty.span,
+            format!("`{}` is not a struct type", ty.name),
+        )
+        .hint("a struct must be defined (`struct name { ... };`) before its literals");
+        return None;
+    };
+    let info = env.structs.get(idx)?;
+    if info.is_abstract {
+        rep.error(
+            codes::EXPR,
+            ty.span,
+            format!("`{}` is an abstract struct and has no values", ty.name),
+        )
+        .hint("write a literal of a struct derived from it");
+        return None;
+    }
+    let mut values: Vec<Option<Value>> = vec![None; info.members.len()];
+    let mut ok = true;
+    for (name, e) in given {
+        let Some(i) = info.members.iter().position(|(m, _)| *m == name.name) else {
+            let d = rep.error(
+                codes::EXPR,
+                name.span,
+                format!("struct `{}` has no member `{}`", ty.name, name.name),
+            );
+            match did_you_mean(&name.name, info.members.iter().map(|(m, _)| m.as_str())) {
+                Some(h) => d.hint(h),
+                None => d.hint(format!(
+                    "its members are: {}",
+                    info.members
+                        .iter()
+                        .map(|(m, _)| m.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            };
+            ok = false;
+            continue;
+        };
+        if values[i].is_some() {
+            rep.error(
+                codes::EXPR,
+                name.span,
+                format!("member `{}` is given twice", name.name),
+            )
+            .hint("give each member once");
+            ok = false;
+            continue;
+        }
+        let Some(v) = eval(e, env, rep) else {
+            ok = false;
+            continue;
+        };
+        let mty = &info.members[i].1;
+        let described = v.describe();
+        match super::defs::coerce_udp(mty, enum_as_int_for(mty, v, env)) {
+            Some(v) => values[i] = Some(v),
+            None => {
+                rep.error(
+                    codes::EXPR,
+                    e.span,
+                    format!(
+                        "member `{}` of struct `{}` cannot take {described}",
+                        name.name, ty.name
+                    ),
+                )
+                .hint("give the member a value of its declared type");
+                ok = false;
+            }
+        }
+    }
+    if !ok {
+        return None;
+    }
+    // SystemRDL 2.0 6.3.2.3.2-b/c: a member not given takes its type's default
+    // (false, "", rw, regalign, an empty array); one without is an error.
+    let mut undefined = Vec::new();
+    for (slot, (name, mty)) in values.iter_mut().zip(&info.members) {
+        if slot.is_none() {
+            *slot = match mty {
+                super::UdpTy::Boolean => Some(Value::Bool(false)),
+                super::UdpTy::String => Some(Value::Str("".into())),
+                super::UdpTy::AccessType => Some(Value::Access(AccessType::Rw)),
+                super::UdpTy::Addressing => Some(Value::Addressing(Addressing::Regalign)),
+                super::UdpTy::Array(_) => Some(Value::Array(Vec::new())),
+                _ => {
+                    undefined.push(name.as_str());
+                    None
+                }
+            };
+        }
+    }
+    if !undefined.is_empty() {
+        rep.error(
+            codes::EXPR,
+            ty.span,
+            format!(
+                "incomplete `{}` literal: no value for {}",
+                ty.name,
+                undefined
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+        .hint("give every member without a default (numbers, enums, references, structs) a value");
+        return None;
+    }
+    let members = info
+        .members
+        .iter()
+        .zip(values)
+        .filter_map(|((m, _), v)| v.map(|v| (m.clone(), v)))
+        .collect();
+    Some(Value::Struct {
+        ancestry: info.ancestry.clone(),
+        members: Rc::new(members),
+    })
+}
+
+/// An enum entry given where a number or boolean is expected stands for its value.
+fn enum_as_int_for(ty: &super::UdpTy, v: Value, env: &EvalEnv<'_>) -> Value {
+    match ty {
+        super::UdpTy::Number | super::UdpTy::Boolean => enum_as_int(v, env),
+        _ => v,
     }
 }
 
@@ -471,17 +620,62 @@ fn param_value(
             }
         };
     }
-    if let Some(next) = path.get(1) {
-        rep.error(
-            codes::UNKNOWN_REF,
-            next.name.span,
-            format!(
-                "parameter `{}` has no member `{}`",
-                first.name.name, next.name.name
-            ),
-        )
-        .hint("a parameter is a value, not an instance");
-        return None;
+    // `S.nest.str`, `S.arr[1].x`: members of a struct-typed parameter.
+    for (k, step) in path.iter().enumerate().skip(1) {
+        let Value::Struct { members, .. } = &v else {
+            rep.error(
+                codes::UNKNOWN_REF,
+                step.name.span,
+                format!(
+                    "`{}` is {}, which has no member `{}`",
+                    path[k - 1].name.name,
+                    v.describe(),
+                    step.name.name
+                ),
+            )
+            .hint("only struct values have members");
+            return None;
+        };
+        let Some(m) = members.iter().find(|(n, _)| *n == step.name.name) else {
+            rep.error(
+                codes::UNKNOWN_REF,
+                step.name.span,
+                format!(
+                    "`{}` has no member `{}`",
+                    path[k - 1].name.name,
+                    step.name.name
+                ),
+            )
+            .hint("the member is not declared, or the literal left it unset");
+            return None;
+        };
+        v = m.1.clone();
+        for ix in &step.indices {
+            let i = expect_int(ix, env, rep)?;
+            let Value::Array(items) = &v else {
+                rep.error(
+                    codes::ARRAY,
+                    ix.span,
+                    format!("`{}` is not an array", step.name.name),
+                )
+                .hint(format!("refer to `{}` without an index", step.name.name));
+                return None;
+            };
+            let Some(item) = usize::try_from(i).ok().and_then(|i| items.get(i)) else {
+                rep.error(
+                    codes::ARRAY,
+                    ix.span,
+                    format!(
+                        "index {i} is out of range for `{}` ({} elements)",
+                        step.name.name,
+                        items.len()
+                    ),
+                )
+                .hint("indices count from 0");
+                return None;
+            };
+            v = item.clone();
+        }
     }
     Some(v)
 }
@@ -683,6 +877,7 @@ mod tests {
         let no_params = |_: &str| None;
         let env = EvalEnv {
             enums: &[],
+            structs: &[],
             types: &no_types,
             body: None,
             params: &no_params,

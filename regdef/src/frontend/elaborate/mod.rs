@@ -124,6 +124,22 @@ impl Props {
 pub(crate) enum TypeEntry {
     Comp(DefId),
     Enum(EnumIdx),
+    Struct(StructIdx),
+}
+
+/// Index of a struct type.
+pub(crate) type StructIdx = usize;
+
+/// A `struct` type (SystemRDL 2.0 6.3.2.2).
+#[derive(Clone, Debug)]
+pub(crate) struct StructInfo {
+    pub name: String,
+    pub is_abstract: bool,
+    /// This type, then its base, its base's base, ...: a value of this type may
+    /// be given wherever any of them is expected (6.3.2.2.2).
+    pub ancestry: std::rc::Rc<[StructIdx]>,
+    /// The base's members first, then its own, with their types.
+    pub members: Vec<(String, UdpTy)>,
 }
 
 #[derive(Clone, Debug)]
@@ -153,6 +169,8 @@ pub(crate) enum UdpTy {
     Ref(Option<Kind>),
     Enum(EnumIdx),
     Array(Box<UdpTy>),
+    Addressing,
+    Struct(StructIdx),
 }
 
 /// A `property` declaration.
@@ -230,6 +248,7 @@ pub(crate) struct DpaStep {
 pub(crate) struct Defs {
     pub defs: Vec<CompDef>,
     pub enums: Vec<EnumInfo>,
+    pub structs: Vec<StructInfo>,
     pub udps: Vec<Udp>,
     /// The top `addrmap`: the last one defined at the root.
     pub top: Option<DefId>,
