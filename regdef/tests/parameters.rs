@@ -268,3 +268,26 @@ addrmap top {
     assert_eq!(e.message, "incomplete `s_t` literal: no value for `b`");
     assert_eq!((e.location.line, e.location.column), (3, 25));
 }
+
+#[test]
+fn constraints_are_parsed_and_set_aside() {
+    // SystemRDL 2.0 12; systemrdl-compiler 1.33 parses constraints without applying
+    // them, and so does twinreg (RDL-EXPR-06).
+    let m = map(r#"
+addrmap top {
+    enum e_t { a = 0; b = 1; };
+    reg { field {} f[4]; } r0;
+    constraint c1 { r0.f < 3; r0.f inside { 1, [2:3] }; r0.f inside e_t; };
+    reg { field { constraint { this inside {0, 1}; } lim; } g[2]; } r1;
+};
+"#);
+    assert_eq!(m.registers.len(), 2);
+    let d = regdef::compile_source(
+        "t.rdl",
+        "addrmap top {\n    reg { field {} f; } r0;\n    constraint { r0.f < 3; };\n};\n",
+    )
+    .expect_err("anonymous constraint without instance");
+    let e = d.iter().next().expect("one error");
+    assert_eq!(e.message, "anonymous constraint is never instantiated");
+    assert_eq!((e.location.line, e.location.column), (3, 5));
+}

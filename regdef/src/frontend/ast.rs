@@ -65,6 +65,7 @@ pub(crate) enum Item {
     Component(ComponentDef),
     Enum(EnumDef),
     Struct(StructDef),
+    Constraint(ConstraintDef),
     Property(UdpDef),
     /// `type_name inst, inst;`
     Inst(ExplicitInst),
@@ -199,6 +200,15 @@ pub(crate) struct StructDef {
     pub is_abstract: bool,
     /// Member type (with `[]` if an array), its span, and name.
     pub members: Vec<(UdpTypeAst, Span, Ident)>,
+}
+
+/// `constraint [name] { ... } [insts];` (SystemRDL 2.0 12), syntax-checked only.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct ConstraintDef {
+    pub name: Option<Ident>,
+    /// How many elements the body holds.
+    pub elements: usize,
+    pub insts: Vec<Ident>,
 }
 
 /// `property name { type = ...; component = ...; default = ...; };`

@@ -257,7 +257,12 @@ impl<'t> Parser<'t, '_> {
                 Kind::from_kw(*kw).is_some()
                     || matches!(
                         kw,
-                        Kw::Enum | Kw::Property | Kw::Default | Kw::Struct | Kw::Abstract
+                        Kw::Enum
+                            | Kw::Property
+                            | Kw::Default
+                            | Kw::Struct
+                            | Kw::Abstract
+                            | Kw::Constraint
                     )
             }
             _ => false,
@@ -270,12 +275,7 @@ impl<'t> Parser<'t, '_> {
             Tok::Kw(Kw::Property) => self.udp_def().map(Item::Property),
             Tok::Kw(Kw::Enum) => self.enum_def().map(Item::Enum),
             Tok::Kw(Kw::Struct | Kw::Abstract) => self.struct_def().map(Item::Struct),
-            Tok::Kw(Kw::Constraint) => {
-                self.rep
-                    .error(codes::UNSUPPORTED, span, "constraints are not supported")
-                    .hint(codes::UNSUPPORTED_HINT);
-                Err(Abort)
-            }
+            Tok::Kw(Kw::Constraint) => self.constraint_def().map(Item::Constraint),
             Tok::Kw(Kw::Alias) => {
                 self.rep
                     .error(
@@ -767,6 +767,93 @@ impl<'t> Parser<'t, '_> {
             },
             _ => Err(self.unexpected("a component kind")),
         }
+    }
+
+    /// `constraint [name] { element; ... } [insts]` (SystemRDL 2.0 12): parsed
+    /// and checked for syntax, then kept aside, as systemrdl-compiler does (RDL-EXPR-06).
+    fn constraint_def(&mut self) -> PResult<ConstraintDef> {
+        let kw = self.bump().span;
+        let name = match self.peek() {
+            Tok::Ident(_) => Some(self.ident("a name for the constraint")?),
+            _ => None,
+        };
+        let open = self.expect_punct(Punct::LBrace, "to open the constraint")?;
+        let mut elements = 0usize;
+        while !self.at_punct(Punct::RBrace) && *self.peek() != Tok::Eof {
+            self.constraint_elem()?;
+            self.expect_punct(Punct::Semi, "after the constraint element")?;
+            elements += 1;
+        }
+        if !self.eat_punct(Punct::RBrace) {
+            self.rep
+                .error(
+                    codes::SYNTAX,
+                    self.span(),
+                    "expected `}` to close the constraint",
+                )
+                .also(open, "opened here");
+            return Err(Abort);
+        }
+        let mut insts = Vec::new();
+        while let Tok::Ident(_) = self.peek() {
+            insts.push(self.ident("a constraint instance name")?);
+            if !self.eat_punct(Punct::Comma) {
+                break;
+            }
+        }
+        if name.is_none() && insts.is_empty() {
+            self.rep
+                .error(
+                    codes::SYNTAX,
+                    kw,
+                    "anonymous constraint is never instantiated",
+                )
+                .hint("name the constraint, or add an instance name before the `;`");
+        }
+        Ok(ConstraintDef {
+            name,
+            elements,
+            insts,
+        })
+    }
+
+    /// `prop = expr`, `lhs inside { v, [lo:hi] }`, `lhs inside Enum`, or an expression.
+    fn constraint_elem(&mut self) -> PResult<()> {
+        if matches!(self.peek(), Tok::Ident(_)) && self.at_punct_ahead(1, Punct::Assign) {
+            self.bump();
+            self.bump();
+            self.expr()?;
+            return Ok(());
+        }
+        if self.at_kw(Kw::This) {
+            self.bump();
+        } else {
+            self.expr()?;
+        }
+        if !self.at_kw(Kw::Inside) {
+            return Ok(());
+        }
+        self.bump();
+        if let Tok::Ident(_) = self.peek() {
+            self.ident("an enum name")?;
+            return Ok(());
+        }
+        self.expect_punct(Punct::LBrace, "after `inside`")?;
+        loop {
+            if self.eat_punct(Punct::LBracket) {
+                self.expr()?;
+                self.expect_punct(Punct::Colon, "in the range `[lo:hi]`")?;
+                self.expr()?;
+                self.expect_punct(Punct::RBracket, "to close the range")?;
+            } else {
+                self.expr()?;
+            }
+            if !self.eat_punct(Punct::Comma) {
+                break;
+            }
+        }
+        self.expect_punct(Punct::RBrace, "to close the `inside` values")?;
+        Ok(())
     }
 
     /// `[abstract] struct name [: base] { type member [[]]; ... }`.

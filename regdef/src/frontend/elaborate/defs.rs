@@ -215,6 +215,9 @@ impl<'a> Collector<'_, 'a> {
             Item::Component(cd) => self.component(cd),
             Item::Enum(ed) => self.enum_def(ed),
             Item::Struct(sd) => self.struct_def(sd),
+            // Constraints do not shape the map; systemrdl-compiler 1.33 does not
+            // apply them either (RDL-EXPR-06).
+            Item::Constraint(_) => {}
             Item::Property(ud) => self.udp_def(ud),
             Item::Inst(ei) => self.explicit_inst(ei),
             Item::Assign(pa) => self.local_assign(pa),
