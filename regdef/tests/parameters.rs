@@ -291,3 +291,11 @@ addrmap top {
     assert_eq!(e.message, "anonymous constraint is never instantiated");
     assert_eq!((e.location.line, e.location.column), (3, 5));
 }
+
+#[test]
+fn enum_entries_are_numbers_in_sizes_and_addresses() {
+    let m =
+        map("addrmap top { enum e_t { a = 3; }; reg { field {} f[e_t::a]; } r0 @ e_t::a + 1; };");
+    assert_eq!(m.registers[0].address, 4);
+    assert_eq!(bits(&m, "top.r0", "f"), (0, 2, None));
+}

@@ -206,7 +206,11 @@ impl<'a> Collector<'_, 'a> {
     }
 
     fn eval_int(&mut self, e: &Expr) -> Option<u64> {
-        let v = self.eval(e)?;
+        // An enum entry stands for its value here too (SystemRDL 2.0 6.3.4).
+        let v = match self.eval(e)? {
+            Value::Enum { ty, entry } => Value::int(self.out.enums[ty].entries[entry].value),
+            v => v,
+        };
         as_number(v, e.span, self.rep)
     }
 

@@ -682,7 +682,7 @@ fn param_value(
 
 /// Evaluates an expression that must be a number (array sizes, addresses, ...).
 pub(crate) fn expect_int(e: &Expr, env: &EvalEnv<'_>, rep: &mut Reporter) -> Option<u64> {
-    as_number(eval(e, env, rep)?, e.span, rep)
+    as_number(enum_as_int(eval(e, env, rep)?, env), e.span, rep)
 }
 
 /// The number a value stands for (a boolean is 0 or 1); reports anything else.
