@@ -408,6 +408,29 @@ impl<'a> Collector<'_, 'a> {
 
     /// A value given to parameter `p`, converted to its type.
     fn coerce_param(&mut self, p: &ParamDef, v: Value, span: Span) -> Option<Value> {
+        // Parameter values are constants: no instance references, also not inside
+        // arrays or structs (as systemrdl-compiler checks).
+        fn has_ref(v: &Value) -> bool {
+            match v {
+                Value::Ref(_) => true,
+                Value::Array(items) => items.iter().any(has_ref),
+                Value::Struct { members, .. } => members.iter().any(|(_, m)| has_ref(m)),
+                _ => false,
+            }
+        }
+        if has_ref(&v) {
+            self.rep
+                .error(
+                    codes::PARAMETER,
+                    span,
+                    format!(
+                        "the value of parameter `{}` contains a reference",
+                        p.name.name
+                    ),
+                )
+                .hint("parameter values are constants; assign the reference as a property instead");
+            return None;
+        }
         let ty = self.udp_type(&p.ty, p.ty_span)?;
         let v = match (v, &ty) {
             (Value::Enum { ty: e, entry }, UdpTy::Number | UdpTy::Boolean) => {
