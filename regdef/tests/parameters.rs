@@ -299,3 +299,40 @@ fn enum_entries_are_numbers_in_sizes_and_addresses() {
     assert_eq!(m.registers[0].address, 4);
     assert_eq!(bits(&m, "top.r0", "f"), (0, 2, None));
 }
+
+#[test]
+fn nested_parameterisations_are_bounded_and_reported_once() {
+    // Each level defines the next type and instantiates it with two values: the
+    // elaborations multiply (3^depth with the defaults' own), so the limit is hit,
+    // reported once, and nothing is silently dropped.
+    fn body(k: usize, depth: usize) -> String {
+        if k == depth {
+            return "reg { field {} f[N]; } rr;".to_owned();
+        }
+        format!(
+            "regfile rf{n} #(longint unsigned N = 1) {{ {} }};\n rf{n} #(.N(N)) a; rf{n} #(.N(N+1)) b;",
+            body(k + 1, depth),
+            n = k + 1
+        )
+    }
+    let src = format!(
+        "addrmap top {{\nregfile rf0 #(longint unsigned N = 1) {{ {} }};\n rf0 a;\n}};\n",
+        body(0, 12)
+    );
+    let d = regdef::compile_source("t.rdl", &src).expect_err("limit");
+    let errors: Vec<&str> = d
+        .iter()
+        .filter(|e| e.severity == regdef::Severity::Error)
+        .map(|e| e.message.as_str())
+        .collect();
+    assert_eq!(
+        errors,
+        ["more than 10000 distinct parameter values elaborated"]
+    );
+    // Below the limit the same shape elaborates completely.
+    let src = format!(
+        "addrmap top {{\nregfile rf0 #(longint unsigned N = 1) {{ {} }};\n rf0 a;\n}};\n",
+        body(0, 6)
+    );
+    assert_eq!(map(&src).registers.len(), 64);
+}

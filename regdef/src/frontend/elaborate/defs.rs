@@ -39,6 +39,7 @@ pub(super) fn collect(
         templates: FxMap::default(),
         specialised: Vec::new(),
         root_insts: Vec::new(),
+        specialisation_limit_hit: false,
     };
     for item in items {
         c.item(item);
@@ -118,6 +119,8 @@ struct Collector<'r, 'a> {
     /// Instances in the root scope (SystemRDL 2.0 5.1.3): checked and open to
     /// dynamic assignments there, but not part of the elaborated top.
     root_insts: Vec<InstDecl>,
+    /// [`MAX_SPECIALISATIONS`] was reached and reported.
+    specialisation_limit_hit: bool,
 }
 
 fn lookup(scopes: &[Scope], name: &str) -> Option<TypeEntry> {
@@ -530,6 +533,11 @@ impl<'a> Collector<'_, 'a> {
             return Some(*d);
         }
         if self.specialised.len() >= MAX_SPECIALISATIONS {
+            // Reported once: every later instance would hit the same limit.
+            if self.specialisation_limit_hit {
+                return None;
+            }
+            self.specialisation_limit_hit = true;
             self.rep
                 .error(
                     codes::LIMIT,
