@@ -397,3 +397,29 @@ fn generate_bus_picks_the_front_ends() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_parameter_override_reaches_the_top() {
+    // `-P NAME=VALUE`: the value is a SystemRDL expression; the top's other
+    // parameters' defaults follow it (SystemRDL 2.0 5.1.1).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("p.rdl");
+    std::fs::write(
+        &file,
+        "addrmap top #(longint unsigned N = 2, longint unsigned M = N * 2) {\n    reg { field {} f; } regs[M];\n};\n",
+    )
+    .expect("write");
+    let file = file.to_str().expect("utf-8 path");
+    let o = twinreg(&["check", file]);
+    assert!(stdout(&o).contains("registers  4 "), "{}", stdout(&o));
+    let o = twinreg(&["check", file, "-P", "N=3"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("registers  6 "), "{}", stdout(&o));
+    let o = twinreg(&["check", file, "-P", "N=\"x\""]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("parameter `N` expects a number, found a string"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -56,8 +56,8 @@ use syn::{Ident, LitStr, Token};
 /// );
 /// ```
 ///
-/// (`parameters = ["N=4"]` overrides a parameter of the top; twinreg does not
-/// support parameterised components yet, so it is reported as an error.)
+/// (`parameters = ["N=4"]` overrides a parameter of the top, as `-P N=4` does; the
+/// value is a SystemRDL expression.)
 ///
 /// A definition the front end rejects fails the build with the front end's
 /// diagnostics (`file:line:col`, the source line, the hint) as a `compile_error!`;

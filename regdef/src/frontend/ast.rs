@@ -64,6 +64,8 @@ impl Kind {
 pub(crate) enum Item {
     Component(ComponentDef),
     Enum(EnumDef),
+    Struct(StructDef),
+    Constraint(ConstraintDef),
     Property(UdpDef),
     /// `type_name inst, inst;`
     Inst(ExplicitInst),
@@ -85,6 +87,26 @@ pub(crate) struct ComponentDef {
     pub insts: Vec<Inst>,
     /// `external`/`internal` written before the definition or its instances.
     pub inst_type: Option<InstType>,
+    /// `#(longint W = 8, ...)`: the parameters the definition declares.
+    pub params: Vec<ParamDef>,
+    /// `} #(.W(4)) inst;`: parameter values of the instances made after the body.
+    pub inst_params: Vec<ParamAssign>,
+}
+
+/// One parameter of a definition: `longint unsigned W = 8` (SystemRDL 2.0 5.1.1.1).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct ParamDef {
+    pub ty: UdpTypeAst,
+    pub ty_span: Span,
+    pub name: Ident,
+    pub default: Option<Expr>,
+}
+
+/// One parameter value of an instantiation: `.W(4)` (SystemRDL 2.0 5.1.1.2).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct ParamAssign {
+    pub name: Ident,
+    pub value: Expr,
 }
 
 /// `external` or `internal` on an instance statement (SystemRDL 2.0 10.1).
@@ -101,6 +123,8 @@ pub(crate) struct ExplicitInst {
     pub type_name: Ident,
     pub insts: Vec<Inst>,
     pub inst_type: Option<InstType>,
+    /// `#(.W(4))` before the instances.
+    pub params: Vec<ParamAssign>,
 }
 
 /// One instance: `name[4] @ 0x10 += 4`, `f[3:0] = 0`.
@@ -166,6 +190,25 @@ pub(crate) struct EnumEntryDef {
     pub name: Ident,
     pub value: Option<Expr>,
     pub props: Vec<(Ident, Expr)>,
+}
+
+/// `[abstract] struct name [: base] { type member; ... };` (SystemRDL 2.0 6.3.2.2).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct StructDef {
+    pub name: Ident,
+    pub base: Option<Ident>,
+    pub is_abstract: bool,
+    /// Member type (with `[]` if an array), its span, and name.
+    pub members: Vec<(UdpTypeAst, Span, Ident)>,
+}
+
+/// `constraint [name] { ... } [insts];` (SystemRDL 2.0 12), syntax-checked only.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct ConstraintDef {
+    pub name: Option<Ident>,
+    /// How many elements the body holds.
+    pub elements: usize,
+    pub insts: Vec<Ident>,
 }
 
 /// `property name { type = ...; component = ...; default = ...; };`
@@ -319,4 +362,25 @@ pub(crate) enum ExprKind {
     Unary(UnOp, Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
     Ternary(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `{a, b}` (SystemRDL 2.0 6.3.3).
+    Concat(Vec<Expr>),
+    /// `{n{a, b}}`: the count, then the concatenated items.
+    Replicate(Box<Expr>, Vec<Expr>),
+    /// `8'(x)`, `(W)'(x)`: the width, then the value.
+    WidthCast(Box<Expr>, Box<Expr>),
+    /// `boolean'(x)`, `longint'(x)`, `bit'(x)`.
+    TypeCast(CastType, Box<Expr>),
+    /// `S'{a: 1, b: "x"}` (SystemRDL 2.0 6.3.2.3).
+    StructLit {
+        ty: Ident,
+        members: Vec<(Ident, Expr)>,
+    },
+}
+
+/// The target of a type cast.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum CastType {
+    Boolean,
+    Longint,
+    Bit,
 }

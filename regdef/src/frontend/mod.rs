@@ -248,8 +248,8 @@ impl Compiler {
         self
     }
 
-    /// Overrides a parameter of the top (`-P name=value`). twinreg does not support
-    /// parameterised components yet, so any override is reported as an error.
+    /// Overrides a parameter of the top (`-P name=value`); `value` is a SystemRDL
+    /// expression (`4`, `"text"`, `true`, `E::entry`).
     pub fn parameter(mut self, name: impl Into<String>, value: impl Into<String>) -> Compiler {
         self.target.parameters.push((name.into(), value.into()));
         self

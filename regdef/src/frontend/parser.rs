@@ -254,7 +254,16 @@ impl<'t> Parser<'t, '_> {
         match self.peek() {
             Tok::Ident(_) | Tok::Punct(Punct::RBrace) | Tok::Eof => true,
             Tok::Kw(kw) => {
-                Kind::from_kw(*kw).is_some() || matches!(kw, Kw::Enum | Kw::Property | Kw::Default)
+                Kind::from_kw(*kw).is_some()
+                    || matches!(
+                        kw,
+                        Kw::Enum
+                            | Kw::Property
+                            | Kw::Default
+                            | Kw::Struct
+                            | Kw::Abstract
+                            | Kw::Constraint
+                    )
             }
             _ => false,
         }
@@ -265,21 +274,8 @@ impl<'t> Parser<'t, '_> {
         match *self.peek() {
             Tok::Kw(Kw::Property) => self.udp_def().map(Item::Property),
             Tok::Kw(Kw::Enum) => self.enum_def().map(Item::Enum),
-            Tok::Kw(kw @ (Kw::Struct | Kw::Abstract | Kw::Constraint)) => {
-                let what = if kw == Kw::Constraint {
-                    "constraints"
-                } else {
-                    "structs"
-                };
-                self.rep
-                    .error(
-                        codes::UNSUPPORTED,
-                        span,
-                        format!("{what} are not supported"),
-                    )
-                    .hint(codes::UNSUPPORTED_HINT);
-                Err(Abort)
-            }
+            Tok::Kw(Kw::Struct | Kw::Abstract) => self.struct_def().map(Item::Struct),
+            Tok::Kw(Kw::Constraint) => self.constraint_def().map(Item::Constraint),
             Tok::Kw(Kw::Alias) => {
                 self.rep
                     .error(
@@ -326,17 +322,7 @@ impl<'t> Parser<'t, '_> {
                 Tok::Punct(Punct::Dot | Punct::LBracket | Punct::Arrow) => {
                     self.dyn_assign().map(Item::DynAssign)
                 }
-                Tok::Ident(_) => self.explicit_inst().map(Item::Inst),
-                Tok::Punct(Punct::Hash) => {
-                    self.rep
-                        .error(
-                            codes::UNSUPPORTED,
-                            self.tok(1).span,
-                            "parameterized instances are not supported",
-                        )
-                        .hint(codes::UNSUPPORTED_HINT);
-                    Err(Abort)
-                }
+                Tok::Ident(_) | Tok::Punct(Punct::Hash) => self.explicit_inst().map(Item::Inst),
                 _ => {
                     self.bump();
                     Err(self.unexpected("`=`, `;`, `->` or an instance name"))
@@ -368,16 +354,11 @@ impl<'t> Parser<'t, '_> {
             Tok::Ident(_) => Some(self.ident("a name")?),
             _ => None,
         };
-        if self.at_punct(Punct::Hash) {
-            self.rep
-                .error(
-                    codes::UNSUPPORTED,
-                    self.span(),
-                    "parameterized components are not supported",
-                )
-                .hint(codes::UNSUPPORTED_HINT);
-            return Err(Abort);
-        }
+        let params = if self.at_punct(Punct::Hash) {
+            self.param_defs()?
+        } else {
+            Vec::new()
+        };
         let open = self.expect_punct(Punct::LBrace, "to open the component body")?;
         if self.body_depth >= MAX_BODY_DEPTH {
             self.rep
@@ -403,6 +384,15 @@ impl<'t> Parser<'t, '_> {
             return Err(Abort);
         }
         let inst_type = self.inst_type();
+        let inst_params = if self.at_punct(Punct::Hash) {
+            let ps = self.param_assigns()?;
+            if !matches!(self.peek(), Tok::Ident(_)) {
+                return Err(self.unexpected("an instance name after the parameter values"));
+            }
+            ps
+        } else {
+            Vec::new()
+        };
         let insts = match self.peek() {
             Tok::Ident(_) => self.insts()?,
             // A keyword where the instance name belongs (`reg { ... } r;`).
@@ -428,26 +418,86 @@ impl<'t> Parser<'t, '_> {
             body,
             insts,
             inst_type,
+            params,
+            inst_params,
         })
+    }
+
+    /// `#(longint unsigned W = 8, string S[] = '{"a"})` (SystemRDL 2.0 5.1.1.1).
+    fn param_defs(&mut self) -> PResult<Vec<ParamDef>> {
+        self.bump();
+        self.expect_punct(Punct::LParen, "after `#`")?;
+        let mut params = Vec::new();
+        if self.at_punct(Punct::Dot) {
+            self.rep
+                .error(
+                    codes::SYNTAX,
+                    self.span(),
+                    "a definition declares its parameters; `.NAME(value)` gives one to an instance",
+                )
+                .hint("declare it with a type and a default: `#(longint W = 8)`, then instantiate `type_name #(.W(4)) inst;`");
+            return Err(Abort);
+        }
+        loop {
+            let ty_span = self.span();
+            let mut ty = self.udp_type()?;
+            let name = self.ident("a parameter name")?;
+            if self.eat_punct(Punct::LBracket) {
+                self.expect_punct(Punct::RBracket, "of the array type `[]`")?;
+                ty.array = true;
+            }
+            let default = if self.eat_punct(Punct::Assign) {
+                Some(self.expr()?)
+            } else {
+                None
+            };
+            params.push(ParamDef {
+                ty,
+                ty_span,
+                name,
+                default,
+            });
+            if !self.eat_punct(Punct::Comma) {
+                break;
+            }
+        }
+        self.expect_punct(Punct::RParen, "to close the parameter list")?;
+        Ok(params)
+    }
+
+    /// `#(.W(4), .S("x"))` (SystemRDL 2.0 5.1.1.2).
+    fn param_assigns(&mut self) -> PResult<Vec<ParamAssign>> {
+        self.bump();
+        self.expect_punct(Punct::LParen, "after `#`")?;
+        let mut out = Vec::new();
+        loop {
+            self.expect_punct(Punct::Dot, "before the parameter name (`.NAME(value)`)")?;
+            let name = self.ident("a parameter name")?;
+            self.expect_punct(Punct::LParen, "before the parameter value")?;
+            let value = self.expr()?;
+            self.expect_punct(Punct::RParen, "after the parameter value")?;
+            out.push(ParamAssign { name, value });
+            if !self.eat_punct(Punct::Comma) {
+                break;
+            }
+        }
+        self.expect_punct(Punct::RParen, "to close the parameter values")?;
+        Ok(out)
     }
 
     fn explicit_inst(&mut self) -> PResult<ExplicitInst> {
         let type_name = self.ident("a component type name")?;
-        if self.at_punct(Punct::Hash) {
-            self.rep
-                .error(
-                    codes::UNSUPPORTED,
-                    self.span(),
-                    "parameterized instances are not supported",
-                )
-                .hint(codes::UNSUPPORTED_HINT);
-            return Err(Abort);
-        }
+        let params = if self.at_punct(Punct::Hash) {
+            self.param_assigns()?
+        } else {
+            Vec::new()
+        };
         let insts = self.insts()?;
         Ok(ExplicitInst {
             type_name,
             insts,
             inst_type: None,
+            params,
         })
     }
 
@@ -719,6 +769,140 @@ impl<'t> Parser<'t, '_> {
         }
     }
 
+    /// `constraint [name] { element; ... } [insts]` (SystemRDL 2.0 12): parsed
+    /// and checked for syntax, then kept aside, as systemrdl-compiler does (RDL-EXPR-06).
+    fn constraint_def(&mut self) -> PResult<ConstraintDef> {
+        let kw = self.bump().span;
+        let name = match self.peek() {
+            Tok::Ident(_) => Some(self.ident("a name for the constraint")?),
+            _ => None,
+        };
+        let open = self.expect_punct(Punct::LBrace, "to open the constraint")?;
+        let mut elements = 0usize;
+        while !self.at_punct(Punct::RBrace) && *self.peek() != Tok::Eof {
+            self.constraint_elem()?;
+            self.expect_punct(Punct::Semi, "after the constraint element")?;
+            elements += 1;
+        }
+        if !self.eat_punct(Punct::RBrace) {
+            self.rep
+                .error(
+                    codes::SYNTAX,
+                    self.span(),
+                    "expected `}` to close the constraint",
+                )
+                .also(open, "opened here");
+            return Err(Abort);
+        }
+        let mut insts = Vec::new();
+        while let Tok::Ident(_) = self.peek() {
+            insts.push(self.ident("a constraint instance name")?);
+            if !self.eat_punct(Punct::Comma) {
+                break;
+            }
+        }
+        if name.is_none() && insts.is_empty() {
+            self.rep
+                .error(
+                    codes::SYNTAX,
+                    kw,
+                    "anonymous constraint is never instantiated",
+                )
+                .hint("name the constraint, or add an instance name before the `;`");
+        }
+        Ok(ConstraintDef {
+            name,
+            elements,
+            insts,
+        })
+    }
+
+    /// `prop = expr`, `lhs inside { v, [lo:hi] }`, `lhs inside Enum`, or an expression.
+    fn constraint_elem(&mut self) -> PResult<()> {
+        if matches!(self.peek(), Tok::Ident(_)) && self.at_punct_ahead(1, Punct::Assign) {
+            self.bump();
+            self.bump();
+            self.expr()?;
+            return Ok(());
+        }
+        if self.at_kw(Kw::This) {
+            self.bump();
+        } else {
+            self.expr()?;
+        }
+        if !self.at_kw(Kw::Inside) {
+            return Ok(());
+        }
+        self.bump();
+        if let Tok::Ident(_) = self.peek() {
+            self.ident("an enum name")?;
+            return Ok(());
+        }
+        self.expect_punct(Punct::LBrace, "after `inside`")?;
+        loop {
+            if self.eat_punct(Punct::LBracket) {
+                self.expr()?;
+                self.expect_punct(Punct::Colon, "in the range `[lo:hi]`")?;
+                self.expr()?;
+                self.expect_punct(Punct::RBracket, "to close the range")?;
+            } else {
+                self.expr()?;
+            }
+            if !self.eat_punct(Punct::Comma) {
+                break;
+            }
+        }
+        self.expect_punct(Punct::RBrace, "to close the `inside` values")?;
+        Ok(())
+    }
+
+    /// `[abstract] struct name [: base] { type member [[]]; ... }`.
+    fn struct_def(&mut self) -> PResult<StructDef> {
+        let is_abstract = self.at_kw(Kw::Abstract);
+        if is_abstract {
+            self.bump();
+            if !self.at_kw(Kw::Struct) {
+                return Err(self.unexpected("`struct` after `abstract`"));
+            }
+        }
+        self.bump();
+        let name = self.ident("a name for the struct")?;
+        let base = if self.eat_punct(Punct::Colon) {
+            Some(self.ident("the base struct's name")?)
+        } else {
+            None
+        };
+        let open = self.expect_punct(Punct::LBrace, "to open the struct")?;
+        let mut members = Vec::new();
+        while !self.at_punct(Punct::RBrace) && *self.peek() != Tok::Eof {
+            let ty_span = self.span();
+            let mut ty = self.udp_type()?;
+            let member = self.ident("a member name")?;
+            if self.eat_punct(Punct::LBracket) {
+                self.expect_punct(Punct::RBracket, "of the array type `[]`")?;
+                ty.array = true;
+            }
+            self.expect_punct(Punct::Semi, "after the struct member")?;
+            members.push((ty, ty_span, member));
+        }
+        if !self.eat_punct(Punct::RBrace) {
+            self.rep
+                .error(
+                    codes::SYNTAX,
+                    self.span(),
+                    "expected `}` to close the struct",
+                )
+                .also(open, "opened here");
+            return Err(Abort);
+        }
+        Ok(StructDef {
+            name,
+            base,
+            is_abstract,
+            members,
+        })
+    }
+
     fn enum_def(&mut self) -> PResult<EnumDef> {
         self.bump();
         let name = self.ident("a name for the enum")?;
@@ -878,17 +1062,14 @@ impl<'t> Parser<'t, '_> {
         let kind = match *self.peek() {
             Tok::Number { value, width } => {
                 self.bump();
+                let number = Expr {
+                    kind: ExprKind::Number { value, width },
+                    span,
+                };
                 if self.at_punct(Punct::Apostrophe) {
-                    self.rep
-                        .error(
-                            codes::UNSUPPORTED,
-                            self.span(),
-                            "width casts (`8'(x)`) are not supported",
-                        )
-                        .hint(codes::UNSUPPORTED_HINT);
-                    return Err(Abort);
+                    return self.width_cast(number);
                 }
-                ExprKind::Number { value, width }
+                number.kind
             }
             Tok::Str(ref s) => {
                 self.bump();
@@ -906,22 +1087,34 @@ impl<'t> Parser<'t, '_> {
                 self.bump();
                 ExprKind::Keyword(kw)
             }
-            Tok::Kw(Kw::Boolean | Kw::Bit | Kw::Longint)
+            Tok::Kw(kw @ (Kw::Boolean | Kw::Bit | Kw::Longint))
                 if self.at_punct_ahead(1, Punct::Apostrophe) =>
             {
-                self.rep
-                    .error(codes::UNSUPPORTED, span, "type casts are not supported")
-                    .hint(codes::UNSUPPORTED_HINT);
-                return Err(Abort);
+                self.bump();
+                self.bump();
+                let ty = match kw {
+                    Kw::Boolean => CastType::Boolean,
+                    Kw::Bit => CastType::Bit,
+                    _ => CastType::Longint,
+                };
+                let value = self.cast_operand()?;
+                return Ok(Expr {
+                    kind: ExprKind::TypeCast(ty, Box::new(value)),
+                    span: span.to(self.prev_span()),
+                });
             }
             Tok::Punct(Punct::LParen) => {
                 self.bump();
                 let inner = self.expr()?;
                 self.expect_punct(Punct::RParen, "to close the parenthesis")?;
-                return Ok(Expr {
+                let inner = Expr {
                     kind: inner.kind,
                     span: span.to(self.prev_span()),
-                });
+                };
+                if self.at_punct(Punct::Apostrophe) {
+                    return self.width_cast(inner);
+                }
+                return Ok(inner);
             }
             Tok::Punct(Punct::Apostrophe) => {
                 self.bump();
@@ -932,14 +1125,11 @@ impl<'t> Parser<'t, '_> {
                 ExprKind::Array(items?)
             }
             Tok::Punct(Punct::LBrace) => {
-                self.rep
-                    .error(
-                        codes::UNSUPPORTED,
-                        span,
-                        "concatenation and replication are not supported",
-                    )
-                    .hint("for an array value write `'{a, b}`");
-                return Err(Abort);
+                self.bump();
+                self.enter()?;
+                let e = self.concat_rest(span);
+                self.leave();
+                return e;
             }
             Tok::Ident(_) => return self.ident_expr(),
             _ => return Err(self.unexpected("an expression")),
@@ -948,6 +1138,69 @@ impl<'t> Parser<'t, '_> {
             kind,
             span: span.to(self.prev_span()),
         })
+    }
+
+    /// After `{`: `a, b}` (concatenation) or `n{a, b}}` (replication),
+    /// SystemRDL 2.0 6.3.3.
+    fn concat_rest(&mut self, start: Span) -> PResult<Expr> {
+        let first = self.expr()?;
+        if self.eat_punct(Punct::LBrace) {
+            let mut items = vec![self.expr()?];
+            while self.eat_punct(Punct::Comma) {
+                items.push(self.expr()?);
+            }
+            self.expect_punct(Punct::RBrace, "to close the replicated items")?;
+            self.expect_punct(Punct::RBrace, "to close the replication")?;
+            return Ok(Expr {
+                kind: ExprKind::Replicate(Box::new(first), items),
+                span: start.to(self.prev_span()),
+            });
+        }
+        let mut items = vec![first];
+        while self.eat_punct(Punct::Comma) {
+            items.push(self.expr()?);
+        }
+        self.expect_punct(Punct::RBrace, "or `,` in the concatenation")?;
+        Ok(Expr {
+            kind: ExprKind::Concat(items),
+            span: start.to(self.prev_span()),
+        })
+    }
+
+    /// `'(value)` after a width: `8'(x)`, `(W)'(x)` (SystemRDL 2.0 6.3.1.2).
+    fn width_cast(&mut self, width: Expr) -> PResult<Expr> {
+        self.bump();
+        let value = self.cast_operand()?;
+        let span = width.span.to(self.prev_span());
+        Ok(Expr {
+            kind: ExprKind::WidthCast(Box::new(width), Box::new(value)),
+            span,
+        })
+    }
+
+    /// `(expr)` after a cast's `'`.
+    fn cast_operand(&mut self) -> PResult<Expr> {
+        self.expect_punct(Punct::LParen, "after `'` in the cast")?;
+        let value = self.expr()?;
+        self.expect_punct(Punct::RParen, "to close the cast")?;
+        Ok(value)
+    }
+
+    /// `a: 1, b: "x"}` of a struct literal.
+    fn struct_members(&mut self) -> PResult<Vec<(Ident, Expr)>> {
+        let mut members = Vec::new();
+        if !self.eat_punct(Punct::RBrace) {
+            loop {
+                let name = self.ident("a member name")?;
+                self.expect_punct(Punct::Colon, "after the member name")?;
+                members.push((name, self.expr()?));
+                if self.eat_punct(Punct::RBrace) {
+                    break;
+                }
+                self.expect_punct(Punct::Comma, "or `}` in the struct literal")?;
+            }
+        }
+        Ok(members)
     }
 
     fn array_items(&mut self) -> PResult<Vec<Expr>> {
@@ -977,14 +1230,19 @@ impl<'t> Parser<'t, '_> {
             });
         }
         if self.at_punct_ahead(1, Punct::Apostrophe) {
-            self.rep
-                .error(
-                    codes::UNSUPPORTED,
-                    start,
-                    "struct literals are not supported",
-                )
-                .hint(codes::UNSUPPORTED_HINT);
-            return Err(Abort);
+            let ty = self.ident("a struct name")?;
+            self.bump();
+            self.expect_punct(Punct::LBrace, "after `'` to start the struct literal")?;
+            self.enter()?;
+            let members = self.struct_members();
+            self.leave();
+            return Ok(Expr {
+                kind: ExprKind::StructLit {
+                    ty,
+                    members: members?,
+                },
+                span: start.to(self.prev_span()),
+            });
         }
         let path = self.ref_path()?;
         if self.eat_punct(Punct::Arrow) {

@@ -17,12 +17,18 @@ use crate::frontend::suggest::did_you_mean;
 
 /// Walks the file and collects every definition. The top is `top` when given,
 /// else the last `addrmap` defined at the root (systemrdl-compiler's default).
-pub(super) fn collect(items: &[Item], top: Option<&str>, rep: &mut Reporter) -> Defs {
+pub(super) fn collect(
+    items: &[Item],
+    top: Option<&str>,
+    overrides: &[(String, String)],
+    rep: &mut Reporter,
+) -> Defs {
     let mut c = Collector {
         rep,
         out: Defs {
             defs: Vec::new(),
             enums: Vec::new(),
+            structs: Vec::new(),
             udps: Vec::new(),
             top: None,
             twins: Default::default(),
@@ -30,6 +36,10 @@ pub(super) fn collect(items: &[Item], top: Option<&str>, rep: &mut Reporter) -> 
         scopes: vec![Scope::default()],
         udp_names: FxMap::default(),
         root_addrmaps: Vec::new(),
+        templates: FxMap::default(),
+        specialised: Vec::new(),
+        root_insts: Vec::new(),
+        specialisation_limit_hit: false,
     };
     for item in items {
         c.item(item);
@@ -38,8 +48,12 @@ pub(super) fn collect(items: &[Item], top: Option<&str>, rep: &mut Reporter) -> 
         Some(name) => c.named_top(name),
         None => c.root_addrmaps.last().copied(),
     };
+    let found = c.out.top.is_some();
+    if let (Some(t), false) = (c.out.top, overrides.is_empty()) {
+        c.out.top = c.override_top(t, overrides);
+    }
     c.out.index_twins();
-    if c.out.top.is_none() && top.is_none() {
+    if !found && top.is_none() {
         let end = c.rep.file().text.len() as u32;
         c.rep
             .error(
@@ -58,6 +72,26 @@ struct Scope {
     /// `default` assignments of this scope, in order.
     defaults: Vec<(PropKey, PropVal)>,
     body: Option<Body>,
+    /// Parameters of the component whose body this is, by name.
+    params: FxMap<String, Value>,
+}
+
+/// Most distinct parameterisations one file may elaborate: each is a copy of a
+/// definition, and nested parameterised definitions multiply.
+pub(crate) const MAX_SPECIALISATIONS: usize = 10_000;
+
+/// A parameterised definition, kept so that it can be elaborated again for each
+/// set of parameter values an instance gives (SystemRDL 2.0 5.1.1.2).
+#[derive(Clone)]
+struct Template<'a> {
+    cd: &'a ComponentDef,
+    /// How many scopes were open where it was defined, and how many `default`s
+    /// each held then: a new elaboration sees the same defaults as the first.
+    depth: usize,
+    defaults_len: Vec<usize>,
+    /// The parameter values of the first elaboration (`None` for a parameter
+    /// without a default, which every instance must then give).
+    values: Vec<Option<Value>>,
 }
 
 /// The component body being defined.
@@ -72,12 +106,21 @@ struct Body {
     dyn_assigned: FxMap<String, Vec<(PropKey, Span)>>,
 }
 
-struct Collector<'r> {
+struct Collector<'r, 'a> {
     rep: &'r mut Reporter,
     out: Defs,
     scopes: Vec<Scope>,
     udp_names: FxMap<String, usize>,
     root_addrmaps: Vec<DefId>,
+    /// Parameterised definitions, by the id of their first elaboration.
+    templates: FxMap<DefId, Template<'a>>,
+    /// Elaborations for given parameter values: (template, values, definition).
+    specialised: Vec<(DefId, Vec<Value>, DefId)>,
+    /// Instances in the root scope (SystemRDL 2.0 5.1.3): checked and open to
+    /// dynamic assignments there, but not part of the elaborated top.
+    root_insts: Vec<InstDecl>,
+    /// [`MAX_SPECIALISATIONS`] was reached and reported.
+    specialisation_limit_hit: bool,
 }
 
 fn lookup(scopes: &[Scope], name: &str) -> Option<TypeEntry> {
@@ -138,7 +181,7 @@ pub(crate) fn dedent(s: &str) -> String {
     out
 }
 
-impl Collector<'_> {
+impl<'a> Collector<'_, 'a> {
     fn body(&self) -> Option<&Body> {
         self.scopes.last().and_then(|s| s.body.as_ref())
     }
@@ -154,23 +197,34 @@ impl Collector<'_> {
             .last()
             .and_then(|s| s.body.as_ref())
             .map(|b| (b.def, &b.names));
+        let params = |n: &str| scopes.iter().rev().find_map(|s| s.params.get(n).cloned());
         let env = EvalEnv {
             enums: &self.out.enums,
+            structs: &self.out.structs,
             types: &types,
             body,
+            params: &params,
         };
         eval(e, &env, self.rep)
     }
 
     fn eval_int(&mut self, e: &Expr) -> Option<u64> {
-        let v = self.eval(e)?;
+        // An enum entry stands for its value here too (SystemRDL 2.0 6.3.4).
+        let v = match self.eval(e)? {
+            Value::Enum { ty, entry } => Value::int(self.out.enums[ty].entries[entry].value),
+            v => v,
+        };
         as_number(v, e.span, self.rep)
     }
 
-    fn item(&mut self, item: &Item) {
+    fn item(&mut self, item: &'a Item) {
         match item {
             Item::Component(cd) => self.component(cd),
             Item::Enum(ed) => self.enum_def(ed),
+            Item::Struct(sd) => self.struct_def(sd),
+            // Constraints do not shape the map; systemrdl-compiler 1.33 does not
+            // apply them either (RDL-EXPR-06).
+            Item::Constraint(_) => {}
             Item::Property(ud) => self.udp_def(ud),
             Item::Inst(ei) => self.explicit_inst(ei),
             Item::Assign(pa) => self.local_assign(pa),
@@ -199,17 +253,20 @@ impl Collector<'_> {
         scope.types.insert(name.name.clone(), (entry, name.span));
     }
 
-    fn component(&mut self, cd: &ComponentDef) {
-        let Some(def) = self.define(cd) else {
+    fn component(&mut self, cd: &'a ComponentDef) {
+        let Some(def) = self.define(cd, None) else {
             return;
         };
         if !cd.insts.is_empty() {
-            self.instances(def, &cd.insts, cd.inst_type);
+            self.instances(def, &cd.insts, cd.inst_type, &cd.inst_params);
         }
     }
 
     /// Defines a component; `None` (reported) if it cannot be defined here.
-    fn define(&mut self, cd: &ComponentDef) -> Option<DefId> {
+    /// `values` are the parameter values of a new elaboration of a parameterised
+    /// definition (then it is not registered as a type again).
+    fn define(&mut self, cd: &'a ComponentDef, values: Option<Vec<Value>>) -> Option<DefId> {
+        let again = values.is_some();
         let parent = self.body().map(|b| b.kind);
         if matches!(cd.kind, Kind::Mem | Kind::Signal) {
             self.rep
@@ -233,7 +290,12 @@ impl Collector<'_> {
             );
             return None;
         }
-        if parent.is_none() && cd.kind == Kind::Addrmap && cd.name.is_none() {
+        if !again
+            && parent.is_none()
+            && cd.kind == Kind::Addrmap
+            && cd.name.is_none()
+            && cd.insts.is_empty()
+        {
             self.rep
                 .error(
                     codes::SYNTAX,
@@ -251,6 +313,8 @@ impl Collector<'_> {
             insts: Vec::new(),
             dpas: Vec::new(),
         });
+        let depth = self.scopes.len();
+        let defaults_len = self.scopes.iter().map(|s| s.defaults.len()).collect();
         self.scopes.push(Scope {
             body: Some(Body {
                 def,
@@ -261,8 +325,34 @@ impl Collector<'_> {
             }),
             ..Scope::default()
         });
-        for item in &cd.body {
-            self.item(item);
+        let (param_values, complete) = match values {
+            Some(v) => (v.into_iter().map(Some).collect(), true),
+            None => self.param_defaults(cd),
+        };
+        if let Some(scope) = self.scopes.last_mut() {
+            for (p, v) in cd.params.iter().zip(&param_values) {
+                if let Some(v) = v {
+                    scope.params.insert(p.name.name.clone(), v.clone());
+                }
+            }
+        }
+        if !again && !cd.params.is_empty() {
+            self.templates.insert(
+                def,
+                Template {
+                    cd,
+                    depth,
+                    defaults_len,
+                    values: param_values,
+                },
+            );
+        }
+        // A definition with a parameter that has no default has no meaning of its
+        // own: only its instances, which give the value, are elaborated.
+        if complete {
+            for item in &cd.body {
+                self.item(item);
+            }
         }
         let scope = self.scopes.pop().unwrap_or_default();
         let mut props = Props::new();
@@ -277,13 +367,358 @@ impl Collector<'_> {
             assign(&mut props, key, val);
         }
         self.out.defs[def].props = props;
+        if again {
+            return Some(def);
+        }
         if let Some(name) = &cd.name {
             self.register_type(name, TypeEntry::Comp(def));
         }
-        if parent.is_none() && cd.kind == Kind::Addrmap {
+        // An anonymous root addrmap is a root instance, not a candidate top.
+        if parent.is_none() && cd.kind == Kind::Addrmap && cd.name.is_some() {
             self.root_addrmaps.push(def);
         }
         Some(def)
+    }
+
+    /// The parameters' default values, evaluated in order in the new body's scope
+    /// (a default may use the parameters before it), and whether every parameter
+    /// has one.
+    fn param_defaults(&mut self, cd: &ComponentDef) -> (Vec<Option<Value>>, bool) {
+        let mut out = Vec::with_capacity(cd.params.len());
+        let mut complete = true;
+        for (i, p) in cd.params.iter().enumerate() {
+            if let Some(first) = cd.params[..i].iter().find(|q| q.name.name == p.name.name) {
+                self.rep
+                    .error(
+                        codes::DUPLICATE,
+                        p.name.span,
+                        format!("parameter `{}` is declared twice", p.name.name),
+                    )
+                    .also(first.name.span, "first declared here");
+            }
+            let v = p.default.as_ref().and_then(|e| {
+                let v = self.eval(e)?;
+                self.coerce_param(p, v, e.span)
+            });
+            complete &= v.is_some();
+            if let (Some(v), Some(scope)) = (&v, self.scopes.last_mut()) {
+                scope.params.insert(p.name.name.clone(), v.clone());
+            }
+            out.push(v);
+        }
+        (out, complete)
+    }
+
+    /// A value given to parameter `p`, converted to its type.
+    fn coerce_param(&mut self, p: &ParamDef, v: Value, span: Span) -> Option<Value> {
+        // Parameter values are constants: no instance references, also not inside
+        // arrays or structs (as systemrdl-compiler checks).
+        fn has_ref(v: &Value) -> bool {
+            match v {
+                Value::Ref(_) => true,
+                Value::Array(items) => items.iter().any(has_ref),
+                Value::Struct { members, .. } => members.iter().any(|(_, m)| has_ref(m)),
+                _ => false,
+            }
+        }
+        if has_ref(&v) {
+            self.rep
+                .error(
+                    codes::PARAMETER,
+                    span,
+                    format!(
+                        "the value of parameter `{}` contains a reference",
+                        p.name.name
+                    ),
+                )
+                .hint("parameter values are constants; assign the reference as a property instead");
+            return None;
+        }
+        let ty = self.udp_type(&p.ty, p.ty_span)?;
+        let v = match (v, &ty) {
+            (Value::Enum { ty: e, entry }, UdpTy::Number | UdpTy::Boolean) => {
+                Value::int(self.out.enums[e].entries[entry].value)
+            }
+            (v, _) => v,
+        };
+        let described = v.describe();
+        let out = coerce_udp(&ty, v);
+        if out.is_none() {
+            let expected = self.describe_udp_ty(&ty);
+            self.rep
+                .error(
+                    codes::PARAMETER,
+                    span,
+                    format!(
+                        "parameter `{}` expects {expected}, found {described}",
+                        p.name.name
+                    ),
+                )
+                .also(p.ty_span, "declared here")
+                .hint(format!(
+                    "give `{}` a value of its declared type",
+                    p.name.name
+                ));
+        }
+        out
+    }
+
+    /// The definition to instantiate for `def` with parameter values `assigns`
+    /// (SystemRDL 2.0 5.1.1.2): `def` itself when the values are its defaults, else
+    /// a new elaboration of its template, shared by every instance with the same
+    /// values.
+    fn specialise(&mut self, def: DefId, assigns: &[ParamAssign], at: Span) -> Option<DefId> {
+        let type_name = self.out.defs[def].name.clone().unwrap_or_default();
+        let Some(t) = self.templates.get(&def).cloned() else {
+            if let Some(a) = assigns.first() {
+                self.rep
+                    .error(
+                        codes::PARAMETER,
+                        a.name.span,
+                        format!("`{type_name}` has no parameters"),
+                    )
+                    .hint("remove the `#(...)`, or declare the parameter: `#(longint NAME = 0)`");
+            }
+            return None;
+        };
+        // The values are evaluated where the instance is written.
+        let mut given: Vec<Option<(Value, Span)>> = vec![None; t.cd.params.len()];
+        let mut ok = true;
+        for a in assigns {
+            let Some(i) = t.cd.params.iter().position(|p| p.name.name == a.name.name) else {
+                let d = self.rep.error(
+                    codes::PARAMETER,
+                    a.name.span,
+                    format!("`{type_name}` has no parameter `{}`", a.name.name),
+                );
+                let names = t.cd.params.iter().map(|p| p.name.name.as_str());
+                let all: Vec<&str> = t.cd.params.iter().map(|p| p.name.name.as_str()).collect();
+                match did_you_mean(&a.name.name, names) {
+                    Some(h) => d.hint(h),
+                    None => d.hint(format!("its parameters are: {}", all.join(", "))),
+                };
+                ok = false;
+                continue;
+            };
+            if given[i].is_some() {
+                self.rep.error(
+                    codes::DUPLICATE,
+                    a.name.span,
+                    format!("parameter `{}` is given twice", a.name.name),
+                );
+                ok = false;
+                continue;
+            }
+            match self.eval(&a.value) {
+                Some(v) => given[i] = Some((v, a.value.span)),
+                None => ok = false,
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let values = self.in_definition_scopes(&t, |c| c.param_values(&t, &given, at))?;
+        if t.values
+            .iter()
+            .zip(&values)
+            .all(|(d, v)| d.as_ref() == Some(v))
+        {
+            return Some(def);
+        }
+        if let Some((_, _, d)) = self
+            .specialised
+            .iter()
+            .find(|(tpl, vals, _)| *tpl == def && *vals == values)
+        {
+            return Some(*d);
+        }
+        if self.specialised.len() >= MAX_SPECIALISATIONS {
+            // Reported once: every later instance would hit the same limit.
+            if self.specialisation_limit_hit {
+                return None;
+            }
+            self.specialisation_limit_hit = true;
+            self.rep
+                .error(
+                    codes::LIMIT,
+                    at,
+                    format!("more than {MAX_SPECIALISATIONS} distinct parameter values elaborated"),
+                )
+                .hint("fewer distinct parameter values, or less nesting of parameterised types");
+            return None;
+        }
+        let name = specialised_name(&type_name, t.cd, &t.values, &values);
+        let new = self.in_definition_scopes(&t, |c| c.define(t.cd, Some(values.clone())))?;
+        self.out.defs[new].name = Some(name);
+        self.specialised.push((def, values, new));
+        Some(new)
+    }
+
+    /// Every parameter's value: given, or its default evaluated with the values
+    /// before it (as for the first elaboration).
+    fn param_values(
+        &mut self,
+        t: &Template<'a>,
+        given: &[Option<(Value, Span)>],
+        at: Span,
+    ) -> Option<Vec<Value>> {
+        self.scopes.push(Scope::default());
+        let mut out = Vec::with_capacity(given.len());
+        let mut ok = true;
+        for (p, g) in t.cd.params.iter().zip(given) {
+            let v = match g {
+                Some((v, span)) => self.coerce_param(p, v.clone(), *span),
+                None => match &p.default {
+                    Some(e) => self.eval(e).and_then(|v| self.coerce_param(p, v, e.span)),
+                    None => {
+                        self.rep
+                            .error(
+                                codes::PARAMETER,
+                                at,
+                                format!(
+                                    "parameter `{}` has no default and is not given a value",
+                                    p.name.name
+                                ),
+                            )
+                            .also(p.name.span, "declared here")
+                            .hint(format!("give it one: `#(.{}(value))`", p.name.name));
+                        None
+                    }
+                },
+            };
+            match v {
+                Some(v) => {
+                    if let Some(scope) = self.scopes.last_mut() {
+                        scope.params.insert(p.name.name.clone(), v.clone());
+                    }
+                    out.push(v);
+                }
+                None => ok = false,
+            }
+        }
+        self.scopes.pop();
+        ok.then_some(out)
+    }
+
+    /// Runs `f` with the scopes as they were where `t` was defined: the scopes
+    /// opened since, and the `default`s assigned since, are set aside.
+    fn in_definition_scopes<T>(
+        &mut self,
+        t: &Template<'a>,
+        f: impl FnOnce(&mut Self) -> Option<T>,
+    ) -> Option<T> {
+        let depth = t.depth.min(self.scopes.len());
+        let inner = self.scopes.split_off(depth);
+        let later: Vec<Vec<(PropKey, PropVal)>> = self
+            .scopes
+            .iter_mut()
+            .zip(&t.defaults_len)
+            .map(|(s, &n)| s.defaults.split_off(n.min(s.defaults.len())))
+            .collect();
+        let out = f(self);
+        for (s, mut d) in self.scopes.iter_mut().zip(later) {
+            s.defaults.append(&mut d);
+        }
+        self.scopes.extend(inner);
+        out
+    }
+
+    /// `-P NAME=VALUE` / `parameters = [...]`: the top elaborated with these values.
+    fn override_top(&mut self, top: DefId, overrides: &[(String, String)]) -> Option<DefId> {
+        let mut assigns = Vec::with_capacity(overrides.len());
+        for (name, text) in overrides {
+            let value = self.override_value(name, text)?;
+            assigns.push((name.clone(), value));
+        }
+        let type_name = self.out.defs[top].name.clone().unwrap_or_default();
+        let Some(t) = self.templates.get(&top).cloned() else {
+            let names: Vec<String> = assigns.iter().map(|(n, _)| format!("`{n}`")).collect();
+            self.rep
+                .error_nowhere(
+                    codes::PARAMETER,
+                    format!(
+                        "the top `{type_name}` has no parameter {} to override",
+                        names.join(", ")
+                    ),
+                )
+                .hint("the top declares no parameters (`addrmap name #(longint N = 1) { ... }`)");
+            return None;
+        };
+        let mut given: Vec<Option<(Value, Span)>> = vec![None; t.cd.params.len()];
+        let at = self.out.defs[top].span;
+        for (name, value) in assigns {
+            let Some(i) = t.cd.params.iter().position(|p| p.name.name == name) else {
+                let names = t.cd.params.iter().map(|p| p.name.name.as_str());
+                let hint = did_you_mean(&name, names).unwrap_or_else(|| {
+                    let all: Vec<&str> = t.cd.params.iter().map(|p| p.name.name.as_str()).collect();
+                    format!("its parameters are: {}", all.join(", "))
+                });
+                self.rep
+                    .error_nowhere(
+                        codes::PARAMETER,
+                        format!("the top `{type_name}` has no parameter `{name}` to override"),
+                    )
+                    .hint(hint);
+                return None;
+            };
+            given[i] = Some((value, at));
+        }
+        let values = self.in_definition_scopes(&t, |c| c.param_values(&t, &given, at))?;
+        if t.values
+            .iter()
+            .zip(&values)
+            .all(|(d, v)| d.as_ref() == Some(v))
+        {
+            return Some(top);
+        }
+        self.in_definition_scopes(&t, |c| c.define(t.cd, Some(values)))
+    }
+
+    /// The value of one `-P NAME=VALUE`, written as a SystemRDL expression.
+    fn override_value(&mut self, name: &str, text: &str) -> Option<Value> {
+        use crate::frontend::source::SourceFile;
+        let src = format!("{name} = {text};");
+        let mut sub = Reporter::new(std::sync::Arc::new(SourceFile::from_string(
+            &format!("<parameter {name}>"),
+            src.clone(),
+        )));
+        let toks = crate::frontend::lexer::lex(&src, &mut sub);
+        let items = crate::frontend::parser::parse(&toks, &mut sub);
+        let expr = match items.as_slice() {
+            [Item::Assign(PropAssign {
+                value: Some(e),
+                default: false,
+                ..
+            })] => Some(e),
+            _ => None,
+        };
+        let value = expr.and_then(|e| {
+            let root = &self.scopes[..1];
+            let types = |n: &str| lookup(root, n);
+            let no_params = |_: &str| None;
+            let env = EvalEnv {
+                enums: &self.out.enums,
+                structs: &self.out.structs,
+                types: &types,
+                body: None,
+                params: &no_params,
+            };
+            eval(e, &env, &mut sub)
+        });
+        let diags = sub.finish();
+        match value {
+            Some(v) if !diags.has_errors() => Some(v),
+            _ => {
+                let why: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();
+                self.rep
+                    .error_nowhere(
+                        codes::PARAMETER,
+                        format!("invalid value `{text}` for parameter `{name}`: {}", why.join("; ")),
+                    )
+                    .hint("write the value as a SystemRDL expression: `-P N=4`, `-P S=\"text\"`, `-P B=true`");
+                None
+            }
+        }
     }
 
     /// The root `addrmap` definition `name` (`--top`), or an error at the end.
@@ -323,15 +758,22 @@ impl Collector<'_> {
         }
     }
 
-    fn explicit_inst(&mut self, ei: &ExplicitInst) {
+    fn explicit_inst(&mut self, ei: &'a ExplicitInst) {
         match lookup(&self.scopes, &ei.type_name.name) {
-            Some(TypeEntry::Comp(def)) => self.instances(def, &ei.insts, ei.inst_type),
-            Some(TypeEntry::Enum(_)) => {
-                self.rep.error(
-                    codes::UNKNOWN_TYPE,
-                    ei.type_name.span,
-                    format!("`{}` is an enum, not a component type", ei.type_name.name),
-                );
+            Some(TypeEntry::Comp(def)) => self.instances(def, &ei.insts, ei.inst_type, &ei.params),
+            Some(TypeEntry::Enum(_) | TypeEntry::Struct(_)) => {
+                self.rep
+                    .error(
+                        codes::UNKNOWN_TYPE,
+                        ei.type_name.span,
+                        format!(
+                            "`{}` is a value type, not a component type",
+                            ei.type_name.name
+                        ),
+                    )
+                    .hint(
+                        "only component types (addrmap, regfile, reg, field, ...) are instantiated",
+                    );
             }
             None => {
                 let candidates: Vec<String> = self
@@ -352,7 +794,28 @@ impl Collector<'_> {
         }
     }
 
-    fn instances(&mut self, def: DefId, insts: &[Inst], inst_type: Option<InstType>) {
+    fn instances(
+        &mut self,
+        def: DefId,
+        insts: &[Inst],
+        inst_type: Option<InstType>,
+        params: &[ParamAssign],
+    ) {
+        let at = insts
+            .first()
+            .map_or(self.out.defs[def].span, |i| i.name.span);
+        let incomplete = self
+            .templates
+            .get(&def)
+            .is_some_and(|t| t.values.iter().any(Option::is_none));
+        let def = if params.is_empty() && !incomplete {
+            def
+        } else {
+            match self.specialise(def, params, at) {
+                Some(d) => d,
+                None => return,
+            }
+        };
         let kind = self.out.defs[def].kind;
         if let (Some(t), Kind::Field | Kind::Signal) = (inst_type, kind) {
             // SystemRDL 2.0 10.1: only registers and groups of them can be external.
@@ -370,17 +833,12 @@ impl Collector<'_> {
         }
         let external = inst_type.is_some_and(|t| t.external);
         let Some(parent) = self.body().map(|b| b.kind) else {
-            if let Some(first) = insts.first() {
-                self.rep
-                    .error(
-                        codes::NESTING,
-                        first.name.span,
-                        format!(
-                            "a {} cannot be instantiated at the top level",
-                            kind.as_str()
-                        ),
-                    )
-                    .hint("instantiate it inside an addrmap");
+            // The root scope may instantiate any component (SystemRDL 2.0 5.1.3).
+            for inst in insts {
+                if let Some(mut decl) = self.instance(def, kind, inst) {
+                    decl.external = external;
+                    self.root_insts.push(decl);
+                }
             }
             return;
         };
@@ -415,9 +873,18 @@ impl Collector<'_> {
     }
 
     fn instance(&mut self, def: DefId, kind: Kind, inst: &Inst) -> Option<InstDecl> {
-        let owner = self.body()?.def;
-        if let Some(&first) = self.body()?.names.get(&inst.name.name) {
-            let first_span = self.out.defs[owner].insts[first].name_span;
+        let first = match self.body() {
+            Some(b) => b
+                .names
+                .get(&inst.name.name)
+                .map(|&i| self.out.defs[b.def].insts[i].name_span),
+            None => self
+                .root_insts
+                .iter()
+                .find(|d| d.name == inst.name.name)
+                .map(|d| d.name_span),
+        };
+        if let Some(first_span) = first {
             self.rep
                 .error(
                     codes::DUPLICATE,
@@ -638,7 +1105,10 @@ impl Collector<'_> {
                         .or_else(|| (u.ty == UdpTy::Boolean).then_some(Value::Bool(true)))
                 }),
             };
-            if implied.is_none() {
+            // A user-defined property with neither a value nor a default is bound
+            // without a value (SystemRDL 2.0 15.2.2): nothing to record.
+            let udp_unset = matches!(key, PropKey::Udp(_));
+            if implied.is_none() && !udp_unset {
                 self.rep
                     .error(
                         codes::PROPERTY_TYPE,
@@ -749,6 +1219,8 @@ impl Collector<'_> {
             UdpTy::Ref(None) => "a reference".into(),
             UdpTy::Ref(Some(k)) => format!("a reference to a {}", k.as_str()),
             UdpTy::Enum(e) => format!("an entry of enum `{}`", self.out.enums[*e].name),
+            UdpTy::Addressing => "an addressing type".into(),
+            UdpTy::Struct(s) => format!("a `{}` struct", self.out.structs[*s].name),
             UdpTy::Array(t) => match &**t {
                 UdpTy::Ref(None) => "an array of references (`'{a.b, c.d}`)".into(),
                 inner => format!(
@@ -844,20 +1316,17 @@ impl Collector<'_> {
     }
 
     fn dyn_assign(&mut self, da: &DynAssign) {
-        let Some(owner) = self.body().map(|b| b.def) else {
-            self.rep.error(
-                codes::SYNTAX,
-                da.prop.span,
-                "dynamic assignments are only allowed inside a component body",
-            );
-            return;
-        };
+        // In the root scope the targets are root instances (SystemRDL 2.0 5.1.3).
+        let owner = self.body().map(|b| b.def);
         // Follow the path through the definitions. The owner's instances are exactly
         // those declared before this statement.
-        let mut cur = owner;
+        let mut cur = owner.unwrap_or(0);
         let mut steps = Vec::with_capacity(da.target.len());
         for (i, elem) in da.target.iter().enumerate() {
-            let insts = &self.out.defs[cur].insts;
+            let insts = match (i, owner) {
+                (0, None) => &self.root_insts,
+                _ => &self.out.defs[cur].insts,
+            };
             let Some(decl) = insts.iter().find(|d| d.name == elem.name.name) else {
                 let names: Vec<&str> = insts.iter().map(|d| d.name.as_str()).collect();
                 let hint = did_you_mean(&elem.name.name, names);
@@ -978,7 +1447,9 @@ impl Collector<'_> {
                 .or_default()
                 .push((key, da.prop.span));
         }
-        self.out.defs[owner].dpas.push(Dpa { steps, key, val });
+        if let Some(owner) = owner {
+            self.out.defs[owner].dpas.push(Dpa { steps, key, val });
+        }
     }
 
     // ---- enums and UDPs ------------------------------------------------------
@@ -1097,6 +1568,54 @@ impl Collector<'_> {
             entries,
         });
         self.register_type(&ed.name, TypeEntry::Enum(idx));
+    }
+
+    /// `[abstract] struct name [: base] { ... }` (SystemRDL 2.0 6.3.2.2).
+    fn struct_def(&mut self, sd: &StructDef) {
+        let idx = self.out.structs.len();
+        let (mut ancestry, mut members) = (vec![idx], Vec::new());
+        if let Some(base) = &sd.base {
+            match lookup(&self.scopes, &base.name) {
+                Some(TypeEntry::Struct(b)) => {
+                    let info = &self.out.structs[b];
+                    ancestry.extend(info.ancestry.iter().copied());
+                    members = info.members.clone();
+                }
+                _ => {
+                    self.rep
+                        .error(
+                            codes::UNKNOWN_TYPE,
+                            base.span,
+                            format!("no struct type named `{}`", base.name),
+                        )
+                        .hint("the base struct must be defined before the struct that extends it");
+                    return;
+                }
+            }
+        }
+        for (ty, span, name) in &sd.members {
+            if members.iter().any(|(m, _)| *m == name.name) {
+                self.rep
+                    .error(
+                        codes::DUPLICATE,
+                        name.span,
+                        format!("struct member `{}` is already declared", name.name),
+                    )
+                    .hint("member names are unique in a struct and its bases");
+                return;
+            }
+            let Some(t) = self.udp_type(ty, *span) else {
+                return;
+            };
+            members.push((name.name.clone(), t));
+        }
+        self.out.structs.push(super::StructInfo {
+            name: sd.name.name.clone(),
+            is_abstract: sd.is_abstract,
+            ancestry: ancestry.into(),
+            members,
+        });
+        self.register_type(&sd.name, TypeEntry::Struct(idx));
     }
 
     fn udp_def(&mut self, ud: &UdpDef) {
@@ -1256,7 +1775,7 @@ impl Collector<'_> {
         ty_ok && (exact || legacy)
     }
 
-    fn udp_type(&mut self, t: &UdpTypeAst, span: Span) -> Option<UdpTy> {
+    fn udp_type(&mut self, t: &UdpTypeAst, _span: Span) -> Option<UdpTy> {
         let base = match &t.base {
             UdpBaseType::Boolean => UdpTy::Boolean,
             UdpBaseType::String => UdpTy::String,
@@ -1266,18 +1785,10 @@ impl Collector<'_> {
             UdpBaseType::OnWriteType => UdpTy::OnWriteType,
             UdpBaseType::Ref => UdpTy::Ref(None),
             UdpBaseType::Component(k) => UdpTy::Ref(Some(*k)),
-            UdpBaseType::AddressingType => {
-                self.rep
-                    .error(
-                        codes::UNSUPPORTED,
-                        span,
-                        "properties of type `addressingtype` are not supported",
-                    )
-                    .hint(codes::UNSUPPORTED_HINT);
-                return None;
-            }
+            UdpBaseType::AddressingType => UdpTy::Addressing,
             UdpBaseType::Named(id) => match lookup(&self.scopes, &id.name) {
                 Some(TypeEntry::Enum(e)) => UdpTy::Enum(e),
+                Some(TypeEntry::Struct(s)) => UdpTy::Struct(s),
                 Some(TypeEntry::Comp(_)) => {
                     self.rep
                         .error(
@@ -1306,6 +1817,38 @@ impl Collector<'_> {
             base
         })
     }
+}
+
+/// The type name of a new elaboration of a parameterised definition, as
+/// systemrdl-compiler forms it: the name, then `_NAME_value` for each parameter
+/// whose value differs from the first elaboration's (numbers in decimal, booleans
+/// `t`/`f`, anything else a hash of the value: RDL-EXPR-01).
+fn specialised_name(
+    type_name: &str,
+    cd: &ComponentDef,
+    first: &[Option<Value>],
+    values: &[Value],
+) -> String {
+    let mut name = type_name.to_owned();
+    for ((p, d), v) in cd.params.iter().zip(first).zip(values) {
+        if d.as_ref() == Some(v) {
+            continue;
+        }
+        let text = match v {
+            Value::Int { v, .. } => v.to_string(),
+            Value::Bool(b) => if *b { "t" } else { "f" }.to_owned(),
+            other => format!("{:08x}", fnv1a(format!("{other:?}").as_bytes()) as u32),
+        };
+        name.push_str(&format!("_{}_{text}", p.name.name));
+    }
+    name
+}
+
+/// FNV-1a, for short stable names of values.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// Whether an index list selects an element of an array with `dims`; reports why
@@ -1397,6 +1940,11 @@ pub(super) fn coerce_udp(ty: &UdpTy, v: Value) -> Option<Value> {
         (UdpTy::OnWriteType, v @ Value::OnWrite(_)) => v,
         (UdpTy::Ref(_), v @ Value::Ref(_)) => v,
         (UdpTy::Enum(e), v @ Value::Enum { ty, .. }) if ty == *e => v,
+        (UdpTy::Addressing, v @ Value::Addressing(_)) => v,
+        (UdpTy::Struct(s), v @ Value::Struct { .. }) => match &v {
+            Value::Struct { ancestry, .. } if ancestry.contains(s) => v,
+            _ => return None,
+        },
         (UdpTy::Array(inner), Value::Array(items)) => Value::Array(
             items
                 .into_iter()

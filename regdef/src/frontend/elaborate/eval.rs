@@ -9,9 +9,9 @@
 use crate::frontend::FxMap;
 use std::rc::Rc;
 
-use super::{DefId, EnumIdx, EnumInfo, TypeEntry};
+use super::{DefId, EnumIdx, EnumInfo, StructIdx, StructInfo, TypeEntry};
 use crate::access::{ones, AccessType, OnRead, OnWrite, Precedence};
-use crate::frontend::ast::{BinOp, Expr, ExprKind, RefElem, UnOp};
+use crate::frontend::ast::{BinOp, CastType, Expr, ExprKind, RefElem, UnOp};
 use crate::frontend::diagnostics::{codes, Reporter};
 use crate::frontend::lexer::Kw;
 use crate::frontend::source::Span;
@@ -48,6 +48,12 @@ pub(crate) enum Value {
     EnumType(EnumIdx),
     Ref(Rc<InstRef>),
     Array(Vec<Value>),
+    /// `S'{a: 1}`: the type's ancestry (itself first) and the members given, in
+    /// declaration order.
+    Struct {
+        ancestry: Rc<[StructIdx]>,
+        members: Rc<Vec<(String, Value)>>,
+    },
 }
 
 impl Value {
@@ -70,6 +76,7 @@ impl Value {
             Value::EnumType(_) => "an enum type",
             Value::Ref(_) => "a reference",
             Value::Array(_) => "an array",
+            Value::Struct { .. } => "a struct",
         }
     }
 }
@@ -111,11 +118,15 @@ impl InstRef {
 /// What an expression may name while it is evaluated.
 pub(crate) struct EvalEnv<'a> {
     pub enums: &'a [EnumInfo],
+    pub structs: &'a [StructInfo],
     /// Type lookup through the lexical scopes, innermost first.
     pub types: &'a dyn Fn(&str) -> Option<TypeEntry>,
     /// The body being defined and the instances declared in it so far; `None` at
     /// the root and in enum and property declarations.
     pub body: Option<(DefId, &'a FxMap<String, usize>)>,
+    /// Parameter lookup through the lexical scopes, innermost first
+    /// (SystemRDL 2.0 5.1.1.1).
+    pub params: &'a dyn Fn(&str) -> Option<Value>,
 }
 
 /// Evaluates `e`; `None` after reporting why it has no value.
@@ -191,14 +202,63 @@ pub(crate) fn eval(e: &Expr, env: &EvalEnv<'_>, rep: &mut Reporter) -> Option<Va
             ok.then_some(Value::Array(out))
         }
         ExprKind::Unary(op, operand) => {
-            let v = eval(operand, env, rep)?;
+            let v = enum_as_int(eval(operand, env, rep)?, env);
             unary(*op, v, operand.span, rep)
         }
         ExprKind::Binary(op, l, r) => {
             let lv = eval(l, env, rep);
             let rv = eval(r, env, rep);
-            binary(*op, lv?, l.span, rv?, r.span, rep)
+            let (lv, rv) = match (lv?, rv?) {
+                // `E::a == E::b` compares entries; anything else takes their values.
+                (a @ Value::Enum { .. }, b @ Value::Enum { .. })
+                    if matches!(op, BinOp::Eq | BinOp::Ne) =>
+                {
+                    (a, b)
+                }
+                (a, b) => (enum_as_int(a, env), enum_as_int(b, env)),
+            };
+            binary(*op, lv, l.span, rv, r.span, rep)
         }
+        ExprKind::Concat(items) => concat(items, 1, env, rep),
+        ExprKind::Replicate(count, items) => {
+            let n = expect_int(count, env, rep)?;
+            concat(items, n, env, rep)
+        }
+        ExprKind::WidthCast(width, value) => {
+            let w = expect_int(width, env, rep)?;
+            if w == 0 || w > 64 {
+                rep.error(
+                    codes::EXPR,
+                    width.span,
+                    format!("cast width {w} is out of range"),
+                )
+                .hint("a width cast takes 1 to 64 bits");
+                return None;
+            }
+            let v = enum_as_int(eval(value, env, rep)?, env);
+            let v = as_number(v, value.span, rep)?;
+            let w = w as u32;
+            Some(Value::Int { v: v & ones(w), w })
+        }
+        ExprKind::TypeCast(ty, value) => {
+            let v = eval(value, env, rep)?;
+            let v = enum_as_int(v, env);
+            let Some((x, w)) = as_int(&v) else {
+                rep.error(
+                    codes::EXPR,
+                    value.span,
+                    format!("cannot cast {} to a number", v.describe()),
+                )
+                .hint("casts convert numbers, booleans and enum entries");
+                return None;
+            };
+            Some(match ty {
+                CastType::Boolean => Value::Bool(x & ones(w) != 0),
+                CastType::Bit => Value::Int { v: x & 1, w: 1 },
+                CastType::Longint => Value::Int { v: x, w: 64 },
+            })
+        }
+        ExprKind::StructLit { ty, members } => struct_literal(ty, members, env, rep),
         ExprKind::Ternary(c, t, f) => {
             let cv = eval(c, env, rep)?;
             let cond = truthy(&cv).or_else(|| {
@@ -215,6 +275,222 @@ pub(crate) fn eval(e: &Expr, env: &EvalEnv<'_>, rep: &mut Reporter) -> Option<Va
             eval(if cond { t } else { f }, env, rep)
         }
     }
+}
+
+/// `S'{a: 1, b: "x"}` (SystemRDL 2.0 6.3.2.3): every member given once, with a
+/// value of its type; `S'{}` leaves them all unset, as systemrdl-compiler allows.
+fn struct_literal(
+    ty: &crate::frontend::ast::Ident,
+    given: &[(crate::frontend::ast::Ident, Expr)],
+    env: &EvalEnv<'_>,
+    rep: &mut Reporter,
+) -> Option<Value> {
+    let Some(TypeEntry::Struct(idx)) = (env.types)(&ty.name) else {
+        rep.error(
+            codes::UNKNOWN_TYPE,
+            ty.span,
+            format!("`{}` is not a struct type", ty.name),
+        )
+        .hint("a struct must be defined (`struct name { ... };`) before its literals");
+        return None;
+    };
+    let info = env.structs.get(idx)?;
+    if info.is_abstract {
+        rep.error(
+            codes::EXPR,
+            ty.span,
+            format!("`{}` is an abstract struct and has no values", ty.name),
+        )
+        .hint("write a literal of a struct derived from it");
+        return None;
+    }
+    let mut values: Vec<Option<Value>> = vec![None; info.members.len()];
+    let mut ok = true;
+    for (name, e) in given {
+        let Some(i) = info.members.iter().position(|(m, _)| *m == name.name) else {
+            let d = rep.error(
+                codes::EXPR,
+                name.span,
+                format!("struct `{}` has no member `{}`", ty.name, name.name),
+            );
+            match did_you_mean(&name.name, info.members.iter().map(|(m, _)| m.as_str())) {
+                Some(h) => d.hint(h),
+                None => d.hint(format!(
+                    "its members are: {}",
+                    info.members
+                        .iter()
+                        .map(|(m, _)| m.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            };
+            ok = false;
+            continue;
+        };
+        if values[i].is_some() {
+            rep.error(
+                codes::EXPR,
+                name.span,
+                format!("member `{}` is given twice", name.name),
+            )
+            .hint("give each member once");
+            ok = false;
+            continue;
+        }
+        let Some(v) = eval(e, env, rep) else {
+            ok = false;
+            continue;
+        };
+        let mty = &info.members[i].1;
+        let described = v.describe();
+        match super::defs::coerce_udp(mty, enum_as_int_for(mty, v, env)) {
+            Some(v) => values[i] = Some(v),
+            None => {
+                rep.error(
+                    codes::EXPR,
+                    e.span,
+                    format!(
+                        "member `{}` of struct `{}` cannot take {described}",
+                        name.name, ty.name
+                    ),
+                )
+                .hint("give the member a value of its declared type");
+                ok = false;
+            }
+        }
+    }
+    if !ok {
+        return None;
+    }
+    // SystemRDL 2.0 6.3.2.3.2-b/c: a member not given takes its type's default
+    // (false, "", rw, regalign, an empty array); one without is an error.
+    let mut undefined = Vec::new();
+    for (slot, (name, mty)) in values.iter_mut().zip(&info.members) {
+        if slot.is_none() {
+            *slot = match mty {
+                super::UdpTy::Boolean => Some(Value::Bool(false)),
+                super::UdpTy::String => Some(Value::Str("".into())),
+                super::UdpTy::AccessType => Some(Value::Access(AccessType::Rw)),
+                super::UdpTy::Addressing => Some(Value::Addressing(Addressing::Regalign)),
+                super::UdpTy::Array(_) => Some(Value::Array(Vec::new())),
+                _ => {
+                    undefined.push(name.as_str());
+                    None
+                }
+            };
+        }
+    }
+    if !undefined.is_empty() {
+        rep.error(
+            codes::EXPR,
+            ty.span,
+            format!(
+                "incomplete `{}` literal: no value for {}",
+                ty.name,
+                undefined
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+        .hint("give every member without a default (numbers, enums, references, structs) a value");
+        return None;
+    }
+    let members = info
+        .members
+        .iter()
+        .zip(values)
+        .filter_map(|((m, _), v)| v.map(|v| (m.clone(), v)))
+        .collect();
+    Some(Value::Struct {
+        ancestry: info.ancestry.clone(),
+        members: Rc::new(members),
+    })
+}
+
+/// An enum entry given where a number or boolean is expected stands for its value.
+fn enum_as_int_for(ty: &super::UdpTy, v: Value, env: &EvalEnv<'_>) -> Value {
+    match ty {
+        super::UdpTy::Number | super::UdpTy::Boolean => enum_as_int(v, env),
+        _ => v,
+    }
+}
+
+/// An enum entry stands for its value in arithmetic (SystemRDL 2.0 6.3.4.2).
+fn enum_as_int(v: Value, env: &EvalEnv<'_>) -> Value {
+    match v {
+        Value::Enum { ty, entry } => env
+            .enums
+            .get(ty)
+            .and_then(|e| e.entries.get(entry))
+            .map_or(Value::Enum { ty, entry }, |x| Value::int(x.value)),
+        v => v,
+    }
+}
+
+/// `{a, b}` repeated `times` times (SystemRDL 2.0 6.3.3): the first item in the
+/// most significant bits, each item in its own width (64 for an unsized number or
+/// an enum entry). Widths add up past 64 as systemrdl-compiler's do, but the value
+/// must fit in 64 bits (RDL-EXPR-02); the work is bounded whatever the count.
+fn concat(items: &[Expr], times: u64, env: &EvalEnv<'_>, rep: &mut Reporter) -> Option<Value> {
+    let mut parts = Vec::with_capacity(items.len());
+    let mut width = 0u64;
+    for item in items {
+        let v = enum_as_int(eval(item, env, rep)?, env);
+        let Some((x, w)) = as_int(&v) else {
+            rep.error(
+                codes::EXPR,
+                item.span,
+                format!("cannot concatenate {}", v.describe()),
+            )
+            .hint("concatenation joins numbers, booleans and enum entries");
+            return None;
+        };
+        parts.push((x & ones(w), w));
+        width += u64::from(w);
+    }
+    let span = match (items.first(), items.last()) {
+        (Some(a), Some(b)) => a.span.to(b.span),
+        _ => return None,
+    };
+    let total = width.saturating_mul(times);
+    if total == 0 {
+        rep.error(codes::EXPR, span, "the replication is empty (count 0)")
+            .hint("a replication count is at least 1");
+        return None;
+    }
+    // Only the low 64 bits can be kept; anything set above them is an error. Past
+    // 128 bits a non-zero item necessarily lands above bit 64.
+    let any_set = parts.iter().any(|&(x, _)| x != 0);
+    let mut v = 0u128;
+    if any_set {
+        if total > 128 {
+            return too_wide(span, rep);
+        }
+        for _ in 0..times {
+            for &(x, w) in &parts {
+                v = (v << w) | u128::from(x);
+            }
+        }
+    }
+    if v > u128::from(u64::MAX) {
+        return too_wide(span, rep);
+    }
+    Some(Value::Int {
+        v: v as u64,
+        w: total.min(64) as u32,
+    })
+}
+
+fn too_wide(span: Span, rep: &mut Reporter) -> Option<Value> {
+    rep.error(
+        codes::EXPR,
+        span,
+        "the concatenation's value does not fit in 64 bits",
+    )
+    .hint("twinreg's constant values are at most 64 bits wide; size the operands (`4'hA`)");
+    None
 }
 
 fn keyword_value(kw: Kw) -> Option<Value> {
@@ -250,6 +526,11 @@ fn keyword_value(kw: Kw) -> Option<Value> {
 fn reference(path: &[RefElem], span: Span, env: &EvalEnv<'_>, rep: &mut Reporter) -> Option<Value> {
     let first = path.first()?;
     let local = env.body.and_then(|(_, names)| names.get(&first.name.name));
+    if local.is_none() {
+        if let Some(v) = (env.params)(&first.name.name) {
+            return param_value(v, path, env, rep);
+        }
+    }
     if local.is_none() && path.len() == 1 && first.indices.is_empty() {
         if let Some(TypeEntry::Enum(idx)) = (env.types)(&first.name.name) {
             return Some(Value::EnumType(idx));
@@ -297,9 +578,111 @@ fn reference(path: &[RefElem], span: Span, env: &EvalEnv<'_>, rep: &mut Reporter
     Some(Value::Ref(Rc::new(InstRef { root, steps, span })))
 }
 
+/// The value of a parameter reference: `P`, `ARR[1]` (SystemRDL 2.0 5.1.1.1).
+fn param_value(
+    mut v: Value,
+    path: &[RefElem],
+    env: &EvalEnv<'_>,
+    rep: &mut Reporter,
+) -> Option<Value> {
+    let first = path.first()?;
+    for ix in &first.indices {
+        let i = expect_int(ix, env, rep)?;
+        v = match v {
+            Value::Array(mut items) => {
+                let len = items.len();
+                if i as usize >= len || i > usize::MAX as u64 {
+                    rep.error(
+                        codes::ARRAY,
+                        ix.span,
+                        format!(
+                            "index {i} is out of range for `{}` ({len} elements)",
+                            first.name.name
+                        ),
+                    )
+                    .hint("indices count from 0");
+                    return None;
+                }
+                items.swap_remove(i as usize)
+            }
+            other => {
+                rep.error(
+                    codes::ARRAY,
+                    ix.span,
+                    format!(
+                        "`{}` is {}, not an array",
+                        first.name.name,
+                        other.describe()
+                    ),
+                )
+                .hint(format!("refer to `{}` without an index", first.name.name));
+                return None;
+            }
+        };
+    }
+    // `S.nest.str`, `S.arr[1].x`: members of a struct-typed parameter.
+    for (k, step) in path.iter().enumerate().skip(1) {
+        let Value::Struct { members, .. } = &v else {
+            rep.error(
+                codes::UNKNOWN_REF,
+                step.name.span,
+                format!(
+                    "`{}` is {}, which has no member `{}`",
+                    path[k - 1].name.name,
+                    v.describe(),
+                    step.name.name
+                ),
+            )
+            .hint("only struct values have members");
+            return None;
+        };
+        let Some(m) = members.iter().find(|(n, _)| *n == step.name.name) else {
+            rep.error(
+                codes::UNKNOWN_REF,
+                step.name.span,
+                format!(
+                    "`{}` has no member `{}`",
+                    path[k - 1].name.name,
+                    step.name.name
+                ),
+            )
+            .hint("the member is not declared, or the literal left it unset");
+            return None;
+        };
+        v = m.1.clone();
+        for ix in &step.indices {
+            let i = expect_int(ix, env, rep)?;
+            let Value::Array(items) = &v else {
+                rep.error(
+                    codes::ARRAY,
+                    ix.span,
+                    format!("`{}` is not an array", step.name.name),
+                )
+                .hint(format!("refer to `{}` without an index", step.name.name));
+                return None;
+            };
+            let Some(item) = usize::try_from(i).ok().and_then(|i| items.get(i)) else {
+                rep.error(
+                    codes::ARRAY,
+                    ix.span,
+                    format!(
+                        "index {i} is out of range for `{}` ({} elements)",
+                        step.name.name,
+                        items.len()
+                    ),
+                )
+                .hint("indices count from 0");
+                return None;
+            };
+            v = item.clone();
+        }
+    }
+    Some(v)
+}
+
 /// Evaluates an expression that must be a number (array sizes, addresses, ...).
 pub(crate) fn expect_int(e: &Expr, env: &EvalEnv<'_>, rep: &mut Reporter) -> Option<u64> {
-    as_number(eval(e, env, rep)?, e.span, rep)
+    as_number(enum_as_int(eval(e, env, rep)?, env), e.span, rep)
 }
 
 /// The number a value stands for (a boolean is 0 or 1); reports anything else.
@@ -491,10 +874,13 @@ mod tests {
         let toks = lex(&src, &mut rep);
         let items = parse(&toks, &mut rep);
         let no_types = |_: &str| None;
+        let no_params = |_: &str| None;
         let env = EvalEnv {
             enums: &[],
+            structs: &[],
             types: &no_types,
             body: None,
+            params: &no_params,
         };
         let value = match items.first() {
             Some(crate::frontend::ast::Item::Assign(a)) => {

@@ -259,6 +259,9 @@ impl Lowerer<'_, '_> {
             match v {
                 Value::Enum { ty, .. } | Value::EnumType(ty) => used[*ty] = true,
                 Value::Array(items) => items.iter().for_each(|x| mark_value(x, used)),
+                Value::Struct { members, .. } => {
+                    members.iter().for_each(|(_, x)| mark_value(x, used))
+                }
                 _ => {}
             }
         }
@@ -1488,7 +1491,24 @@ impl Lowerer<'_, '_> {
                         .collect::<Option<Vec<_>>>()?,
                 )
             }
-            Value::Addressing(_) | Value::Precedence(_) | Value::EnumType(_) => {
+            Value::Addressing(a) => UdpValue::Addressing(match a {
+                super::eval::Addressing::Regalign => Addressing::Regalign,
+                super::eval::Addressing::Compact => Addressing::Compact,
+                super::eval::Addressing::Fullalign => Addressing::Fullalign,
+            }),
+            Value::Struct { ancestry, members } => {
+                let s = ancestry.first().and_then(|&s| self.defs.structs.get(s))?;
+                let mut out = Vec::with_capacity(members.len());
+                for (name, mv) in members.iter() {
+                    let mty = s.members.iter().find(|(n, _)| n == name)?.1.clone();
+                    out.push((name.clone(), self.udp_value(assignee, mv, &mty, span)?));
+                }
+                UdpValue::Struct {
+                    ty: s.name.clone(),
+                    members: out,
+                }
+            }
+            Value::Precedence(_) | Value::EnumType(_) => {
                 self.rep.error(
                     codes::PROPERTY_TYPE,
                     span,
@@ -1610,6 +1630,13 @@ impl Lowerer<'_, '_> {
             UdpTy::Ref(k) => UdpType::Ref(k.map(Kind::to_ir)),
             UdpTy::Enum(e) => UdpType::Enum(self.enum_ids[*e].unwrap_or(EnumId(0))),
             UdpTy::Array(t) => UdpType::Array(Box::new(self.udp_type(t))),
+            UdpTy::Addressing => UdpType::AddressingType,
+            UdpTy::Struct(s) => UdpType::Struct(
+                self.defs
+                    .structs
+                    .get(*s)
+                    .map_or_else(String::new, |i| i.name.clone()),
+            ),
         }
     }
 

@@ -22,7 +22,7 @@ mod tree;
 
 use self::eval::Value;
 use super::ast::{Item, Kind};
-use super::diagnostics::{codes, Reporter};
+use super::diagnostics::Reporter;
 use super::properties::{Builtin, TwinUdp};
 use super::source::Span;
 use crate::ir::RegisterMap;
@@ -124,6 +124,22 @@ impl Props {
 pub(crate) enum TypeEntry {
     Comp(DefId),
     Enum(EnumIdx),
+    Struct(StructIdx),
+}
+
+/// Index of a struct type.
+pub(crate) type StructIdx = usize;
+
+/// A `struct` type (SystemRDL 2.0 6.3.2.2).
+#[derive(Clone, Debug)]
+pub(crate) struct StructInfo {
+    pub name: String,
+    pub is_abstract: bool,
+    /// This type, then its base, its base's base, ...: a value of this type may
+    /// be given wherever any of them is expected (6.3.2.2.2).
+    pub ancestry: std::rc::Rc<[StructIdx]>,
+    /// The base's members first, then its own, with their types.
+    pub members: Vec<(String, UdpTy)>,
 }
 
 #[derive(Clone, Debug)]
@@ -153,6 +169,8 @@ pub(crate) enum UdpTy {
     Ref(Option<Kind>),
     Enum(EnumIdx),
     Array(Box<UdpTy>),
+    Addressing,
+    Struct(StructIdx),
 }
 
 /// A `property` declaration.
@@ -230,6 +248,7 @@ pub(crate) struct DpaStep {
 pub(crate) struct Defs {
     pub defs: Vec<CompDef>,
     pub enums: Vec<EnumInfo>,
+    pub structs: Vec<StructInfo>,
     pub udps: Vec<Udp>,
     /// The top `addrmap`: the last one defined at the root.
     pub top: Option<DefId>,
@@ -292,28 +311,8 @@ pub(crate) fn elaborate(
     target: &Target,
     rep: &mut Reporter,
 ) -> Option<RegisterMap> {
-    let defs = defs::collect(items, target.top.as_deref(), rep);
+    let defs = defs::collect(items, target.top.as_deref(), &target.parameters, rep);
     let top = defs.top?;
-    if !target.parameters.is_empty() {
-        // Components cannot declare parameters yet (the parser rejects `#(...)`), so
-        // no override can name one: systemrdl-compiler's error for an override
-        // the top does not declare.
-        let top_name = defs.defs[top].name.clone().unwrap_or_default();
-        let names: Vec<String> = target
-            .parameters
-            .iter()
-            .map(|(n, _)| format!("`{n}`"))
-            .collect();
-        rep.error_nowhere(
-            codes::PARAMETER,
-            format!(
-                "the top `{top_name}` has no parameter {} to override",
-                names.join(", ")
-            ),
-        )
-        .hint("twinreg does not support parameterised components (`#(...)`) yet");
-        return None;
-    }
     let tree = tree::build(&defs, top, rep)?;
     let map = lower::lower(&defs, &tree, rep);
     (rep.error_count() == 0).then_some(map).flatten()
