@@ -91,9 +91,11 @@ fn lookup(scopes: &[Scope], name: &str) -> Option<TypeEntry> {
 fn may_instantiate(parent: Kind, child: Kind) -> bool {
     matches!(
         (parent, child),
-        (Kind::Addrmap, Kind::Addrmap | Kind::Regfile | Kind::Reg)
+        (Kind::Addrmap, Kind::Addrmap | Kind::Regfile | Kind::Reg | Kind::Mem)
             | (Kind::Regfile, Kind::Regfile | Kind::Reg)
             | (Kind::Reg, Kind::Field)
+            // SystemRDL 2.0 11.1: a mem holds virtual registers only.
+            | (Kind::Mem, Kind::Reg)
     )
 }
 
@@ -103,6 +105,8 @@ fn may_define(parent: Option<Kind>, child: Kind) -> bool {
         None | Some(Kind::Addrmap) => true,
         Some(Kind::Regfile) => matches!(child, Kind::Regfile | Kind::Reg | Kind::Field),
         Some(Kind::Reg) => child == Kind::Field,
+        // SystemRDL 2.0 11.1: definitions in a mem are limited to field and reg.
+        Some(Kind::Mem) => matches!(child, Kind::Reg | Kind::Field),
         Some(_) => false,
     }
 }
@@ -211,7 +215,7 @@ impl Collector<'_> {
     /// Defines a component; `None` (reported) if it cannot be defined here.
     fn define(&mut self, cd: &ComponentDef) -> Option<DefId> {
         let parent = self.body().map(|b| b.kind);
-        if matches!(cd.kind, Kind::Mem | Kind::Signal) {
+        if cd.kind == Kind::Signal {
             self.rep
                 .error(
                     codes::UNSUPPORTED,
@@ -367,6 +371,18 @@ impl Collector<'_> {
                     ),
                 )
                 .hint("only reg, regfile, addrmap and mem instances are internal or external");
+        }
+        if kind == Kind::Mem && !inst_type.is_some_and(|t| t.external) {
+            // SystemRDL 2.0 11.1-c: a memory is always external, and says so.
+            if let Some(first) = insts.first() {
+                self.rep
+                    .error(
+                        codes::NESTING,
+                        inst_type.map_or(first.name.span, |t| t.span),
+                        "a mem must be instantiated `external`",
+                    )
+                    .hint(format!("write `external {} ...;`", first.name.name));
+            }
         }
         let external = inst_type.is_some_and(|t| t.external);
         let Some(parent) = self.body().map(|b| b.kind) else {
@@ -630,8 +646,11 @@ impl Collector<'_> {
     fn prop_value(&mut self, key: PropKey, name: &Ident, value: Option<&Expr>) -> Option<PropVal> {
         let Some(e) = value else {
             let implied = match key {
-                PropKey::Builtin(b) => matches!(b.rule().ty, PropType::Bool | PropType::BoolOrRef)
-                    .then_some(Value::Bool(true)),
+                PropKey::Builtin(b) => matches!(
+                    b.rule().ty,
+                    PropType::Bool | PropType::BoolOrRef | PropType::BoolOrInt
+                )
+                .then_some(Value::Bool(true)),
                 PropKey::Udp(i) => self.out.udps.get(i).and_then(|u| {
                     u.default
                         .clone()
@@ -669,7 +688,11 @@ impl Collector<'_> {
         let numeric = match key {
             PropKey::Builtin(b) => matches!(
                 b.rule().ty,
-                PropType::Int | PropType::IntOrRef | PropType::Bool | PropType::BoolOrRef
+                PropType::Int
+                    | PropType::IntOrRef
+                    | PropType::Bool
+                    | PropType::BoolOrRef
+                    | PropType::BoolOrInt
             ),
             PropKey::Udp(i) => matches!(
                 self.out.udps.get(i).map(|u| &u.ty),
@@ -1163,9 +1186,7 @@ impl Collector<'_> {
         };
         let mut kind_list: Vec<Kind> = Vec::new();
         for (k, span) in kinds {
-            if matches!(k, Kind::Mem | Kind::Signal)
-                && !kinds.iter().any(|(o, _)| *o == Kind::Addrmap)
-            {
+            if *k == Kind::Signal && !kinds.iter().any(|(o, _)| *o == Kind::Addrmap) {
                 self.rep
                     .error(
                         codes::UNSUPPORTED,
@@ -1381,6 +1402,12 @@ fn coerce_builtin(ty: PropType, v: Value) -> Option<Value> {
         (PropType::Addressing, v @ Value::Addressing(_)) => v,
         (PropType::EnumType, v @ Value::EnumType(_)) => v,
         (PropType::BoolOrRef | PropType::IntOrRef, v @ Value::Ref(_)) => v,
+        (PropType::BoolOrInt, v @ (Value::Bool(_) | Value::Int { .. })) => v,
+        (PropType::StrArray, Value::Array(items))
+            if items.iter().all(|x| matches!(x, Value::Str(_))) =>
+        {
+            Value::Array(items)
+        }
         _ => return None,
     })
 }

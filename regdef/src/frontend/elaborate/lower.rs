@@ -16,9 +16,9 @@ use crate::frontend::diagnostics::{codes, Reporter};
 use crate::frontend::properties::{Builtin, TwinUdp};
 use crate::frontend::source::Span;
 use crate::ir::{
-    Addressing, Block, BlockId, BlockKind, ComponentRef, EnumEntry, EnumId, EnumType, Field,
-    FieldRef, GuardTerm, HdlPaths, Layout, LayoutField, LayoutId, PropertyDecl, RegId, Register,
-    RegisterMap, SecSid, TestHint, UdpAssignment, UdpType, UdpValue,
+    Addressing, Block, BlockId, BlockKind, ComponentRef, Endianness, EnumEntry, EnumId, EnumType,
+    Field, FieldRef, GuardTerm, HdlPaths, Layout, LayoutField, LayoutId, Memory, PropertyDecl,
+    RegId, Register, RegisterMap, SecSid, TestHint, UdpAssignment, UdpType, UdpValue,
 };
 
 /// Checks the elaborated tree and turns it into the IR. `None` only if the tree
@@ -162,11 +162,51 @@ impl Lowerer<'_, '_> {
                         ),
                     );
                 }
-                Kind::Regfile | Kind::Addrmap if !present.is_empty() => {
+                Kind::Addrmap if tree.flag(id, Builtin::Bridge) => self.bridge_checks(id),
+                Kind::Regfile | Kind::Addrmap | Kind::Mem if !present.is_empty() => {
                     self.sibling_overlaps(&present)
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// SystemRDL 2.0 13.4: a bridge holds only addrmaps, at least two, which may
+    /// overlap (each is its own address space).
+    fn bridge_checks(&mut self, id: NodeId) {
+        let tree = self.tree;
+        let node = &tree.nodes[id];
+        let mut maps = 0;
+        for &c in &node.children {
+            let child = &tree.nodes[c];
+            if child.kind == Kind::Addrmap {
+                maps += 1;
+            } else if child.kind != Kind::Signal {
+                self.rep
+                    .error(
+                        codes::BRIDGE,
+                        child.span,
+                        format!(
+                            "bridge addrmap `{}` can only contain addrmaps, but `{}` is a {}",
+                            tree.path(id),
+                            child.name,
+                            child.kind.as_str()
+                        ),
+                    )
+                    .hint("wrap the registers in an addrmap of their own");
+            }
+        }
+        if maps < 2 {
+            self.rep
+                .error(
+                    codes::BRIDGE,
+                    tree.prop_span(id, Builtin::Bridge),
+                    format!(
+                        "bridge addrmap `{}` must contain 2 or more addrmaps",
+                        tree.path(id)
+                    ),
+                )
+                .hint("a bridge joins several address spaces; without them, drop `bridge`");
         }
     }
 
@@ -340,24 +380,79 @@ impl Lowerer<'_, '_> {
                         _ => parent.is_some(),
                     },
                     declared_external: self.declared_external(n),
-                    alignment: None,
-                    addressing: Addressing::Regalign,
-                    endianness: None,
-                    msb0: false,
-                    rsvdset: false,
-                    rsvdset_x: false,
-                    bridge: false,
-                    sharedextbus: false,
-                    errextbus: false,
-                    dontcompare: TestHint::No,
-                    donttest: TestHint::No,
-                    hdl_paths: HdlPaths::default(),
-                    memory: None,
+                    alignment: match tree.builtin(n, Builtin::Alignment) {
+                        Some(Value::Int { v, .. }) => Some(*v),
+                        _ => None,
+                    },
+                    addressing: match tree.builtin(n, Builtin::Addressing) {
+                        Some(Value::Addressing(a)) => a.to_ir(),
+                        _ => Addressing::Regalign,
+                    },
+                    endianness: if tree.flag(n, Builtin::Bigendian) {
+                        Some(Endianness::Big)
+                    } else if tree.flag(n, Builtin::Littleendian) {
+                        Some(Endianness::Little)
+                    } else {
+                        None
+                    },
+                    msb0: tree.flag(n, Builtin::Msb0),
+                    rsvdset: tree.flag(n, Builtin::Rsvdset),
+                    rsvdset_x: tree.flag(n, Builtin::RsvdsetX),
+                    bridge: tree.flag(n, Builtin::Bridge),
+                    sharedextbus: tree.flag(n, Builtin::Sharedextbus),
+                    errextbus: tree.flag(n, Builtin::Errextbus),
+                    dontcompare: self.test_hint(n, Builtin::Dontcompare),
+                    donttest: self.test_hint(n, Builtin::Donttest),
+                    hdl_paths: self.hdl_paths(n),
+                    memory: (kind == BlockKind::Mem).then(|| Memory {
+                        entries: match tree.builtin(n, Builtin::Mementries) {
+                            Some(Value::Int { v, .. }) => *v,
+                            _ => 1,
+                        },
+                        width: node.width,
+                        sw: self.access(n, Builtin::Sw),
+                    }),
                     udps: Vec::new(),
                     location: self.rep.location(node.span),
                 }
             })
             .collect()
+    }
+
+    /// `dontcompare` / `donttest` (SystemRDL 2.0 5.2.2): a flag, or on a field a bit
+    /// mask (on other components a number is a flag, as systemrdl-compiler casts it).
+    fn test_hint(&self, id: NodeId, b: Builtin) -> TestHint {
+        match self.tree.builtin(id, b) {
+            Some(Value::Bool(true)) => TestHint::All,
+            Some(Value::Int { v: 0, .. }) => TestHint::No,
+            Some(Value::Int { v, .. }) if self.tree.nodes[id].kind == Kind::Field => {
+                TestHint::Bits(*v)
+            }
+            Some(Value::Int { .. }) => TestHint::All,
+            _ => TestHint::No,
+        }
+    }
+
+    /// The `hdl_path*` properties (SystemRDL 2.0 5.2.3).
+    fn hdl_paths(&self, id: NodeId) -> HdlPaths {
+        let strings = |b: Builtin| -> Vec<String> {
+            match self.tree.builtin(id, b) {
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .filter_map(|x| match x {
+                        Value::Str(s) => Some(s.to_string()),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            }
+        };
+        HdlPaths {
+            path: self.string(id, Builtin::HdlPath),
+            gate: self.string(id, Builtin::HdlPathGate),
+            slice: strings(Builtin::HdlPathSlice),
+            gate_slice: strings(Builtin::HdlPathGateSlice),
+        }
     }
 
     /// The instance was written `external`.
@@ -389,6 +484,10 @@ impl Lowerer<'_, '_> {
             .map(|f| self.field(f, n))
             .collect();
         self.field_layout_checks(n, &fields);
+        let mem = node.parent.filter(|&p| tree.nodes[p].kind == Kind::Mem);
+        if let Some(mem) = mem {
+            self.virtual_register_checks(n, mem, &fields);
+        }
         let align = u64::from(node.access_width / 8).max(1);
         if !node.address.is_multiple_of(align) {
             self.rep
@@ -435,16 +534,60 @@ impl Lowerer<'_, '_> {
             udps: Vec::new(),
             block: self.block_of(n),
             array: None,
-            external: self.external(n),
+            // A virtual register is in its memory, which is external (11.1-c).
+            external: self.external(n) || mem.is_some(),
             alias_of: None,
             aliases: Vec::new(),
-            shared: false,
-            errextbus: false,
-            dontcompare: TestHint::No,
-            donttest: TestHint::No,
-            hdl_paths: HdlPaths::default(),
+            shared: tree.flag(n, Builtin::Shared),
+            errextbus: tree.flag(n, Builtin::Errextbus),
+            dontcompare: self.test_hint(n, Builtin::Dontcompare),
+            donttest: self.test_hint(n, Builtin::Donttest),
+            hdl_paths: self.hdl_paths(n),
             outputs: Vec::new(),
             location: self.rep.location(node.span),
+        }
+    }
+
+    /// SystemRDL 2.0 11.2-e: a virtual register is at most the smallest power of two
+    /// of bytes that holds an entry, and its fields fit in the entry.
+    fn virtual_register_checks(&mut self, reg: NodeId, mem: NodeId, fields: &[Field]) {
+        let tree = self.tree;
+        let memwidth = tree.nodes[mem].width;
+        let max_width = memwidth.div_ceil(8).max(1).next_power_of_two() * 8;
+        let width = tree.nodes[reg].width;
+        if width > max_width {
+            self.rep
+                .error(
+                    codes::MEMORY,
+                    tree.nodes[reg].span,
+                    format!(
+                        "virtual register `{}` is {width} bits wide, wider than the {max_width} bits an entry of mem `{}` allows",
+                        tree.path(reg),
+                        tree.path(mem)
+                    ),
+                )
+                .hint(format!(
+                    "the memory's entries are {memwidth} bits (`memwidth`): use `regwidth = {max_width};` or less"
+                ));
+        }
+        for (i, f) in fields.iter().enumerate() {
+            if f.msb >= memwidth {
+                let span =
+                    tree.nodes[self.field_nodes[self.reg_of[reg].map_or(0, |r| r.0)][i]].span;
+                self.rep
+                    .error(
+                        codes::MEMORY,
+                        span,
+                        format!(
+                            "virtual field `{}` [{}:{}] does not fit in the {memwidth}-bit entries of mem `{}`",
+                            f.name,
+                            f.msb,
+                            f.lsb,
+                            tree.path(mem)
+                        ),
+                    )
+                    .hint(format!("bits run from 0 to {}", memwidth.saturating_sub(1)));
+            }
         }
     }
 
@@ -574,7 +717,7 @@ impl Lowerer<'_, '_> {
             write_rule: WriteRule::for_field(sw, onwrite),
             next_value: Vec::new(),
             udps: Vec::new(),
-            msb0: false,
+            msb0: node.msb0,
             hw_enable_from: None,
             hwset_from: None,
             hwclr_from: None,
@@ -589,9 +732,9 @@ impl Lowerer<'_, '_> {
             counter: None,
             outputs: Vec::new(),
             paritycheck: false,
-            dontcompare: TestHint::No,
-            donttest: TestHint::No,
-            hdl_paths: HdlPaths::default(),
+            dontcompare: self.test_hint(f, Builtin::Dontcompare),
+            donttest: self.test_hint(f, Builtin::Donttest),
+            hdl_paths: self.hdl_paths(f),
             location: self.rep.location(node.span),
         }
     }

@@ -10,6 +10,10 @@ use crate::frontend::source::Span;
 
 pub(crate) type NodeId = usize;
 
+/// Widest `memwidth` accepted: far above real memories, and an entry size that
+/// cannot overflow.
+pub(crate) const MAX_MEM_WIDTH: u32 = 4096;
+
 /// One instance (one element of an array).
 #[derive(Clone, Debug)]
 pub(crate) struct Node {
@@ -41,6 +45,9 @@ pub(crate) struct Node {
     pub msb: u32,
     /// `ispresent`, and every ancestor present.
     pub present: bool,
+    /// A field numbered from the top (written `[low:high]`, or packed in an `msb0`
+    /// addrmap): SystemRDL's `lsb` of it is `msb` here.
+    pub msb0: bool,
 }
 
 pub(crate) struct Tree {
@@ -220,6 +227,7 @@ impl Builder<'_, '_> {
             lsb: 0,
             msb: 0,
             present: true,
+            msb0: false,
         });
         for (i, inst) in d.insts.iter().enumerate() {
             let count = inst
@@ -326,8 +334,110 @@ impl Builder<'_, '_> {
                 }
                 self.allocate(id, &children, mode, align.unwrap_or(1));
             }
-            Kind::Field | Kind::Mem | Kind::Signal => {}
+            Kind::Mem => self.place_mem(id, mode, inherited_align),
+            Kind::Field | Kind::Signal => {}
         }
+    }
+
+    /// A memory (SystemRDL 2.0 11): its virtual registers are placed as the
+    /// enclosing addrmap places registers; its size is `mementries` entries of
+    /// `memwidth` bits, each entry a power of two of bytes (as systemrdl-compiler).
+    fn place_mem(&mut self, id: NodeId, mode: Addressing, align: Option<u64>) {
+        let children = self.nodes[id].children.clone();
+        for &c in &children {
+            self.place(c, mode, align);
+        }
+        self.allocate(id, &children, mode, align.unwrap_or(1));
+        let used = self.nodes[id].size;
+        let entries = match self.int_prop(id, Builtin::Mementries) {
+            None => 1,
+            Some((0, span)) => {
+                // 11.3.1-a
+                self.rep
+                    .error(
+                        codes::MEMORY,
+                        span,
+                        "`mementries` must be greater than zero",
+                    )
+                    .hint("a memory has at least one entry");
+                1
+            }
+            Some((n, _)) => n,
+        };
+        let width = match self.int_prop(id, Builtin::Memwidth) {
+            Some((0, span)) => {
+                // 11.3.1-a
+                self.rep
+                    .error(codes::MEMORY, span, "`memwidth` must be greater than zero")
+                    .hint("give the width of one entry in bits, such as `memwidth = 32;`");
+                32
+            }
+            Some((w, _)) => w,
+            // 11.3.1-d: the widest virtual register gives the width.
+            None => {
+                let widest = children
+                    .iter()
+                    .filter(|&&c| self.nodes[c].kind == Kind::Reg)
+                    .map(|&c| u64::from(self.nodes[c].width))
+                    .max();
+                match widest {
+                    Some(w) => w,
+                    None => {
+                        self.rep
+                            .error(
+                                codes::MEMORY,
+                                self.nodes[id].span,
+                                "the width of this mem is unknown",
+                            )
+                            .hint("assign `memwidth`, or instantiate a virtual register in it");
+                        32
+                    }
+                }
+            }
+        };
+        let Some(width32) = u32::try_from(width).ok().filter(|&w| w <= MAX_MEM_WIDTH) else {
+            self.rep
+                .error(
+                    codes::LIMIT,
+                    self.prop_span(id, Builtin::Memwidth),
+                    format!("`memwidth` {width} is wider than {MAX_MEM_WIDTH} bits"),
+                )
+                .hint("twinreg's memories are at most 4096 bits wide");
+            return;
+        };
+        let entry_bytes = u64::from(width32.max(8).next_power_of_two() / 8);
+        let Some(size) = entries.checked_mul(entry_bytes) else {
+            self.rep.error(
+                codes::LIMIT,
+                self.prop_span(id, Builtin::Mementries),
+                "the memory's size overflows 64 bits",
+            );
+            return;
+        };
+        let n = &mut self.nodes[id];
+        n.size = size;
+        n.width = width32;
+        if used > size {
+            // 11.2-i: the virtual registers fit in the memory.
+            self.rep
+                .error(
+                    codes::MEMORY,
+                    self.nodes[id].span,
+                    format!(
+                        "the virtual registers occupy {used:#x} bytes, more than the {size:#x} bytes of mem `{}`",
+                        self.nodes[id].name
+                    ),
+                )
+                .hint("raise `mementries`, or place fewer registers in the memory");
+        }
+    }
+
+    /// Where a property of the node was assigned, or the node's name.
+    fn prop_span(&self, id: NodeId, b: Builtin) -> Span {
+        self.nodes[id]
+            .props
+            .get(&PropKey::Builtin(b))
+            .map_or(self.nodes[id].span, |p| p.span)
     }
 
     fn place_reg(&mut self, id: NodeId) {
@@ -459,6 +569,14 @@ impl Builder<'_, '_> {
 
     /// Offsets of the children of a regfile or addrmap, then its size.
     fn allocate(&mut self, id: NodeId, children: &[NodeId], mode: Addressing, prop_align: u64) {
+        let bridge = self.nodes[id].kind == Kind::Addrmap
+            && matches!(
+                self.nodes[id]
+                    .props
+                    .get(&PropKey::Builtin(Builtin::Bridge))
+                    .map(|p| &p.value),
+                Some(Value::Bool(true))
+            );
         let mut prev_end: Option<u64> = None;
         let mut extent = 0u64;
         let mut start = 0;
@@ -529,7 +647,10 @@ impl Builder<'_, '_> {
                         }
                     };
                     let align = prop_align.max(alloc).max(mode_align);
-                    match round_up(prev_end.unwrap_or(0), align) {
+                    // SystemRDL 2.0 13.4: the children of a bridge are separate
+                    // address spaces; each one starts at 0 (as systemrdl-compiler).
+                    let from = if bridge { 0 } else { prev_end.unwrap_or(0) };
+                    match round_up(from, align) {
                         Some(a) if mode_align != 0 => a,
                         _ => {
                             self.rep.error(

@@ -1,0 +1,235 @@
+//! The layout constructs of SystemRDL 2.0 as elaborated into the IR: memories (11),
+//! bus and addrmap properties (13.4), test hints and HDL paths (5.2.2, 5.2.3), bit
+//! ordering (10.7), overlaps (10.1), aliases (10.5), wide registers (10.6), and the
+//! errors the standard asks for, each at its place.
+
+use regdef::access::AccessType;
+use regdef::ir::{BlockKind, RegisterMap};
+use regdef::Diagnostics;
+
+fn map(src: &str) -> RegisterMap {
+    regdef::compile_source("t.rdl", src).unwrap_or_else(|d| panic!("unexpected errors:\n{d}"))
+}
+
+fn diags(src: &str) -> Diagnostics {
+    match regdef::compile_source("t.rdl", src) {
+        Ok(_) => panic!("expected errors from:\n{src}"),
+        Err(d) => d,
+    }
+}
+
+/// Every error as (code, line, column, message).
+fn errors(src: &str) -> Vec<(&'static str, u32, u32, String)> {
+    diags(src)
+        .iter()
+        .map(|e| {
+            (
+                e.code,
+                e.location.line,
+                e.location.column,
+                e.message.clone(),
+            )
+        })
+        .collect()
+}
+
+fn addresses(m: &RegisterMap) -> Vec<(&str, u64)> {
+    m.registers
+        .iter()
+        .map(|r| (r.path.as_str(), r.address))
+        .collect()
+}
+
+// ---- mem (SystemRDL 2.0 11) ----------------------------------------------------
+
+#[test]
+fn a_memory_is_a_block_with_its_virtual_registers() {
+    let m = map("addrmap top {
+        reg { field {} a; } r0;
+        external mem { mementries = 16; memwidth = 32; sw = r;
+            reg { field {} x[16]; } vr[2];
+        } ram @ 0x40;
+        external mem { mementries = 3; memwidth = 12; } narrow;
+        reg { field {} a; } r1;
+    };");
+    let ram = m.blocks.iter().find(|b| b.path == "top.ram").expect("ram");
+    assert_eq!(ram.kind, BlockKind::Mem);
+    assert_eq!((ram.address, ram.size), (0x40, 64));
+    assert!(ram.external && ram.declared_external);
+    let mem = ram.memory.as_ref().expect("memory facts");
+    assert_eq!((mem.entries, mem.width, mem.sw), (16, 32, AccessType::R));
+    // 12-bit entries take 2 bytes each; regalign places the 6-byte mem at 8.
+    let narrow = m
+        .blocks
+        .iter()
+        .find(|b| b.path == "top.narrow")
+        .expect("narrow");
+    assert_eq!((narrow.address, narrow.size), (0x80, 6));
+    assert_eq!(
+        addresses(&m),
+        [
+            ("top.r0", 0),
+            ("top.ram.vr[0]", 0x40),
+            ("top.ram.vr[1]", 0x44),
+            ("top.r1", 0x88)
+        ]
+    );
+    let vr = &m.registers[1];
+    assert!(vr.external, "a virtual register is external, as its memory");
+    assert_eq!(m.blocks[vr.block.0].path, "top.ram");
+}
+
+#[test]
+fn memwidth_defaults_to_the_widest_virtual_register() {
+    let m = map("addrmap top { external mem { mementries = 4;
+        reg { regwidth = 64; field {} word[64]; } e[4]; } ram; };");
+    let ram = &m.blocks[1];
+    assert_eq!(ram.memory.as_ref().map(|x| x.width), Some(64));
+    assert_eq!(ram.size, 32);
+}
+
+#[test]
+fn memory_errors_are_placed() {
+    assert_eq!(
+        errors("addrmap top {\n mem { mementries = 2; memwidth = 8; } m;\n};"),
+        [(
+            "rdl::nesting",
+            2,
+            40,
+            "a mem must be instantiated `external`".to_owned()
+        )]
+    );
+    assert_eq!(
+        errors("addrmap top {\n external mem { mementries = 0; memwidth = 8; } m;\n};"),
+        [(
+            "rdl::memory",
+            2,
+            30,
+            "`mementries` must be greater than zero".to_owned()
+        )]
+    );
+    assert_eq!(
+        errors("addrmap top {\n external mem { mementries = 2; } m;\n};"),
+        [(
+            "rdl::memory",
+            2,
+            35,
+            "the width of this mem is unknown".to_owned()
+        )]
+    );
+    assert_eq!(
+        errors("addrmap top {\n external mem { mementries = 2; memwidth = 32;\n reg { field {} a[32]; } v[3]; } m;\n};"),
+        [(
+            "rdl::memory",
+            3,
+            34,
+            "the virtual registers occupy 0xc bytes, more than the 0x8 bytes of mem `m`"
+                .to_owned()
+        )]
+    );
+    let e = errors("addrmap top {\n external mem { mementries = 2; memwidth = 16;\n reg { field {} a[32]; } v; } m;\n};");
+    assert!(
+        e.contains(&(
+            "rdl::memory",
+            3,
+            26,
+            "virtual register `top.m.v` is 32 bits wide, wider than the 16 bits an entry of mem `top.m` allows".to_owned()
+        )),
+        "{e:?}"
+    );
+    // 11.1: a mem holds registers only.
+    assert_eq!(
+        errors("addrmap top {\n external mem { mementries = 2; memwidth = 32;\n regfile { reg { field {} a; } r; } rf; } m;\n};")[0].0,
+        "rdl::nesting"
+    );
+}
+
+#[test]
+fn a_huge_memory_is_refused_not_allocated() {
+    let e = errors(
+        "addrmap top { external mem { mementries = 0x4000000000000000; memwidth = 64; } m; };",
+    );
+    assert_eq!(e[0].0, "rdl::limit", "{e:?}");
+    assert_eq!(e[0].3, "the memory's size overflows 64 bits");
+}
+
+// ---- addrmap and bus properties (SystemRDL 2.0 13.4, 5.2.2, 5.2.3, 10.6) ----------
+
+#[test]
+fn bus_and_test_properties_reach_the_ir() {
+    let m = map(r#"addrmap top {
+        bigendian; rsvdset; errextbus; sharedextbus; alignment = 16; addressing = compact;
+        dontcompare; hdl_path = "u_top";
+        reg { shared; errextbus; donttest; hdl_path_gate = "g";
+              field { dontcompare = 0x5; hdl_path_slice = '{"a", "b"}; } f[4];
+              field { donttest = true; } g; } rg;
+        addrmap { littleendian; rsvdsetX; reg { field {} a; } x; } sub;
+    };"#);
+    let top = &m.blocks[0];
+    assert_eq!(top.endianness, Some(regdef::ir::Endianness::Big));
+    assert!(top.rsvdset && !top.rsvdset_x && top.errextbus && top.sharedextbus);
+    assert_eq!(top.alignment, Some(16));
+    assert_eq!(top.addressing, regdef::ir::Addressing::Compact);
+    assert_eq!(top.dontcompare, regdef::ir::TestHint::All);
+    assert_eq!(top.hdl_paths.path.as_deref(), Some("u_top"));
+    let sub = &m.blocks[1];
+    assert_eq!(sub.endianness, Some(regdef::ir::Endianness::Little));
+    assert!(sub.rsvdset_x && !sub.rsvdset);
+    let r = &m.registers[0];
+    assert!(r.shared && r.errextbus);
+    assert_eq!(r.donttest, regdef::ir::TestHint::All);
+    assert_eq!(r.hdl_paths.gate.as_deref(), Some("g"));
+    let f = &r.fields[0];
+    assert_eq!(f.dontcompare, regdef::ir::TestHint::Bits(5));
+    assert_eq!(f.hdl_paths.slice, ["a", "b"]);
+    assert_eq!(r.fields[1].donttest, regdef::ir::TestHint::All);
+    // Back ends that do not implement them refuse the map by name.
+    let features = m.features();
+    assert!(features.contains_key(&regdef::ir::Feature::BigEndian));
+    assert!(features.contains_key(&regdef::ir::Feature::ReservedSet));
+    assert!(features.contains_key(&regdef::ir::Feature::SharedRegister));
+}
+
+#[test]
+fn bigendian_and_littleendian_replace_each_other() {
+    let m = map("addrmap top { bigendian; reg { field {} a; } rg; };");
+    assert_eq!(m.blocks[0].endianness, Some(regdef::ir::Endianness::Big));
+    let e = errors("addrmap top {\n bigendian; littleendian;\n reg { field {} a; } rg; };");
+    assert_eq!(e[0].0, "rdl::property-conflict", "{e:?}");
+}
+
+#[test]
+fn a_bridge_places_each_child_map_from_zero() {
+    let m = map("addrmap top { bridge;
+        addrmap { reg { field {} a; } x; reg { field {} a; } y; } a;
+        addrmap { reg { field {} a; } z; } b;
+    };");
+    assert_eq!(
+        addresses(&m),
+        [("top.a.x", 0), ("top.b.z", 0), ("top.a.y", 4)]
+    );
+    assert!(m.blocks[0].bridge);
+    assert!(m.features().contains_key(&regdef::ir::Feature::Overlap));
+}
+
+#[test]
+fn bridge_errors() {
+    let e = errors("addrmap top {\n bridge;\n addrmap { reg { field {} a; } x; } a;\n reg { field {} a; } rg;\n};");
+    assert_eq!(
+        e,
+        [
+            (
+                "rdl::bridge",
+                2,
+                2,
+                "bridge addrmap `top` must contain 2 or more addrmaps".to_owned()
+            ),
+            (
+                "rdl::bridge",
+                4,
+                22,
+                "bridge addrmap `top` can only contain addrmaps, but `rg` is a reg".to_owned()
+            ),
+        ]
+    );
+}
