@@ -233,3 +233,81 @@ fn bridge_errors() {
         ]
     );
 }
+
+// ---- bit order (SystemRDL 2.0 10.7, 13.4 msb0/lsb0) --------------------------------
+
+/// (name, lsb, msb, msb0) of every field of `path`.
+fn bits(m: &RegisterMap, path: &str) -> Vec<(String, u32, u32, bool)> {
+    let r = m.find(path).expect("register");
+    m.reg(r)
+        .fields
+        .iter()
+        .map(|f| (f.name.clone(), f.lsb, f.msb, f.msb0))
+        .collect()
+}
+
+fn b(name: &str, lsb: u32, msb: u32, msb0: bool) -> (String, u32, u32, bool) {
+    (name.to_owned(), lsb, msb, msb0)
+}
+
+#[test]
+fn msb0_packs_implied_fields_from_the_top() {
+    let m = map("addrmap top { msb0;
+        reg { field {} a[4]; field {} b; field {} c[3]; } r0;
+        reg { regwidth = 8; field {} a[2]; field {} b[6]; } r1;
+        addrmap { reg { field {} a[4]; } x; } sub;
+    };");
+    assert_eq!(
+        bits(&m, "top.r0"),
+        [
+            b("c", 24, 26, true),
+            b("b", 27, 27, true),
+            b("a", 28, 31, true)
+        ]
+    );
+    assert_eq!(bits(&m, "top.r1"), [b("b", 0, 5, true), b("a", 6, 7, true)]);
+    // The property belongs to its addrmap: a nested one without it is lsb0.
+    assert_eq!(bits(&m, "top.sub.x"), [b("a", 0, 3, false)]);
+    assert!(m.blocks[0].msb0 && !m.blocks[1].msb0);
+}
+
+#[test]
+fn a_low_high_range_numbers_the_register_from_the_top() {
+    let m = map("addrmap top {
+        reg { field {} a[4:7]; field {} b[3:3]; field {} c[3]; } r0;
+        reg { field {} a[7:4]; field {} b; } r1;
+        lsb0;
+    };");
+    assert_eq!(
+        bits(&m, "top.r0"),
+        [b("c", 0, 2, true), b("b", 3, 3, true), b("a", 4, 7, true)]
+    );
+    assert_eq!(
+        bits(&m, "top.r1"),
+        [b("a", 4, 7, false), b("b", 8, 8, false)]
+    );
+}
+
+#[test]
+fn bit_order_errors() {
+    assert_eq!(
+        errors("addrmap top {\n msb0;\n reg { regwidth = 8; field {} a[6]; field {} b[4]; } r0;\n};"),
+        [(
+            "rdl::field-bounds",
+            3,
+            46,
+            "field `b` of 4 bits, packed in msb0 order after the previous field, would extend below bit 0".to_owned()
+        )]
+    );
+    assert_eq!(
+        errors("addrmap top {\n reg { field {} a[0:3]; field {} b[7:4]; } r1;\n};"),
+        [(
+            "rdl::field-bounds",
+            2,
+            17,
+            "register `r1` numbers field `a` [low:high] and field `b` [high:low]".to_owned()
+        )]
+    );
+    let e = errors("addrmap top {\n msb0; lsb0;\n reg { field {} a; } r1;\n};");
+    assert_eq!(e[0].0, "rdl::property-conflict", "{e:?}");
+}

@@ -485,45 +485,58 @@ impl Builder<'_, '_> {
         n.access_width = access_width;
         n.size = u64::from(width / 8);
         let children = n.children.clone();
-        // Fields without explicit bits pack upwards from the previous field, in
-        // declaration order, present or not (as systemrdl-compiler does).
-        let mut next_lsb = 0u64;
+        let msb0 = self.msb0_order(id, &children);
+        // Fields without explicit bits pack from the previous field, in declaration
+        // order, present or not (as systemrdl-compiler does): upwards from bit 0, or
+        // in msb0 order downwards from the top bit (SystemRDL 2.0 10.7).
+        // `next` is the first free bit: the next low bit going up, the next high bit
+        // going down (`None` once below bit 0).
+        let mut next: Option<u64> = Some(if msb0 { u64::from(width) - 1 } else { 0 });
         for c in children {
             let Some((p, i)) = self.nodes[c].decl else {
                 continue;
             };
             let inst = &self.defs.defs[p].insts[i];
             let fieldwidth = self.fieldwidth(c);
-            let (msb, lsb) = match inst.bits {
-                FieldBits::Implied => {
-                    let w = fieldwidth.unwrap_or(1);
-                    (next_lsb.saturating_add(w - 1), next_lsb)
+            let implied = |w: u64| -> Option<(u64, u64)> {
+                let from = next?;
+                if msb0 {
+                    Some((from, from.checked_sub(w - 1)?))
+                } else {
+                    Some((from.saturating_add(w - 1), from))
                 }
-                FieldBits::Range { msb, lsb } => {
-                    if msb < lsb {
-                        self.rep
-                            .error(
-                                codes::UNSUPPORTED,
-                                inst.name_span,
-                                "[low:high] (msb0) bit ordering is not supported",
-                            )
-                            .hint(format!("write `[{lsb}:{msb}]`"));
-                        (lsb, msb)
-                    } else {
-                        (msb, lsb)
-                    }
-                }
+            };
+            let bits = match inst.bits {
+                FieldBits::Implied => implied(fieldwidth.unwrap_or(1)),
+                FieldBits::Range { msb, lsb } => Some((msb.max(lsb), msb.min(lsb))),
                 FieldBits::Width(0) => {
                     self.rep.error(
                         codes::FIELD_WIDTH,
                         inst.name_span,
                         "a field must be at least 1 bit wide",
                     );
-                    (next_lsb, next_lsb)
+                    Some((next.unwrap_or(0), next.unwrap_or(0)))
                 }
-                FieldBits::Width(w) => (next_lsb.saturating_add(w - 1), next_lsb),
+                FieldBits::Width(w) => implied(w),
             };
-            let width = msb.abs_diff(lsb).saturating_add(1);
+            let Some((high, low)) = bits else {
+                let w = match inst.bits {
+                    FieldBits::Width(w) => w,
+                    _ => fieldwidth.unwrap_or(1),
+                };
+                self.rep
+                    .error(
+                        codes::FIELD_BOUNDS,
+                        inst.name_span,
+                        format!(
+                            "field `{}` of {w} bits, packed in msb0 order after the previous field, would extend below bit 0",
+                            inst.name
+                        ),
+                    )
+                    .hint("give it explicit bits `[low:high]`, or make the fields above it narrower");
+                continue;
+            };
+            let width = (high - low).saturating_add(1);
             if let Some(fw) = fieldwidth.filter(|&fw| fw != width) {
                 // SystemRDL 2.0 9.4.1: an instance's explicit width must agree.
                 self.rep
@@ -539,12 +552,74 @@ impl Builder<'_, '_> {
                         inst.name
                     ));
             }
-            next_lsb = msb.saturating_add(1);
+            next = if msb0 {
+                low.checked_sub(1)
+            } else {
+                Some(high.saturating_add(1))
+            };
             // Out-of-range bits are reported against the register width later;
             // clamping here keeps the arithmetic sound meanwhile.
             let n = &mut self.nodes[c];
-            n.lsb = lsb.min(u64::from(u32::MAX - 1)) as u32;
-            n.msb = msb.min(u64::from(u32::MAX - 1)) as u32;
+            n.lsb = low.min(u64::from(u32::MAX - 1)) as u32;
+            n.msb = high.min(u64::from(u32::MAX - 1)) as u32;
+            n.msb0 = msb0;
+        }
+    }
+
+    /// Whether the fields of register `id` are numbered from the top (SystemRDL 2.0
+    /// 10.7): a `[low:high]` range says so, a `[high:low]` range says not, else the
+    /// `msb0` property of the nearest addrmap. Both forms in one register are an error.
+    fn msb0_order(&mut self, id: NodeId, children: &[NodeId]) -> bool {
+        let mut low_high: Option<&str> = None;
+        let mut high_low: Option<&str> = None;
+        let mut first_span = None;
+        for &c in children {
+            let Some((p, i)) = self.nodes[c].decl else {
+                continue;
+            };
+            let inst = &self.defs.defs[p].insts[i];
+            if let FieldBits::Range { msb, lsb } = inst.bits {
+                if msb < lsb {
+                    low_high = low_high.or(Some(&inst.name));
+                    first_span = first_span.or(Some(inst.name_span));
+                } else if msb > lsb {
+                    high_low = high_low.or(Some(&inst.name));
+                }
+            }
+        }
+        match (low_high, high_low) {
+            (Some(a), Some(b)) => {
+                let (a, b) = (a.to_owned(), b.to_owned());
+                self.rep
+                    .error(
+                        codes::FIELD_BOUNDS,
+                        first_span.unwrap_or(self.nodes[id].span),
+                        format!(
+                            "register `{}` numbers field `{a}` [low:high] and field `{b}` [high:low]",
+                            self.nodes[id].name
+                        ),
+                    )
+                    .hint("SystemRDL 2.0 10.7: one register uses one bit order; write every range the same way");
+                true
+            }
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => {
+                let mut cur = self.nodes[id].parent;
+                while let Some(a) = cur {
+                    if self.nodes[a].kind == Kind::Addrmap {
+                        return matches!(
+                            self.nodes[a]
+                                .props
+                                .get(&PropKey::Builtin(Builtin::Msb0))
+                                .map(|p| &p.value),
+                            Some(Value::Bool(true))
+                        );
+                    }
+                    cur = self.nodes[a].parent;
+                }
+                false
+            }
         }
     }
 
