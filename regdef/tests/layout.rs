@@ -311,3 +311,46 @@ fn bit_order_errors() {
     let e = errors("addrmap top {\n msb0; lsb0;\n reg { field {} a; } r1;\n};");
     assert_eq!(e[0].0, "rdl::property-conflict", "{e:?}");
 }
+
+// ---- overlaps (SystemRDL 2.0 10.1) --------------------------------------------------
+
+#[test]
+fn read_only_and_write_only_may_overlap() {
+    let m = map("addrmap top {
+        reg { field { sw = r; hw = w; } rx[8]; } rx @ 0x0;
+        reg { field { sw = w; hw = r; } tx[8]; } tx @ 0x0;
+        reg { field { sw = r; hw = w; } s[7:0]; field { sw = w1; hw = r; } c[11:4]; } f @ 0x4;
+    };");
+    assert_eq!(addresses(&m), [("top.rx", 0), ("top.tx", 0), ("top.f", 4)]);
+    assert_eq!(
+        m.features()
+            .get(&regdef::ir::Feature::Overlap)
+            .map(String::as_str),
+        Some("top.tx")
+    );
+}
+
+#[test]
+fn other_overlaps_stay_errors() {
+    // Both read: a read could not tell them apart.
+    let e = errors("addrmap top {\n reg { field { sw = r; hw = w; } a[8]; } x @ 0x0;\n reg { field { sw = rw; } b[8]; } y @ 0x0;\n};");
+    assert_eq!(
+        e,
+        [(
+            "rdl::register-overlap",
+            3,
+            35,
+            "`top.y` at 0x0..0x4 overlaps `top.x` at 0x0..0x4".to_owned()
+        )]
+    );
+    let e = errors("addrmap top {\n reg { field { sw = r; hw = w; } a[7:0]; field { sw = rw; } b[4:4]; } x;\n};");
+    assert_eq!(
+        e,
+        [(
+            "rdl::field-overlap",
+            2,
+            61,
+            "field `b` [4:4] overlaps field `a` [7:0]".to_owned()
+        )]
+    );
+}

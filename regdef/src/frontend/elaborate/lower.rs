@@ -210,7 +210,26 @@ impl Lowerer<'_, '_> {
         }
     }
 
+    /// Software access of a register's present fields: (any readable, any writable).
+    fn reg_sw(&self, reg: NodeId) -> (bool, bool) {
+        let tree = self.tree;
+        tree.nodes[reg]
+            .children
+            .iter()
+            .filter(|&&f| tree.nodes[f].present && tree.nodes[f].kind == Kind::Field)
+            .fold((false, false), |(r, w), &f| {
+                let sw = self.access(f, Builtin::Sw);
+                (r || sw.can_read(), w || sw.can_write())
+            })
+    }
+
+    /// Siblings that share addresses. SystemRDL 2.0 10.1-h allows two registers to
+    /// overlap when one has only read-only fields and the other only write-only ones
+    /// (as systemrdl-compiler checks it: neither writes what the other reads).
     fn sibling_overlaps(&mut self, children: &[NodeId]) {
+        /// Earlier siblings kept to compare against: enough for any real overlap of
+        /// read-only and write-only registers, bounded for hostile input.
+        const MAX_PENDING: usize = 64;
         let tree = self.tree;
         let mut spans: Vec<(u64, u64, NodeId)> = children
             .iter()
@@ -220,43 +239,62 @@ impl Lowerer<'_, '_> {
             })
             .collect();
         spans.sort();
-        let mut reach: Option<(u64, NodeId)> = None;
+        // Earlier siblings that reach past the current start.
+        let mut pending: Vec<(u64, NodeId)> = Vec::new();
         for &(start, end, c) in &spans {
-            if let Some((far, other)) = reach {
+            pending.retain(|&(far, _)| far > start);
+            for &(far, other) in &pending {
                 let same_array =
                     tree.nodes[c].decl == tree.nodes[other].decl && !tree.nodes[c].index.is_empty();
-                if start < far && !same_array {
-                    let o = &tree.nodes[other];
-                    self.rep
-                        .error(
-                            codes::REG_OVERLAP,
-                            tree.nodes[c].span,
-                            format!(
-                                "`{}` at {:#x}..{:#x} overlaps `{}` at {:#x}..{:#x}",
-                                tree.path(c),
-                                tree.nodes[c].address,
-                                tree.nodes[c].address.saturating_add(end - start),
-                                tree.path(other),
-                                o.address,
-                                o.address.saturating_add(o.size),
-                            ),
-                        )
-                        .label("overlaps")
-                        .also(o.span, "this one")
-                        .hint(register_overlap_hint(
-                            &tree.path(c),
-                            tree.nodes[c]
-                                .address
-                                .saturating_sub(start)
-                                .saturating_add(far),
-                            end - start,
-                        ));
+                if same_array || self.overlap_allowed(other, c) {
+                    continue;
                 }
+                let o = &tree.nodes[other];
+                self.rep
+                    .error(
+                        codes::REG_OVERLAP,
+                        tree.nodes[c].span,
+                        format!(
+                            "`{}` at {:#x}..{:#x} overlaps `{}` at {:#x}..{:#x}",
+                            tree.path(c),
+                            tree.nodes[c].address,
+                            tree.nodes[c].address.saturating_add(end - start),
+                            tree.path(other),
+                            o.address,
+                            o.address.saturating_add(o.size),
+                        ),
+                    )
+                    .label("overlaps")
+                    .also(o.span, "this one")
+                    .hint(register_overlap_hint(
+                        &tree.path(c),
+                        tree.nodes[c]
+                            .address
+                            .saturating_sub(start)
+                            .saturating_add(far),
+                        end - start,
+                    ));
+                break;
             }
-            if reach.is_none_or(|(far, _)| end > far) {
-                reach = Some((end, c));
+            if pending.len() >= MAX_PENDING {
+                // Keep the one that reaches furthest, drop the oldest others.
+                let far = pending.iter().copied().max_by_key(|p| p.0);
+                pending.drain(..MAX_PENDING / 2);
+                pending.extend(far);
             }
+            pending.push((end, c));
         }
+    }
+
+    /// 10.1-h: a read-only register may share addresses with a write-only one.
+    fn overlap_allowed(&self, a: NodeId, b: NodeId) -> bool {
+        let tree = self.tree;
+        if tree.nodes[a].kind != Kind::Reg || tree.nodes[b].kind != Kind::Reg {
+            return false;
+        }
+        let (a_reads, a_writes) = self.reg_sw(a);
+        let (b_reads, b_writes) = self.reg_sw(b);
+        (!a_writes && !b_reads) || (!a_reads && !b_writes)
     }
 
     /// Register and field numbering: registers by address, fields by `lsb`.
@@ -488,21 +526,9 @@ impl Lowerer<'_, '_> {
         if let Some(mem) = mem {
             self.virtual_register_checks(n, mem, &fields);
         }
-        let align = u64::from(node.access_width / 8).max(1);
-        if !node.address.is_multiple_of(align) {
-            self.rep
-                .error(
-                    codes::ALIGNMENT,
-                    node.span,
-                    format!(
-                        "register `{}` at {:#x} is not aligned to its access width of {} bytes",
-                        tree.path(n),
-                        node.address,
-                        align
-                    ),
-                )
-                .hint(format!("place it at a multiple of {align:#x}"));
-        }
+        // A register not aligned to its access width is valid SystemRDL (as in
+        // systemrdl-compiler); back ends that cannot reach it refuse the map
+        // (`Feature::UnalignedRegister`).
         let security = tree
             .ancestry(n)
             .find_map(|a| self.udp_val(a, TwinUdp::Security))
@@ -596,7 +622,9 @@ impl Lowerer<'_, '_> {
         let tree = self.tree;
         let width = tree.nodes[reg].width;
         let nodes = &self.field_nodes[self.reg_of[reg].map_or(0, |r| r.0)];
-        let mut reach: Option<(u32, usize)> = None;
+        // Earlier fields that reach the current one (a register has at most a few
+        // hundred fields).
+        let mut pending: Vec<(u32, usize)> = Vec::new();
         for (i, f) in fields.iter().enumerate() {
             let span = tree.nodes[nodes[i]].span;
             if f.msb >= width {
@@ -617,29 +645,36 @@ impl Lowerer<'_, '_> {
                         width - 1
                     ));
             }
-            if let Some((far, j)) = reach {
-                if f.lsb <= far {
-                    let o = &fields[j];
-                    self.rep
-                        .error(
-                            codes::FIELD_OVERLAP,
-                            span,
-                            format!(
-                                "field `{}` [{}:{}] overlaps field `{}` [{}:{}]",
-                                f.name, f.msb, f.lsb, o.name, o.msb, o.lsb
-                            ),
-                        )
-                        .label(format!("bits [{}:{}]", f.msb, f.lsb))
-                        .also(
-                            tree.nodes[nodes[j]].span,
-                            format!("bits [{}:{}]", o.msb, o.lsb),
-                        )
-                        .hint(field_overlap_hint(&f.name, f.msb - f.lsb + 1, far, width));
-                }
+            // SystemRDL 2.0 10.1-d: fields may share bits only when one is read-only
+            // and the other write-only.
+            pending.retain(|&(far, _)| far >= f.lsb);
+            let clash = pending.iter().copied().find(|&(_, j)| {
+                let o: &Field = &fields[j];
+                let ro_wo = |x: AccessType, y: AccessType| {
+                    x == AccessType::R && matches!(y, AccessType::W | AccessType::W1)
+                };
+                !(ro_wo(o.sw, f.sw) || ro_wo(f.sw, o.sw))
+            });
+            if let Some((_, j)) = clash {
+                let far = pending.iter().map(|p| p.0).max().unwrap_or(f.lsb);
+                let o = &fields[j];
+                self.rep
+                    .error(
+                        codes::FIELD_OVERLAP,
+                        span,
+                        format!(
+                            "field `{}` [{}:{}] overlaps field `{}` [{}:{}]",
+                            f.name, f.msb, f.lsb, o.name, o.msb, o.lsb
+                        ),
+                    )
+                    .label(format!("bits [{}:{}]", f.msb, f.lsb))
+                    .also(
+                        tree.nodes[nodes[j]].span,
+                        format!("bits [{}:{}]", o.msb, o.lsb),
+                    )
+                    .hint(field_overlap_hint(&f.name, f.msb - f.lsb + 1, far, width));
             }
-            if reach.is_none_or(|(far, _)| f.msb > far) {
-                reach = Some((f.msb, i));
-            }
+            pending.push((f.msb, i));
         }
     }
 
