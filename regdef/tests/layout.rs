@@ -354,3 +354,60 @@ fn other_overlaps_stay_errors() {
         )]
     );
 }
+
+// ---- alias registers (SystemRDL 2.0 10.5) ------------------------------------------
+
+#[test]
+fn an_alias_is_its_own_register_over_the_primary() {
+    let m = map("addrmap top {
+        reg r_t { field { hw = r; } x = 0; field {} y = 0; };
+        reg ro_t { field { hw = r; } x = 0; };
+        r_t primary @ 0x4;
+        alias primary ro_t a1 @ 0x0;
+        a1.x->sw = r;
+        r_t arr[2] @ 0x10;
+        alias arr r_t arr_alias[2] @ 0x20;
+    };");
+    let id = |p: &str| m.find(p).expect(p);
+    let (primary, a1) = (id("top.primary"), id("top.a1"));
+    assert_eq!(m.reg(a1).alias_of, Some(primary));
+    assert_eq!(m.reg(primary).aliases, [a1]);
+    assert_eq!(m.reg(a1).fields[0].sw, AccessType::R);
+    assert_eq!(m.reg(primary).fields[0].sw, AccessType::Rw);
+    assert_eq!(
+        m.reg(id("top.arr_alias[1]")).alias_of,
+        Some(id("top.arr[1]"))
+    );
+    assert_eq!(
+        m.features()
+            .get(&regdef::ir::Feature::AliasRegister)
+            .map(String::as_str),
+        Some("top.a1")
+    );
+}
+
+#[test]
+fn alias_errors() {
+    let e = errors("addrmap top {\n reg r_t { field {} x; };\n reg q_t { field { hw = r; } x; field {} z; };\n r_t p;\n alias p q_t a;\n alias nope r_t b;\n r_t arr[2];\n alias arr r_t c;\n};");
+    let msgs: Vec<(u32, u32, &str)> = e.iter().map(|x| (x.1, x.2, x.3.as_str())).collect();
+    assert_eq!(
+        msgs,
+        [
+            (3, 30, "alias field `x` differs from its primary in: hw"),
+            (3, 42, "alias field `z` has no field of that name in the primary `top.p`"),
+            (6, 8, "no register named `nope` to alias in this scope"),
+            (8, 8, "alias `top.c` names the register array `arr`: which element is its primary is ambiguous"),
+        ]
+    );
+    assert!(e.iter().all(|x| x.0 == "rdl::alias"));
+    let e = errors("addrmap top {\n reg { regwidth = 64; field {} x; } wd;\n reg r_t { field {} x; };\n alias wd r_t a;\n};");
+    assert_eq!(
+        e,
+        [(
+            "rdl::alias",
+            4,
+            15,
+            "alias `top.a` is 32 bits wide, its primary `top.wd` 64".to_owned()
+        )]
+    );
+}

@@ -101,6 +101,8 @@ pub(crate) struct ExplicitInst {
     pub type_name: Ident,
     pub insts: Vec<Inst>,
     pub inst_type: Option<InstType>,
+    /// `alias primary` (SystemRDL 2.0 10.5): the primary register's name.
+    pub alias: Option<Ident>,
 }
 
 /// One instance: `name[4] @ 0x10 += 4`, `f[3:0] = 0`.

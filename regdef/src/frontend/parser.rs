@@ -280,19 +280,15 @@ impl<'t> Parser<'t, '_> {
                     .hint(codes::UNSUPPORTED_HINT);
                 Err(Abort)
             }
-            Tok::Kw(Kw::Alias) => {
-                self.rep
-                    .error(
-                        codes::UNSUPPORTED,
-                        span,
-                        "alias registers are not supported",
-                    )
-                    .hint(codes::UNSUPPORTED_HINT);
-                Err(Abort)
-            }
+            // SystemRDL 2.0 10.5: `alias primary type_name inst;`.
+            Tok::Kw(Kw::Alias) => self.alias_inst().map(Item::Inst),
             Tok::Kw(Kw::External | Kw::Internal) => {
                 let inst_type = self.inst_type();
                 match self.peek() {
+                    Tok::Kw(Kw::Alias) => self.alias_inst().map(|mut ei| {
+                        ei.inst_type = inst_type;
+                        Item::Inst(ei)
+                    }),
                     Tok::Ident(_) => self.explicit_inst().map(|mut ei| {
                         ei.inst_type = inst_type;
                         Item::Inst(ei)
@@ -431,6 +427,15 @@ impl<'t> Parser<'t, '_> {
         })
     }
 
+    /// `alias primary type_name inst, ...;` (after any `external`/`internal`).
+    fn alias_inst(&mut self) -> PResult<ExplicitInst> {
+        self.bump();
+        let primary = self.ident("the name of the primary register")?;
+        let mut ei = self.explicit_inst()?;
+        ei.alias = Some(primary);
+        Ok(ei)
+    }
+
     fn explicit_inst(&mut self) -> PResult<ExplicitInst> {
         let type_name = self.ident("a component type name")?;
         if self.at_punct(Punct::Hash) {
@@ -448,6 +453,7 @@ impl<'t> Parser<'t, '_> {
             type_name,
             insts,
             inst_type: None,
+            alias: None,
         })
     }
 

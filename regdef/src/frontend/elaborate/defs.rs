@@ -329,7 +329,13 @@ impl Collector<'_> {
 
     fn explicit_inst(&mut self, ei: &ExplicitInst) {
         match lookup(&self.scopes, &ei.type_name.name) {
-            Some(TypeEntry::Comp(def)) => self.instances(def, &ei.insts, ei.inst_type),
+            Some(TypeEntry::Comp(def)) => {
+                let before = self.body().map(|b| self.out.defs[b.def].insts.len());
+                self.instances(def, &ei.insts, ei.inst_type);
+                if let (Some(primary), Some(before)) = (&ei.alias, before) {
+                    self.alias(def, primary, before);
+                }
+            }
             Some(TypeEntry::Enum(_)) => {
                 self.rep.error(
                     codes::UNKNOWN_TYPE,
@@ -353,6 +359,55 @@ impl Collector<'_> {
                     None => d.hint("a type must be defined before it is instantiated, in this scope or an enclosing one"),
                 };
             }
+        }
+    }
+
+    /// Marks the instances from index `from` of the current body as aliases of the
+    /// register instance `primary` of the same body (SystemRDL 2.0 10.5).
+    fn alias(&mut self, def: DefId, primary: &Ident, from: usize) {
+        let Some(owner) = self.body().map(|b| b.def) else {
+            return;
+        };
+        if self.out.defs[def].kind != Kind::Reg {
+            self.rep
+                .error(
+                    codes::ALIAS,
+                    primary.span,
+                    format!(
+                        "only registers can be aliases, not a {}",
+                        self.out.defs[def].kind.as_str()
+                    ),
+                )
+                .hint("SystemRDL 2.0 10.5: `alias primary_reg reg_type name;`");
+            return;
+        }
+        let found = self.out.defs[owner].insts[..from]
+            .iter()
+            .position(|d| d.name == primary.name);
+        let Some(index) =
+            found.filter(|&j| self.out.defs[self.out.defs[owner].insts[j].def].kind == Kind::Reg)
+        else {
+            let names: Vec<&str> = self.out.defs[owner].insts[..from]
+                .iter()
+                .filter(|d| self.out.defs[d.def].kind == Kind::Reg)
+                .map(|d| d.name.as_str())
+                .collect();
+            let d = self.rep.error(
+                codes::ALIAS,
+                primary.span,
+                format!(
+                    "no register named `{}` to alias in this scope",
+                    primary.name
+                ),
+            );
+            match did_you_mean(&primary.name, names.iter().copied()) {
+                Some(h) => d.hint(h),
+                None => d.hint("the primary is a register instance declared before the alias, in the same component"),
+            };
+            return;
+        };
+        for decl in &mut self.out.defs[owner].insts[from..] {
+            decl.alias_of = Some((index, primary.span));
         }
     }
 
@@ -566,6 +621,7 @@ impl Collector<'_> {
             stride,
             align,
             external: false,
+            alias_of: None,
         })
     }
 

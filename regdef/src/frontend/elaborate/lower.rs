@@ -47,6 +47,7 @@ pub(super) fn lower(defs: &Defs, tree: &Tree, rep: &mut Reporter) -> Option<Regi
     l.update_handshakes(&mut regs);
     l.presence_and_gates(&mut regs);
     l.guards(&mut regs);
+    l.aliases(&mut regs);
     for reg in &mut regs {
         let update = reg.update_field;
         for (i, f) in reg.fields.iter_mut().enumerate() {
@@ -571,6 +572,180 @@ impl Lowerer<'_, '_> {
             hdl_paths: self.hdl_paths(n),
             outputs: Vec::new(),
             location: self.rep.location(node.span),
+        }
+    }
+
+    /// Links every alias register to its primary (SystemRDL 2.0 10.5) and checks
+    /// the pair as 10.5.1 asks: same width, both internal or both external, matching
+    /// arrays, and alias fields that are primary fields at the same bits, differing
+    /// only in `name`, `desc`, software access and side effects (and UDPs).
+    fn aliases(&mut self, regs: &mut [Register]) {
+        let tree = self.tree;
+        for r in 0..regs.len() {
+            let n = self.reg_nodes[r];
+            let node = &tree.nodes[n];
+            let Some((p, i)) = node.decl else { continue };
+            let Some((j, pspan)) = self.defs.defs[p].insts[i].alias_of else {
+                continue;
+            };
+            let Some(parent) = node.parent else { continue };
+            let alias_dims = &self.defs.defs[p].insts[i].dims;
+            let primary_dims = &self.defs.defs[p].insts[j].dims;
+            if !primary_dims.is_empty() && alias_dims.is_empty() {
+                self.rep
+                    .error(
+                        codes::ALIAS,
+                        pspan,
+                        format!(
+                            "alias `{}` names the register array `{}`: which element is its primary is ambiguous",
+                            tree.path(n),
+                            self.defs.defs[p].insts[j].name
+                        ),
+                    )
+                    .hint("make the alias an array of the same dimensions, one alias per element");
+                continue;
+            }
+            if !primary_dims.is_empty() && alias_dims != primary_dims {
+                self.rep.error(
+                    codes::ALIAS,
+                    node.span,
+                    format!(
+                        "the alias array `{}` and its primary array `{}` have different dimensions",
+                        node.name, self.defs.defs[p].insts[j].name
+                    ),
+                );
+                continue;
+            }
+            let primary = tree.nodes[parent].children.iter().copied().find(|&c| {
+                tree.nodes[c].decl == Some((p, j))
+                    && (primary_dims.is_empty() || tree.nodes[c].index == node.index)
+            });
+            let Some(pr) = primary.and_then(|c| self.reg_of[c]) else {
+                self.rep.error(
+                    codes::ALIAS,
+                    node.span,
+                    format!(
+                        "`{}` is an alias of `{}`, which is not present (`ispresent = false`)",
+                        tree.path(n),
+                        self.defs.defs[p].insts[j].name
+                    ),
+                );
+                continue;
+            };
+            let pn = self.reg_nodes[pr.0];
+            if self.defs.defs[p].insts[j].alias_of.is_some() {
+                self.rep.error(
+                    codes::ALIAS,
+                    pspan,
+                    format!("the primary `{}` is itself an alias", tree.path(pn)),
+                );
+                continue;
+            }
+            if regs[pr.0].width != regs[r].width {
+                self.rep.error(
+                    codes::ALIAS,
+                    node.span,
+                    format!(
+                        "alias `{}` is {} bits wide, its primary `{}` {}",
+                        tree.path(n),
+                        regs[r].width,
+                        tree.path(pn),
+                        regs[pr.0].width
+                    ),
+                );
+            }
+            if regs[pr.0].external != regs[r].external {
+                self.rep
+                    .error(
+                        codes::ALIAS,
+                        node.span,
+                        format!(
+                            "alias `{}` and its primary `{}` must both be internal or both external",
+                            tree.path(n),
+                            tree.path(pn)
+                        ),
+                    )
+                    .hint("write `external` on both instances, or on neither");
+            }
+            self.alias_fields(r, pr.0, regs);
+            regs[r].alias_of = Some(pr);
+            regs[pr.0].aliases.push(RegId(r));
+        }
+    }
+
+    /// 10.5.1-b and -e: the fields of alias register `a` against primary `p`.
+    fn alias_fields(&mut self, a: usize, p: usize, regs: &[Register]) {
+        const MAY_DIFFER: &[Builtin] = &[
+            Builtin::Name,
+            Builtin::Desc,
+            Builtin::Onread,
+            Builtin::Onwrite,
+            Builtin::Rclr,
+            Builtin::Rset,
+            Builtin::Sw,
+            Builtin::Woclr,
+            Builtin::Woset,
+        ];
+        let tree = self.tree;
+        for (k, f) in regs[a].fields.iter().enumerate() {
+            let fnode = self.field_nodes[a][k];
+            let Some((pk, pf)) = regs[p].field_named(&f.name) else {
+                self.rep.error(
+                    codes::ALIAS,
+                    tree.nodes[fnode].span,
+                    format!(
+                        "alias field `{}` has no field of that name in the primary `{}`",
+                        f.name, regs[p].path
+                    ),
+                );
+                continue;
+            };
+            if pf.lsb != f.lsb || pf.msb != f.msb {
+                self.rep.error(
+                    codes::ALIAS,
+                    tree.nodes[fnode].span,
+                    format!(
+                        "alias field `{}` [{}:{}] is not at the bits of its primary [{}:{}]",
+                        f.name, f.msb, f.lsb, pf.msb, pf.lsb
+                    ),
+                );
+                continue;
+            }
+            let pnode = self.field_nodes[p][pk];
+            let compared = |id: NodeId| -> Vec<(Builtin, &Value)> {
+                tree.nodes[id]
+                    .props
+                    .iter()
+                    .filter_map(|(key, v)| match key {
+                        PropKey::Builtin(b) if !MAY_DIFFER.contains(b) => Some((*b, &v.value)),
+                        _ => None,
+                    })
+                    .collect()
+            };
+            let (mine, theirs) = (compared(fnode), compared(pnode));
+            let differing: Vec<&str> = mine
+                .iter()
+                .filter(|(b, v)| !theirs.iter().any(|(c, w)| c == b && w == v))
+                .chain(
+                    theirs
+                        .iter()
+                        .filter(|(b, _)| !mine.iter().any(|(c, _)| c == b)),
+                )
+                .map(|(b, _)| b.name())
+                .collect();
+            if !differing.is_empty() {
+                self.rep
+                    .error(
+                        codes::ALIAS,
+                        tree.nodes[fnode].span,
+                        format!(
+                            "alias field `{}` differs from its primary in: {}",
+                            f.name,
+                            differing.join(", ")
+                        ),
+                    )
+                    .hint("an alias may change only name, desc, sw, onread/onwrite (rclr, rset, woclr, woset) and user-defined properties");
+            }
         }
     }
 
