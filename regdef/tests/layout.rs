@@ -411,3 +411,53 @@ fn alias_errors() {
         )]
     );
 }
+
+// ---- wide registers (SystemRDL 2.0 10.6) -------------------------------------------
+
+#[test]
+fn registers_wider_than_64_bits() {
+    let m = map("addrmap top {
+        reg { regwidth = 128; accesswidth = 32; field {} lo[32]; field {} hi[96:64] = 128'h5; } wide;
+        reg { field {} a; } after;
+    };");
+    assert_eq!(addresses(&m), [("top.wide", 0), ("top.after", 0x10)]);
+    let w = &m.registers[0];
+    assert_eq!((w.width, w.access_width), (128, 32));
+    assert_eq!(
+        (w.fields[1].lsb, w.fields[1].msb, w.fields[1].reset),
+        (64, 96, Some(5))
+    );
+    assert_eq!(w.reset_bits().0, [0, 5]);
+    assert_eq!(
+        m.features()
+            .get(&regdef::ir::Feature::WideRegister)
+            .map(String::as_str),
+        Some("top.wide")
+    );
+}
+
+#[test]
+fn wide_register_limits() {
+    assert_eq!(
+        errors("addrmap top {\n reg { regwidth = 128; field {} f[100]; } x;\n};"),
+        [(
+            "rdl::limit",
+            2,
+            33,
+            "field `f` [99:0] is 100 bits wide; twinreg's fields are at most 64 bits".to_owned()
+        )]
+    );
+    assert_eq!(
+        errors("addrmap top {\n reg { regwidth = 2048; field {} f; } x;\n};"),
+        [(
+            "rdl::limit",
+            2,
+            19,
+            "regwidth 2048 is wider than twinreg's limit of 1024 bits".to_owned()
+        )]
+    );
+    let e = errors("addrmap top {\n reg { regwidth = 128; field {} f[64] = 128'h1_0000_0000_0000_0000; } x;\n};");
+    assert_eq!(e[0].0, "rdl::number", "{e:?}");
+    let e = errors("addrmap top {\n reg { field {} f = 2000'h0; } x;\n};");
+    assert_eq!(e[0].3, "numbers wider than 1024 bits are not supported");
+}

@@ -802,6 +802,23 @@ impl Lowerer<'_, '_> {
         let mut pending: Vec<(u32, usize)> = Vec::new();
         for (i, f) in fields.iter().enumerate() {
             let span = tree.nodes[nodes[i]].span;
+            if f.msb - f.lsb >= 64 {
+                // The IR holds field values as u64 (ir.rs "Values"); the register
+                // may be wider.
+                self.rep
+                    .error(
+                        codes::LIMIT,
+                        span,
+                        format!(
+                            "field `{}` [{}:{}] is {} bits wide; twinreg's fields are at most 64 bits",
+                            f.name,
+                            f.msb,
+                            f.lsb,
+                            u64::from(f.msb - f.lsb) + 1
+                        ),
+                    )
+                    .hint("split it into fields of at most 64 bits");
+            }
             if f.msb >= width {
                 self.rep
                     .error(

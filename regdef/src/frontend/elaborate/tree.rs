@@ -14,6 +14,9 @@ pub(crate) type NodeId = usize;
 /// cannot overflow.
 pub(crate) const MAX_MEM_WIDTH: u32 = 4096;
 
+/// Widest register accepted (`regwidth`); its fields are still at most 64 bits.
+pub(crate) const MAX_REG_WIDTH: u32 = 1024;
+
 /// One instance (one element of an array).
 #[derive(Clone, Debug)]
 pub(crate) struct Node {
@@ -443,18 +446,30 @@ impl Builder<'_, '_> {
     fn place_reg(&mut self, id: NodeId) {
         let width = match self.int_prop(id, Builtin::Regwidth) {
             None => 32,
-            Some((w @ (8 | 16 | 32 | 64), _)) => w as u32,
+            // SystemRDL 2.0 10.6.1-a: a power of two of at least 8.
+            Some((w, _)) if w >= 8 && w.is_power_of_two() && w <= u64::from(MAX_REG_WIDTH) => {
+                w as u32
+            }
+            Some((w, span)) if w >= 8 && w.is_power_of_two() => {
+                self.rep
+                    .error(
+                        codes::LIMIT,
+                        span,
+                        format!(
+                            "regwidth {w} is wider than twinreg's limit of {MAX_REG_WIDTH} bits"
+                        ),
+                    )
+                    .hint("split the register");
+                32
+            }
             Some((w, span)) => {
-                let d = self.rep.error(
-                    codes::REG_WIDTH,
-                    span,
-                    format!("regwidth {w} is not supported"),
-                );
-                if w >= 8 && w.is_power_of_two() {
-                    d.hint("twinreg registers are at most 64 bits wide");
-                } else {
-                    d.hint("regwidth must be a power of two of at least 8: 8, 16, 32 or 64");
-                }
+                self.rep
+                    .error(
+                        codes::REG_WIDTH,
+                        span,
+                        format!("regwidth {w} is not supported"),
+                    )
+                    .hint("regwidth must be a power of two of at least 8: 8, 16, 32, 64, 128, ...");
                 32
             }
         };
