@@ -1091,6 +1091,9 @@ pub enum Feature {
     ReservedSet,
     /// `bigendian`.
     BigEndian,
+    /// A register whose address is not a multiple of its access width (SystemRDL
+    /// allows it; a bus access then straddles two words).
+    UnalignedRegister,
 }
 
 impl Feature {
@@ -1117,6 +1120,7 @@ impl Feature {
             Feature::SharedRegister => "`shared` registers",
             Feature::ReservedSet => "`rsvdset`/`rsvdsetX`",
             Feature::BigEndian => "big-endian address maps",
+            Feature::UnalignedRegister => "registers not aligned to their access width",
         }
     }
 }
@@ -1176,6 +1180,12 @@ impl RegisterMap {
             let path = || r.path.clone();
             if r.width > 64 {
                 note(Feature::WideRegister, &path);
+            }
+            if !r
+                .address
+                .is_multiple_of(u64::from(r.access_width / 8).max(1))
+            {
+                note(Feature::UnalignedRegister, &path);
             }
             if r.external {
                 note(Feature::ExternalRegister, &path);

@@ -125,6 +125,8 @@ pub(crate) struct ExplicitInst {
     pub inst_type: Option<InstType>,
     /// `#(.W(4))` before the instances.
     pub params: Vec<ParamAssign>,
+    /// `alias primary` (SystemRDL 2.0 10.5): the primary register's name.
+    pub alias: Option<Ident>,
 }
 
 /// One instance: `name[4] @ 0x10 += 4`, `f[3:0] = 0`.

@@ -652,4 +652,10 @@ pub(crate) mod codes {
     pub const UDP_DECL: &str = "rdl::udp-declaration";
     pub const UDP_USE: &str = "rdl::udp-use";
     pub const LAYOUT_NAME: &str = "rdl::layout-name";
+    /// A `mem` or a virtual register in it (SystemRDL 2.0 11).
+    pub const MEMORY: &str = "rdl::memory";
+    /// An alias register and its primary (SystemRDL 2.0 10.5).
+    pub const ALIAS: &str = "rdl::alias";
+    /// A `bridge` addrmap (SystemRDL 2.0 13.4).
+    pub const BRIDGE: &str = "rdl::bridge";
 }

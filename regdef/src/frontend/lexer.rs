@@ -7,6 +7,10 @@ use super::diagnostics::{codes, Reporter};
 use super::source::{find_byte, find_either, Span};
 use super::MAX_IDENTIFIER_LEN;
 
+/// Widest Verilog-style literal (`N'h...`) accepted; its value must still fit in 64
+/// bits.
+const MAX_LITERAL_WIDTH: u32 = 1024;
+
 /// Reserved words. SystemRDL reserves every one of them; an escaped identifier
 /// (`\type`) is the way to use one as a name.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -706,6 +710,10 @@ impl<'a> Lexer<'a> {
         } else {
             match width_digits.replace('_', "").parse::<u32>() {
                 Ok(w) if (1..=64).contains(&w) => Some(w),
+                // Wider literals (`128'h0`) are fine while their value fits in 64
+                // bits (checked below): values are u64, and the arithmetic of a
+                // wider literal is the same as at 64 bits for such a value.
+                Ok(w) if (65..=MAX_LITERAL_WIDTH).contains(&w) => Some(64),
                 Ok(0) => {
                     rep.error(
                         codes::NUMBER,
@@ -718,7 +726,7 @@ impl<'a> Lexer<'a> {
                     rep.error(
                         codes::NUMBER,
                         self.span_from(start),
-                        "numbers wider than 64 bits are not supported",
+                        format!("numbers wider than {MAX_LITERAL_WIDTH} bits are not supported"),
                     );
                     None
                 }
@@ -924,7 +932,8 @@ mod tests {
         assert!(lex_err("4'b102").contains("malformed number"));
         assert!(lex_err("0x").contains("malformed number"));
         assert!(lex_err("0'h0").contains("width of at least 1"));
-        assert!(lex_err("65'h0").contains("wider than 64 bits"));
+        assert!(lex_err("1025'h0").contains("wider than 1024 bits"));
+        assert!(lex_err("65'h1_0000_0000_0000_0000").contains("does not fit in 64 bits"));
     }
 
     #[test]

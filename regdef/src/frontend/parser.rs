@@ -276,19 +276,15 @@ impl<'t> Parser<'t, '_> {
             Tok::Kw(Kw::Enum) => self.enum_def().map(Item::Enum),
             Tok::Kw(Kw::Struct | Kw::Abstract) => self.struct_def().map(Item::Struct),
             Tok::Kw(Kw::Constraint) => self.constraint_def().map(Item::Constraint),
-            Tok::Kw(Kw::Alias) => {
-                self.rep
-                    .error(
-                        codes::UNSUPPORTED,
-                        span,
-                        "alias registers are not supported",
-                    )
-                    .hint(codes::UNSUPPORTED_HINT);
-                Err(Abort)
-            }
+            // SystemRDL 2.0 10.5: `alias primary type_name inst;`.
+            Tok::Kw(Kw::Alias) => self.alias_inst().map(Item::Inst),
             Tok::Kw(Kw::External | Kw::Internal) => {
                 let inst_type = self.inst_type();
                 match self.peek() {
+                    Tok::Kw(Kw::Alias) => self.alias_inst().map(|mut ei| {
+                        ei.inst_type = inst_type;
+                        Item::Inst(ei)
+                    }),
                     Tok::Ident(_) => self.explicit_inst().map(|mut ei| {
                         ei.inst_type = inst_type;
                         Item::Inst(ei)
@@ -485,6 +481,15 @@ impl<'t> Parser<'t, '_> {
         Ok(out)
     }
 
+    /// `alias primary type_name inst, ...;` (after any `external`/`internal`).
+    fn alias_inst(&mut self) -> PResult<ExplicitInst> {
+        self.bump();
+        let primary = self.ident("the name of the primary register")?;
+        let mut ei = self.explicit_inst()?;
+        ei.alias = Some(primary);
+        Ok(ei)
+    }
+
     fn explicit_inst(&mut self) -> PResult<ExplicitInst> {
         let type_name = self.ident("a component type name")?;
         let params = if self.at_punct(Punct::Hash) {
@@ -498,6 +503,7 @@ impl<'t> Parser<'t, '_> {
             insts,
             inst_type: None,
             params,
+            alias: None,
         })
     }
 

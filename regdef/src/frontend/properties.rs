@@ -37,6 +37,26 @@ pub(crate) enum Builtin {
     Addressing,
     Alignment,
     Fieldwidth,
+    // SystemRDL 2.0 11 (mem), 10.1 (lsb0/msb0 and bus properties), 5.2.2, 5.2.3,
+    // 10.5/10.6 (alias/shared), 13.4 (addrmap).
+    Mementries,
+    Memwidth,
+    Msb0,
+    Lsb0,
+    Bigendian,
+    Littleendian,
+    Rsvdset,
+    RsvdsetX,
+    Bridge,
+    Shared,
+    Errextbus,
+    Sharedextbus,
+    Dontcompare,
+    Donttest,
+    HdlPath,
+    HdlPathGate,
+    HdlPathSlice,
+    HdlPathGateSlice,
 }
 
 /// What a property's value must be.
@@ -56,6 +76,10 @@ pub(crate) enum PropType {
     BoolOrRef,
     /// A number or a reference (`reset`).
     IntOrRef,
+    /// A boolean or a number (`dontcompare`: a flag, or a bit mask on a field).
+    BoolOrInt,
+    /// An array of strings (`hdl_path_slice`).
+    StrArray,
 }
 
 impl PropType {
@@ -72,6 +96,8 @@ impl PropType {
             PropType::EnumType => "an enum type name",
             PropType::BoolOrRef => "a boolean or a reference",
             PropType::IntOrRef => "a number or a reference",
+            PropType::BoolOrInt => "a boolean or a bit mask",
+            PropType::StrArray => "an array of strings (`'{\"a\", \"b\"}`)",
         }
     }
 }
@@ -154,7 +180,64 @@ pub(crate) const BUILTINS: &[BuiltinRule] = &[
     ),
     // SystemRDL 2.0 9.4.1: the width of instances that give none.
     rule!(Fieldwidth, "fieldwidth", FIELD, Int, false, None),
+    // SystemRDL 2.0 11.3: a memory's entries and their width.
+    rule!(Mementries, "mementries", &[Kind::Mem], Int, false, None),
+    rule!(Memwidth, "memwidth", &[Kind::Mem], Int, false, None),
+    // 13.4: the bit numbering of an addrmap (one overrides the other).
+    rule!(Msb0, "msb0", &[Kind::Addrmap], Bool, false, Some('M')),
+    rule!(Lsb0, "lsb0", &[Kind::Addrmap], Bool, false, Some('M')),
+    rule!(
+        Bigendian,
+        "bigendian",
+        &[Kind::Addrmap],
+        Bool,
+        true,
+        Some('E')
+    ),
+    rule!(
+        Littleendian,
+        "littleendian",
+        &[Kind::Addrmap],
+        Bool,
+        true,
+        Some('E')
+    ),
+    rule!(Rsvdset, "rsvdset", &[Kind::Addrmap], Bool, false, Some('S')),
+    rule!(
+        RsvdsetX,
+        "rsvdsetX",
+        &[Kind::Addrmap],
+        Bool,
+        false,
+        Some('S')
+    ),
+    rule!(Bridge, "bridge", &[Kind::Addrmap], Bool, false, None),
+    // 10.6: one register shared by several address maps.
+    rule!(Shared, "shared", &[Kind::Reg], Bool, false, None),
+    rule!(Errextbus, "errextbus", BUS, Bool, false, None),
+    rule!(Sharedextbus, "sharedextbus", BLOCKS, Bool, false, None),
+    // 5.2.2: verification hints (a mask on a field).
+    rule!(Dontcompare, "dontcompare", HINTED, BoolOrInt, true, None),
+    rule!(Donttest, "donttest", HINTED, BoolOrInt, true, None),
+    // 5.2.3: back-door paths.
+    rule!(HdlPath, "hdl_path", PATHED, Str, true, None),
+    rule!(HdlPathGate, "hdl_path_gate", PATHED, Str, true, None),
+    rule!(HdlPathSlice, "hdl_path_slice", SLICED, StrArray, true, None),
+    rule!(
+        HdlPathGateSlice,
+        "hdl_path_gate_slice",
+        SLICED,
+        StrArray,
+        true,
+        None
+    ),
 ];
+
+const BUS: &[Kind] = &[Kind::Addrmap, Kind::Regfile, Kind::Reg];
+const BLOCKS: &[Kind] = &[Kind::Addrmap, Kind::Regfile];
+const HINTED: &[Kind] = &[Kind::Addrmap, Kind::Regfile, Kind::Reg, Kind::Field];
+const PATHED: &[Kind] = &[Kind::Addrmap, Kind::Regfile, Kind::Reg];
+const SLICED: &[Kind] = &[Kind::Field, Kind::Mem];
 
 impl Builtin {
     pub fn rule(self) -> &'static BuiltinRule {
@@ -174,13 +257,6 @@ pub(crate) fn builtin_named(name: &str) -> Option<&'static BuiltinRule> {
 /// Standard SystemRDL properties that twinreg does not implement. They are
 /// reserved (no UDP may take their names) and refused with a precise message.
 pub(crate) const UNSUPPORTED_STANDARD: &[&str] = &[
-    "dontcompare",
-    "donttest",
-    "errextbus",
-    "hdl_path",
-    "hdl_path_gate",
-    "hdl_path_slice",
-    "hdl_path_gate_slice",
     "signalwidth",
     "sync",
     "async",
@@ -218,17 +294,6 @@ pub(crate) const UNSUPPORTED_STANDARD: &[&str] = &[
     "sticky",
     "stickybit",
     "paritycheck",
-    "shared",
-    "mementries",
-    "memwidth",
-    "sharedextbus",
-    "bigendian",
-    "littleendian",
-    "rsvdset",
-    "rsvdsetX",
-    "msb0",
-    "lsb0",
-    "bridge",
 ];
 
 /// The twinreg UDPs, recognised by name (docs/rdl-conventions.md).
@@ -348,7 +413,23 @@ mod tests {
             .collect();
         assert_eq!(
             fixed,
-            ["hw", "regwidth", "addressing", "alignment", "fieldwidth"]
+            [
+                "hw",
+                "regwidth",
+                "addressing",
+                "alignment",
+                "fieldwidth",
+                "mementries",
+                "memwidth",
+                "msb0",
+                "lsb0",
+                "rsvdset",
+                "rsvdsetX",
+                "bridge",
+                "shared",
+                "errextbus",
+                "sharedextbus"
+            ]
         );
     }
 }

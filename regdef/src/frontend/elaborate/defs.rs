@@ -134,9 +134,11 @@ fn lookup(scopes: &[Scope], name: &str) -> Option<TypeEntry> {
 fn may_instantiate(parent: Kind, child: Kind) -> bool {
     matches!(
         (parent, child),
-        (Kind::Addrmap, Kind::Addrmap | Kind::Regfile | Kind::Reg)
+        (Kind::Addrmap, Kind::Addrmap | Kind::Regfile | Kind::Reg | Kind::Mem)
             | (Kind::Regfile, Kind::Regfile | Kind::Reg)
             | (Kind::Reg, Kind::Field)
+            // SystemRDL 2.0 11.1: a mem holds virtual registers only.
+            | (Kind::Mem, Kind::Reg)
     )
 }
 
@@ -146,6 +148,8 @@ fn may_define(parent: Option<Kind>, child: Kind) -> bool {
         None | Some(Kind::Addrmap) => true,
         Some(Kind::Regfile) => matches!(child, Kind::Regfile | Kind::Reg | Kind::Field),
         Some(Kind::Reg) => child == Kind::Field,
+        // SystemRDL 2.0 11.1: definitions in a mem are limited to field and reg.
+        Some(Kind::Mem) => matches!(child, Kind::Reg | Kind::Field),
         Some(_) => false,
     }
 }
@@ -268,7 +272,7 @@ impl<'a> Collector<'_, 'a> {
     fn define(&mut self, cd: &'a ComponentDef, values: Option<Vec<Value>>) -> Option<DefId> {
         let again = values.is_some();
         let parent = self.body().map(|b| b.kind);
-        if matches!(cd.kind, Kind::Mem | Kind::Signal) {
+        if cd.kind == Kind::Signal {
             self.rep
                 .error(
                     codes::UNSUPPORTED,
@@ -760,7 +764,13 @@ impl<'a> Collector<'_, 'a> {
 
     fn explicit_inst(&mut self, ei: &'a ExplicitInst) {
         match lookup(&self.scopes, &ei.type_name.name) {
-            Some(TypeEntry::Comp(def)) => self.instances(def, &ei.insts, ei.inst_type, &ei.params),
+            Some(TypeEntry::Comp(def)) => {
+                let before = self.body().map(|b| self.out.defs[b.def].insts.len());
+                self.instances(def, &ei.insts, ei.inst_type, &ei.params);
+                if let (Some(primary), Some(before)) = (&ei.alias, before) {
+                    self.alias(def, primary, before);
+                }
+            }
             Some(TypeEntry::Enum(_) | TypeEntry::Struct(_)) => {
                 self.rep
                     .error(
@@ -791,6 +801,55 @@ impl<'a> Collector<'_, 'a> {
                     None => d.hint("a type must be defined before it is instantiated, in this scope or an enclosing one"),
                 };
             }
+        }
+    }
+
+    /// Marks the instances from index `from` of the current body as aliases of the
+    /// register instance `primary` of the same body (SystemRDL 2.0 10.5).
+    fn alias(&mut self, def: DefId, primary: &Ident, from: usize) {
+        let Some(owner) = self.body().map(|b| b.def) else {
+            return;
+        };
+        if self.out.defs[def].kind != Kind::Reg {
+            self.rep
+                .error(
+                    codes::ALIAS,
+                    primary.span,
+                    format!(
+                        "only registers can be aliases, not a {}",
+                        self.out.defs[def].kind.as_str()
+                    ),
+                )
+                .hint("SystemRDL 2.0 10.5: `alias primary_reg reg_type name;`");
+            return;
+        }
+        let found = self.out.defs[owner].insts[..from]
+            .iter()
+            .position(|d| d.name == primary.name);
+        let Some(index) =
+            found.filter(|&j| self.out.defs[self.out.defs[owner].insts[j].def].kind == Kind::Reg)
+        else {
+            let names: Vec<&str> = self.out.defs[owner].insts[..from]
+                .iter()
+                .filter(|d| self.out.defs[d.def].kind == Kind::Reg)
+                .map(|d| d.name.as_str())
+                .collect();
+            let d = self.rep.error(
+                codes::ALIAS,
+                primary.span,
+                format!(
+                    "no register named `{}` to alias in this scope",
+                    primary.name
+                ),
+            );
+            match did_you_mean(&primary.name, names.iter().copied()) {
+                Some(h) => d.hint(h),
+                None => d.hint("the primary is a register instance declared before the alias, in the same component"),
+            };
+            return;
+        };
+        for decl in &mut self.out.defs[owner].insts[from..] {
+            decl.alias_of = Some((index, primary.span));
         }
     }
 
@@ -830,6 +889,18 @@ impl<'a> Collector<'_, 'a> {
                     ),
                 )
                 .hint("only reg, regfile, addrmap and mem instances are internal or external");
+        }
+        if kind == Kind::Mem && !inst_type.is_some_and(|t| t.external) {
+            // SystemRDL 2.0 11.1-c: a memory is always external, and says so.
+            if let Some(first) = insts.first() {
+                self.rep
+                    .error(
+                        codes::NESTING,
+                        inst_type.map_or(first.name.span, |t| t.span),
+                        "a mem must be instantiated `external`",
+                    )
+                    .hint(format!("write `external {} ...;`", first.name.name));
+            }
         }
         let external = inst_type.is_some_and(|t| t.external);
         let Some(parent) = self.body().map(|b| b.kind) else {
@@ -1017,6 +1088,7 @@ impl<'a> Collector<'_, 'a> {
             stride,
             align,
             external: false,
+            alias_of: None,
         })
     }
 
@@ -1097,8 +1169,11 @@ impl<'a> Collector<'_, 'a> {
     fn prop_value(&mut self, key: PropKey, name: &Ident, value: Option<&Expr>) -> Option<PropVal> {
         let Some(e) = value else {
             let implied = match key {
-                PropKey::Builtin(b) => matches!(b.rule().ty, PropType::Bool | PropType::BoolOrRef)
-                    .then_some(Value::Bool(true)),
+                PropKey::Builtin(b) => matches!(
+                    b.rule().ty,
+                    PropType::Bool | PropType::BoolOrRef | PropType::BoolOrInt
+                )
+                .then_some(Value::Bool(true)),
                 PropKey::Udp(i) => self.out.udps.get(i).and_then(|u| {
                     u.default
                         .clone()
@@ -1139,7 +1214,11 @@ impl<'a> Collector<'_, 'a> {
         let numeric = match key {
             PropKey::Builtin(b) => matches!(
                 b.rule().ty,
-                PropType::Int | PropType::IntOrRef | PropType::Bool | PropType::BoolOrRef
+                PropType::Int
+                    | PropType::IntOrRef
+                    | PropType::Bool
+                    | PropType::BoolOrRef
+                    | PropType::BoolOrInt
             ),
             PropKey::Udp(i) => matches!(
                 self.out.udps.get(i).map(|u| &u.ty),
@@ -1682,9 +1761,7 @@ impl<'a> Collector<'_, 'a> {
         };
         let mut kind_list: Vec<Kind> = Vec::new();
         for (k, span) in kinds {
-            if matches!(k, Kind::Mem | Kind::Signal)
-                && !kinds.iter().any(|(o, _)| *o == Kind::Addrmap)
-            {
+            if *k == Kind::Signal && !kinds.iter().any(|(o, _)| *o == Kind::Addrmap) {
                 self.rep
                     .error(
                         codes::UNSUPPORTED,
@@ -1924,6 +2001,12 @@ fn coerce_builtin(ty: PropType, v: Value) -> Option<Value> {
         (PropType::Addressing, v @ Value::Addressing(_)) => v,
         (PropType::EnumType, v @ Value::EnumType(_)) => v,
         (PropType::BoolOrRef | PropType::IntOrRef, v @ Value::Ref(_)) => v,
+        (PropType::BoolOrInt, v @ (Value::Bool(_) | Value::Int { .. })) => v,
+        (PropType::StrArray, Value::Array(items))
+            if items.iter().all(|x| matches!(x, Value::Str(_))) =>
+        {
+            Value::Array(items)
+        }
         _ => return None,
     })
 }

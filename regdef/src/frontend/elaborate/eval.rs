@@ -25,6 +25,17 @@ pub(crate) enum Addressing {
     Fullalign,
 }
 
+impl Addressing {
+    /// The IR's spelling of the same mode.
+    pub fn to_ir(self) -> crate::ir::Addressing {
+        match self {
+            Addressing::Regalign => crate::ir::Addressing::Regalign,
+            Addressing::Compact => crate::ir::Addressing::Compact,
+            Addressing::Fullalign => crate::ir::Addressing::Fullalign,
+        }
+    }
+}
+
 /// An evaluated property value.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Value {

@@ -14,9 +14,9 @@ use crate::frontend::diagnostics::{codes, Reporter};
 use crate::frontend::properties::{Builtin, TwinUdp};
 use crate::frontend::source::Span;
 use crate::ir::{
-    Addressing, Block, BlockId, BlockKind, ComponentRef, EnumEntry, EnumId, EnumType, Field,
-    FieldRef, GuardTerm, HdlPaths, Layout, LayoutField, LayoutId, PropertyDecl, RegId, Register,
-    RegisterMap, SecSid, TestHint, UdpAssignment, UdpType, UdpValue,
+    Addressing, Block, BlockId, BlockKind, ComponentRef, Endianness, EnumEntry, EnumId, EnumType,
+    Field, FieldRef, GuardTerm, HdlPaths, Layout, LayoutField, LayoutId, Memory, PropertyDecl,
+    RegId, Register, RegisterMap, SecSid, TestHint, UdpAssignment, UdpType, UdpValue,
 };
 
 /// Checks the elaborated tree and turns it into the IR. `None` only if the tree
@@ -45,6 +45,7 @@ pub(super) fn lower(defs: &Defs, tree: &Tree, rep: &mut Reporter) -> Option<Regi
     l.update_handshakes(&mut regs);
     l.presence_and_gates(&mut regs);
     l.guards(&mut regs);
+    l.aliases(&mut regs);
     for reg in &mut regs {
         let update = reg.update_field;
         for (i, f) in reg.fields.iter_mut().enumerate() {
@@ -160,7 +161,8 @@ impl Lowerer<'_, '_> {
                         ),
                     );
                 }
-                Kind::Regfile | Kind::Addrmap if !present.is_empty() => {
+                Kind::Addrmap if tree.flag(id, Builtin::Bridge) => self.bridge_checks(id),
+                Kind::Regfile | Kind::Addrmap | Kind::Mem if !present.is_empty() => {
                     self.sibling_overlaps(&present)
                 }
                 _ => {}
@@ -168,7 +170,65 @@ impl Lowerer<'_, '_> {
         }
     }
 
+    /// SystemRDL 2.0 13.4: a bridge holds only addrmaps, at least two, which may
+    /// overlap (each is its own address space).
+    fn bridge_checks(&mut self, id: NodeId) {
+        let tree = self.tree;
+        let node = &tree.nodes[id];
+        let mut maps = 0;
+        for &c in &node.children {
+            let child = &tree.nodes[c];
+            if child.kind == Kind::Addrmap {
+                maps += 1;
+            } else if child.kind != Kind::Signal {
+                self.rep
+                    .error(
+                        codes::BRIDGE,
+                        child.span,
+                        format!(
+                            "bridge addrmap `{}` can only contain addrmaps, but `{}` is a {}",
+                            tree.path(id),
+                            child.name,
+                            child.kind.as_str()
+                        ),
+                    )
+                    .hint("wrap the registers in an addrmap of their own");
+            }
+        }
+        if maps < 2 {
+            self.rep
+                .error(
+                    codes::BRIDGE,
+                    tree.prop_span(id, Builtin::Bridge),
+                    format!(
+                        "bridge addrmap `{}` must contain 2 or more addrmaps",
+                        tree.path(id)
+                    ),
+                )
+                .hint("a bridge joins several address spaces; without them, drop `bridge`");
+        }
+    }
+
+    /// Software access of a register's present fields: (any readable, any writable).
+    fn reg_sw(&self, reg: NodeId) -> (bool, bool) {
+        let tree = self.tree;
+        tree.nodes[reg]
+            .children
+            .iter()
+            .filter(|&&f| tree.nodes[f].present && tree.nodes[f].kind == Kind::Field)
+            .fold((false, false), |(r, w), &f| {
+                let sw = self.access(f, Builtin::Sw);
+                (r || sw.can_read(), w || sw.can_write())
+            })
+    }
+
+    /// Siblings that share addresses. SystemRDL 2.0 10.1-h allows two registers to
+    /// overlap when one has only read-only fields and the other only write-only ones
+    /// (as systemrdl-compiler checks it: neither writes what the other reads).
     fn sibling_overlaps(&mut self, children: &[NodeId]) {
+        /// Earlier siblings kept to compare against: enough for any real overlap of
+        /// read-only and write-only registers, bounded for hostile input.
+        const MAX_PENDING: usize = 64;
         let tree = self.tree;
         let mut spans: Vec<(u64, u64, NodeId)> = children
             .iter()
@@ -178,43 +238,62 @@ impl Lowerer<'_, '_> {
             })
             .collect();
         spans.sort();
-        let mut reach: Option<(u64, NodeId)> = None;
+        // Earlier siblings that reach past the current start.
+        let mut pending: Vec<(u64, NodeId)> = Vec::new();
         for &(start, end, c) in &spans {
-            if let Some((far, other)) = reach {
+            pending.retain(|&(far, _)| far > start);
+            for &(far, other) in &pending {
                 let same_array =
                     tree.nodes[c].decl == tree.nodes[other].decl && !tree.nodes[c].index.is_empty();
-                if start < far && !same_array {
-                    let o = &tree.nodes[other];
-                    self.rep
-                        .error(
-                            codes::REG_OVERLAP,
-                            tree.nodes[c].span,
-                            format!(
-                                "`{}` at {:#x}..{:#x} overlaps `{}` at {:#x}..{:#x}",
-                                tree.path(c),
-                                tree.nodes[c].address,
-                                tree.nodes[c].address.saturating_add(end - start),
-                                tree.path(other),
-                                o.address,
-                                o.address.saturating_add(o.size),
-                            ),
-                        )
-                        .label("overlaps")
-                        .also(o.span, "this one")
-                        .hint(register_overlap_hint(
-                            &tree.path(c),
-                            tree.nodes[c]
-                                .address
-                                .saturating_sub(start)
-                                .saturating_add(far),
-                            end - start,
-                        ));
+                if same_array || self.overlap_allowed(other, c) {
+                    continue;
                 }
+                let o = &tree.nodes[other];
+                self.rep
+                    .error(
+                        codes::REG_OVERLAP,
+                        tree.nodes[c].span,
+                        format!(
+                            "`{}` at {:#x}..{:#x} overlaps `{}` at {:#x}..{:#x}",
+                            tree.path(c),
+                            tree.nodes[c].address,
+                            tree.nodes[c].address.saturating_add(end - start),
+                            tree.path(other),
+                            o.address,
+                            o.address.saturating_add(o.size),
+                        ),
+                    )
+                    .label("overlaps")
+                    .also(o.span, "this one")
+                    .hint(register_overlap_hint(
+                        &tree.path(c),
+                        tree.nodes[c]
+                            .address
+                            .saturating_sub(start)
+                            .saturating_add(far),
+                        end - start,
+                    ));
+                break;
             }
-            if reach.is_none_or(|(far, _)| end > far) {
-                reach = Some((end, c));
+            if pending.len() >= MAX_PENDING {
+                // Keep the one that reaches furthest, drop the oldest others.
+                let far = pending.iter().copied().max_by_key(|p| p.0);
+                pending.drain(..MAX_PENDING / 2);
+                pending.extend(far);
             }
+            pending.push((end, c));
         }
+    }
+
+    /// 10.1-h: a read-only register may share addresses with a write-only one.
+    fn overlap_allowed(&self, a: NodeId, b: NodeId) -> bool {
+        let tree = self.tree;
+        if tree.nodes[a].kind != Kind::Reg || tree.nodes[b].kind != Kind::Reg {
+            return false;
+        }
+        let (a_reads, a_writes) = self.reg_sw(a);
+        let (b_reads, b_writes) = self.reg_sw(b);
+        (!a_writes && !b_reads) || (!a_reads && !b_writes)
     }
 
     /// Register and field numbering: registers by address, fields by `lsb`.
@@ -348,30 +427,74 @@ impl Lowerer<'_, '_> {
                         _ => None,
                     },
                     addressing: match tree.builtin(n, Builtin::Addressing) {
-                        Some(Value::Addressing(super::eval::Addressing::Compact)) => {
-                            Addressing::Compact
-                        }
-                        Some(Value::Addressing(super::eval::Addressing::Fullalign)) => {
-                            Addressing::Fullalign
-                        }
+                        Some(Value::Addressing(a)) => a.to_ir(),
                         _ => Addressing::Regalign,
                     },
-                    endianness: None,
-                    msb0: false,
-                    rsvdset: false,
-                    rsvdset_x: false,
-                    bridge: false,
-                    sharedextbus: false,
-                    errextbus: false,
-                    dontcompare: TestHint::No,
-                    donttest: TestHint::No,
-                    hdl_paths: HdlPaths::default(),
-                    memory: None,
+                    endianness: if tree.flag(n, Builtin::Bigendian) {
+                        Some(Endianness::Big)
+                    } else if tree.flag(n, Builtin::Littleendian) {
+                        Some(Endianness::Little)
+                    } else {
+                        None
+                    },
+                    msb0: tree.flag(n, Builtin::Msb0),
+                    rsvdset: tree.flag(n, Builtin::Rsvdset),
+                    rsvdset_x: tree.flag(n, Builtin::RsvdsetX),
+                    bridge: tree.flag(n, Builtin::Bridge),
+                    sharedextbus: tree.flag(n, Builtin::Sharedextbus),
+                    errextbus: tree.flag(n, Builtin::Errextbus),
+                    dontcompare: self.test_hint(n, Builtin::Dontcompare),
+                    donttest: self.test_hint(n, Builtin::Donttest),
+                    hdl_paths: self.hdl_paths(n),
+                    memory: (kind == BlockKind::Mem).then(|| Memory {
+                        entries: match tree.builtin(n, Builtin::Mementries) {
+                            Some(Value::Int { v, .. }) => *v,
+                            _ => 1,
+                        },
+                        width: node.width,
+                        sw: self.access(n, Builtin::Sw),
+                    }),
                     udps: Vec::new(),
                     location: self.rep.location(node.span),
                 }
             })
             .collect()
+    }
+
+    /// `dontcompare` / `donttest` (SystemRDL 2.0 5.2.2): a flag, or on a field a bit
+    /// mask (on other components a number is a flag, as systemrdl-compiler casts it).
+    fn test_hint(&self, id: NodeId, b: Builtin) -> TestHint {
+        match self.tree.builtin(id, b) {
+            Some(Value::Bool(true)) => TestHint::All,
+            Some(Value::Int { v: 0, .. }) => TestHint::No,
+            Some(Value::Int { v, .. }) if self.tree.nodes[id].kind == Kind::Field => {
+                TestHint::Bits(*v)
+            }
+            Some(Value::Int { .. }) => TestHint::All,
+            _ => TestHint::No,
+        }
+    }
+
+    /// The `hdl_path*` properties (SystemRDL 2.0 5.2.3).
+    fn hdl_paths(&self, id: NodeId) -> HdlPaths {
+        let strings = |b: Builtin| -> Vec<String> {
+            match self.tree.builtin(id, b) {
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .filter_map(|x| match x {
+                        Value::Str(s) => Some(s.to_string()),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            }
+        };
+        HdlPaths {
+            path: self.string(id, Builtin::HdlPath),
+            gate: self.string(id, Builtin::HdlPathGate),
+            slice: strings(Builtin::HdlPathSlice),
+            gate_slice: strings(Builtin::HdlPathGateSlice),
+        }
     }
 
     /// The instance was written `external`.
@@ -403,21 +526,13 @@ impl Lowerer<'_, '_> {
             .map(|f| self.field(f, n))
             .collect();
         self.field_layout_checks(n, &fields);
-        let align = u64::from(node.access_width / 8).max(1);
-        if !node.address.is_multiple_of(align) {
-            self.rep
-                .error(
-                    codes::ALIGNMENT,
-                    node.span,
-                    format!(
-                        "register `{}` at {:#x} is not aligned to its access width of {} bytes",
-                        tree.path(n),
-                        node.address,
-                        align
-                    ),
-                )
-                .hint(format!("place it at a multiple of {align:#x}"));
+        let mem = node.parent.filter(|&p| tree.nodes[p].kind == Kind::Mem);
+        if let Some(mem) = mem {
+            self.virtual_register_checks(n, mem, &fields);
         }
+        // A register not aligned to its access width is valid SystemRDL (as in
+        // systemrdl-compiler); back ends that cannot reach it refuse the map
+        // (`Feature::UnalignedRegister`).
         let security = tree
             .ancestry(n)
             .find_map(|a| self.udp_val(a, TwinUdp::Security))
@@ -449,16 +564,234 @@ impl Lowerer<'_, '_> {
             udps: Vec::new(),
             block: self.block_of(n),
             array: None,
-            external: self.external(n),
+            // A virtual register is in its memory, which is external (11.1-c).
+            external: self.external(n) || mem.is_some(),
             alias_of: None,
             aliases: Vec::new(),
-            shared: false,
-            errextbus: false,
-            dontcompare: TestHint::No,
-            donttest: TestHint::No,
-            hdl_paths: HdlPaths::default(),
+            shared: tree.flag(n, Builtin::Shared),
+            errextbus: tree.flag(n, Builtin::Errextbus),
+            dontcompare: self.test_hint(n, Builtin::Dontcompare),
+            donttest: self.test_hint(n, Builtin::Donttest),
+            hdl_paths: self.hdl_paths(n),
             outputs: Vec::new(),
             location: self.rep.location(node.span),
+        }
+    }
+
+    /// Links every alias register to its primary (SystemRDL 2.0 10.5) and checks
+    /// the pair as 10.5.1 asks: same width, both internal or both external, matching
+    /// arrays, and alias fields that are primary fields at the same bits, differing
+    /// only in `name`, `desc`, software access and side effects (and UDPs).
+    fn aliases(&mut self, regs: &mut [Register]) {
+        let tree = self.tree;
+        for r in 0..regs.len() {
+            let n = self.reg_nodes[r];
+            let node = &tree.nodes[n];
+            let Some((p, i)) = node.decl else { continue };
+            let Some((j, pspan)) = self.defs.defs[p].insts[i].alias_of else {
+                continue;
+            };
+            let Some(parent) = node.parent else { continue };
+            let alias_dims = &self.defs.defs[p].insts[i].dims;
+            let primary_dims = &self.defs.defs[p].insts[j].dims;
+            if !primary_dims.is_empty() && alias_dims.is_empty() {
+                self.rep
+                    .error(
+                        codes::ALIAS,
+                        pspan,
+                        format!(
+                            "alias `{}` names the register array `{}`: which element is its primary is ambiguous",
+                            tree.path(n),
+                            self.defs.defs[p].insts[j].name
+                        ),
+                    )
+                    .hint("make the alias an array of the same dimensions, one alias per element");
+                continue;
+            }
+            if !primary_dims.is_empty() && alias_dims != primary_dims {
+                self.rep.error(
+                    codes::ALIAS,
+                    node.span,
+                    format!(
+                        "the alias array `{}` and its primary array `{}` have different dimensions",
+                        node.name, self.defs.defs[p].insts[j].name
+                    ),
+                );
+                continue;
+            }
+            let primary = tree.nodes[parent].children.iter().copied().find(|&c| {
+                tree.nodes[c].decl == Some((p, j))
+                    && (primary_dims.is_empty() || tree.nodes[c].index == node.index)
+            });
+            let Some(pr) = primary.and_then(|c| self.reg_of[c]) else {
+                self.rep.error(
+                    codes::ALIAS,
+                    node.span,
+                    format!(
+                        "`{}` is an alias of `{}`, which is not present (`ispresent = false`)",
+                        tree.path(n),
+                        self.defs.defs[p].insts[j].name
+                    ),
+                );
+                continue;
+            };
+            let pn = self.reg_nodes[pr.0];
+            if self.defs.defs[p].insts[j].alias_of.is_some() {
+                self.rep.error(
+                    codes::ALIAS,
+                    pspan,
+                    format!("the primary `{}` is itself an alias", tree.path(pn)),
+                );
+                continue;
+            }
+            if regs[pr.0].width != regs[r].width {
+                self.rep.error(
+                    codes::ALIAS,
+                    node.span,
+                    format!(
+                        "alias `{}` is {} bits wide, its primary `{}` {}",
+                        tree.path(n),
+                        regs[r].width,
+                        tree.path(pn),
+                        regs[pr.0].width
+                    ),
+                );
+            }
+            if regs[pr.0].external != regs[r].external {
+                self.rep
+                    .error(
+                        codes::ALIAS,
+                        node.span,
+                        format!(
+                            "alias `{}` and its primary `{}` must both be internal or both external",
+                            tree.path(n),
+                            tree.path(pn)
+                        ),
+                    )
+                    .hint("write `external` on both instances, or on neither");
+            }
+            self.alias_fields(r, pr.0, regs);
+            regs[r].alias_of = Some(pr);
+            regs[pr.0].aliases.push(RegId(r));
+        }
+    }
+
+    /// 10.5.1-b and -e: the fields of alias register `a` against primary `p`.
+    fn alias_fields(&mut self, a: usize, p: usize, regs: &[Register]) {
+        const MAY_DIFFER: &[Builtin] = &[
+            Builtin::Name,
+            Builtin::Desc,
+            Builtin::Onread,
+            Builtin::Onwrite,
+            Builtin::Rclr,
+            Builtin::Rset,
+            Builtin::Sw,
+            Builtin::Woclr,
+            Builtin::Woset,
+        ];
+        let tree = self.tree;
+        for (k, f) in regs[a].fields.iter().enumerate() {
+            let fnode = self.field_nodes[a][k];
+            let Some((pk, pf)) = regs[p].field_named(&f.name) else {
+                self.rep.error(
+                    codes::ALIAS,
+                    tree.nodes[fnode].span,
+                    format!(
+                        "alias field `{}` has no field of that name in the primary `{}`",
+                        f.name, regs[p].path
+                    ),
+                );
+                continue;
+            };
+            if pf.lsb != f.lsb || pf.msb != f.msb {
+                self.rep.error(
+                    codes::ALIAS,
+                    tree.nodes[fnode].span,
+                    format!(
+                        "alias field `{}` [{}:{}] is not at the bits of its primary [{}:{}]",
+                        f.name, f.msb, f.lsb, pf.msb, pf.lsb
+                    ),
+                );
+                continue;
+            }
+            let pnode = self.field_nodes[p][pk];
+            let compared = |id: NodeId| -> Vec<(Builtin, &Value)> {
+                tree.nodes[id]
+                    .props
+                    .iter()
+                    .filter_map(|(key, v)| match key {
+                        PropKey::Builtin(b) if !MAY_DIFFER.contains(b) => Some((*b, &v.value)),
+                        _ => None,
+                    })
+                    .collect()
+            };
+            let (mine, theirs) = (compared(fnode), compared(pnode));
+            let differing: Vec<&str> = mine
+                .iter()
+                .filter(|(b, v)| !theirs.iter().any(|(c, w)| c == b && w == v))
+                .chain(
+                    theirs
+                        .iter()
+                        .filter(|(b, _)| !mine.iter().any(|(c, _)| c == b)),
+                )
+                .map(|(b, _)| b.name())
+                .collect();
+            if !differing.is_empty() {
+                self.rep
+                    .error(
+                        codes::ALIAS,
+                        tree.nodes[fnode].span,
+                        format!(
+                            "alias field `{}` differs from its primary in: {}",
+                            f.name,
+                            differing.join(", ")
+                        ),
+                    )
+                    .hint("an alias may change only name, desc, sw, onread/onwrite (rclr, rset, woclr, woset) and user-defined properties");
+            }
+        }
+    }
+
+    /// SystemRDL 2.0 11.2-e: a virtual register is at most the smallest power of two
+    /// of bytes that holds an entry, and its fields fit in the entry.
+    fn virtual_register_checks(&mut self, reg: NodeId, mem: NodeId, fields: &[Field]) {
+        let tree = self.tree;
+        let memwidth = tree.nodes[mem].width;
+        let max_width = memwidth.div_ceil(8).max(1).next_power_of_two() * 8;
+        let width = tree.nodes[reg].width;
+        if width > max_width {
+            self.rep
+                .error(
+                    codes::MEMORY,
+                    tree.nodes[reg].span,
+                    format!(
+                        "virtual register `{}` is {width} bits wide, wider than the {max_width} bits an entry of mem `{}` allows",
+                        tree.path(reg),
+                        tree.path(mem)
+                    ),
+                )
+                .hint(format!(
+                    "the memory's entries are {memwidth} bits (`memwidth`): use `regwidth = {max_width};` or less"
+                ));
+        }
+        for (i, f) in fields.iter().enumerate() {
+            if f.msb >= memwidth {
+                let span =
+                    tree.nodes[self.field_nodes[self.reg_of[reg].map_or(0, |r| r.0)][i]].span;
+                self.rep
+                    .error(
+                        codes::MEMORY,
+                        span,
+                        format!(
+                            "virtual field `{}` [{}:{}] does not fit in the {memwidth}-bit entries of mem `{}`",
+                            f.name,
+                            f.msb,
+                            f.lsb,
+                            tree.path(mem)
+                        ),
+                    )
+                    .hint(format!("bits run from 0 to {}", memwidth.saturating_sub(1)));
+            }
         }
     }
 
@@ -467,9 +800,28 @@ impl Lowerer<'_, '_> {
         let tree = self.tree;
         let width = tree.nodes[reg].width;
         let nodes = &self.field_nodes[self.reg_of[reg].map_or(0, |r| r.0)];
-        let mut reach: Option<(u32, usize)> = None;
+        // Earlier fields that reach the current one (a register has at most a few
+        // hundred fields).
+        let mut pending: Vec<(u32, usize)> = Vec::new();
         for (i, f) in fields.iter().enumerate() {
             let span = tree.nodes[nodes[i]].span;
+            if f.msb - f.lsb >= 64 {
+                // The IR holds field values as u64 (ir.rs "Values"); the register
+                // may be wider.
+                self.rep
+                    .error(
+                        codes::LIMIT,
+                        span,
+                        format!(
+                            "field `{}` [{}:{}] is {} bits wide; twinreg's fields are at most 64 bits",
+                            f.name,
+                            f.msb,
+                            f.lsb,
+                            u64::from(f.msb - f.lsb) + 1
+                        ),
+                    )
+                    .hint("split it into fields of at most 64 bits");
+            }
             if f.msb >= width {
                 self.rep
                     .error(
@@ -488,29 +840,36 @@ impl Lowerer<'_, '_> {
                         width - 1
                     ));
             }
-            if let Some((far, j)) = reach {
-                if f.lsb <= far {
-                    let o = &fields[j];
-                    self.rep
-                        .error(
-                            codes::FIELD_OVERLAP,
-                            span,
-                            format!(
-                                "field `{}` [{}:{}] overlaps field `{}` [{}:{}]",
-                                f.name, f.msb, f.lsb, o.name, o.msb, o.lsb
-                            ),
-                        )
-                        .label(format!("bits [{}:{}]", f.msb, f.lsb))
-                        .also(
-                            tree.nodes[nodes[j]].span,
-                            format!("bits [{}:{}]", o.msb, o.lsb),
-                        )
-                        .hint(field_overlap_hint(&f.name, f.msb - f.lsb + 1, far, width));
-                }
+            // SystemRDL 2.0 10.1-d: fields may share bits only when one is read-only
+            // and the other write-only.
+            pending.retain(|&(far, _)| far >= f.lsb);
+            let clash = pending.iter().copied().find(|&(_, j)| {
+                let o: &Field = &fields[j];
+                let ro_wo = |x: AccessType, y: AccessType| {
+                    x == AccessType::R && matches!(y, AccessType::W | AccessType::W1)
+                };
+                !(ro_wo(o.sw, f.sw) || ro_wo(f.sw, o.sw))
+            });
+            if let Some((_, j)) = clash {
+                let far = pending.iter().map(|p| p.0).max().unwrap_or(f.lsb);
+                let o = &fields[j];
+                self.rep
+                    .error(
+                        codes::FIELD_OVERLAP,
+                        span,
+                        format!(
+                            "field `{}` [{}:{}] overlaps field `{}` [{}:{}]",
+                            f.name, f.msb, f.lsb, o.name, o.msb, o.lsb
+                        ),
+                    )
+                    .label(format!("bits [{}:{}]", f.msb, f.lsb))
+                    .also(
+                        tree.nodes[nodes[j]].span,
+                        format!("bits [{}:{}]", o.msb, o.lsb),
+                    )
+                    .hint(field_overlap_hint(&f.name, f.msb - f.lsb + 1, far, width));
             }
-            if reach.is_none_or(|(far, _)| f.msb > far) {
-                reach = Some((f.msb, i));
-            }
+            pending.push((f.msb, i));
         }
     }
 
@@ -588,7 +947,7 @@ impl Lowerer<'_, '_> {
             write_rule: WriteRule::for_field(sw, onwrite),
             next_value: Vec::new(),
             udps: Vec::new(),
-            msb0: false,
+            msb0: node.msb0,
             hw_enable_from: None,
             hwset_from: None,
             hwclr_from: None,
@@ -603,9 +962,9 @@ impl Lowerer<'_, '_> {
             counter: None,
             outputs: Vec::new(),
             paritycheck: false,
-            dontcompare: TestHint::No,
-            donttest: TestHint::No,
-            hdl_paths: HdlPaths::default(),
+            dontcompare: self.test_hint(f, Builtin::Dontcompare),
+            donttest: self.test_hint(f, Builtin::Donttest),
+            hdl_paths: self.hdl_paths(f),
             location: self.rep.location(node.span),
         }
     }

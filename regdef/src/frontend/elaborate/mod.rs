@@ -216,6 +216,9 @@ pub(crate) struct InstDecl {
     pub align: Option<(u64, Span)>,
     /// Written `external` (SystemRDL 2.0 10.1).
     pub external: bool,
+    /// `alias primary` (SystemRDL 2.0 10.5): the primary's index in the same
+    /// definition's `insts`, and where it was named.
+    pub alias_of: Option<(usize, Span)>,
 }
 
 /// How a field instance gives its position.

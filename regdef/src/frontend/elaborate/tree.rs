@@ -10,6 +10,13 @@ use crate::frontend::source::Span;
 
 pub(crate) type NodeId = usize;
 
+/// Widest `memwidth` accepted: far above real memories, and an entry size that
+/// cannot overflow.
+pub(crate) const MAX_MEM_WIDTH: u32 = 4096;
+
+/// Widest register accepted (`regwidth`); its fields are still at most 64 bits.
+pub(crate) const MAX_REG_WIDTH: u32 = 1024;
+
 /// One instance (one element of an array).
 #[derive(Clone, Debug)]
 pub(crate) struct Node {
@@ -41,6 +48,9 @@ pub(crate) struct Node {
     pub msb: u32,
     /// `ispresent`, and every ancestor present.
     pub present: bool,
+    /// A field numbered from the top (written `[low:high]`, or packed in an `msb0`
+    /// addrmap): SystemRDL's `lsb` of it is `msb` here.
+    pub msb0: bool,
 }
 
 pub(crate) struct Tree {
@@ -220,6 +230,7 @@ impl Builder<'_, '_> {
             lsb: 0,
             msb: 0,
             present: true,
+            msb0: false,
         });
         for (i, inst) in d.insts.iter().enumerate() {
             let count = inst
@@ -326,25 +337,139 @@ impl Builder<'_, '_> {
                 }
                 self.allocate(id, &children, mode, align.unwrap_or(1));
             }
-            Kind::Field | Kind::Mem | Kind::Signal => {}
+            Kind::Mem => self.place_mem(id, mode, inherited_align),
+            Kind::Field | Kind::Signal => {}
         }
+    }
+
+    /// A memory (SystemRDL 2.0 11): its virtual registers are placed as the
+    /// enclosing addrmap places registers; its size is `mementries` entries of
+    /// `memwidth` bits, each entry a power of two of bytes (as systemrdl-compiler).
+    fn place_mem(&mut self, id: NodeId, mode: Addressing, align: Option<u64>) {
+        let children = self.nodes[id].children.clone();
+        for &c in &children {
+            self.place(c, mode, align);
+        }
+        self.allocate(id, &children, mode, align.unwrap_or(1));
+        let used = self.nodes[id].size;
+        let entries = match self.int_prop(id, Builtin::Mementries) {
+            None => 1,
+            Some((0, span)) => {
+                // 11.3.1-a
+                self.rep
+                    .error(
+                        codes::MEMORY,
+                        span,
+                        "`mementries` must be greater than zero",
+                    )
+                    .hint("a memory has at least one entry");
+                1
+            }
+            Some((n, _)) => n,
+        };
+        let width = match self.int_prop(id, Builtin::Memwidth) {
+            Some((0, span)) => {
+                // 11.3.1-a
+                self.rep
+                    .error(codes::MEMORY, span, "`memwidth` must be greater than zero")
+                    .hint("give the width of one entry in bits, such as `memwidth = 32;`");
+                32
+            }
+            Some((w, _)) => w,
+            // 11.3.1-d: the widest virtual register gives the width.
+            None => {
+                let widest = children
+                    .iter()
+                    .filter(|&&c| self.nodes[c].kind == Kind::Reg)
+                    .map(|&c| u64::from(self.nodes[c].width))
+                    .max();
+                match widest {
+                    Some(w) => w,
+                    None => {
+                        self.rep
+                            .error(
+                                codes::MEMORY,
+                                self.nodes[id].span,
+                                "the width of this mem is unknown",
+                            )
+                            .hint("assign `memwidth`, or instantiate a virtual register in it");
+                        32
+                    }
+                }
+            }
+        };
+        let Some(width32) = u32::try_from(width).ok().filter(|&w| w <= MAX_MEM_WIDTH) else {
+            self.rep
+                .error(
+                    codes::LIMIT,
+                    self.prop_span(id, Builtin::Memwidth),
+                    format!("`memwidth` {width} is wider than {MAX_MEM_WIDTH} bits"),
+                )
+                .hint("twinreg's memories are at most 4096 bits wide");
+            return;
+        };
+        let entry_bytes = u64::from(width32.max(8).next_power_of_two() / 8);
+        let Some(size) = entries.checked_mul(entry_bytes) else {
+            self.rep.error(
+                codes::LIMIT,
+                self.prop_span(id, Builtin::Mementries),
+                "the memory's size overflows 64 bits",
+            );
+            return;
+        };
+        let n = &mut self.nodes[id];
+        n.size = size;
+        n.width = width32;
+        if used > size {
+            // 11.2-i: the virtual registers fit in the memory.
+            self.rep
+                .error(
+                    codes::MEMORY,
+                    self.nodes[id].span,
+                    format!(
+                        "the virtual registers occupy {used:#x} bytes, more than the {size:#x} bytes of mem `{}`",
+                        self.nodes[id].name
+                    ),
+                )
+                .hint("raise `mementries`, or place fewer registers in the memory");
+        }
+    }
+
+    /// Where a property of the node was assigned, or the node's name.
+    fn prop_span(&self, id: NodeId, b: Builtin) -> Span {
+        self.nodes[id]
+            .props
+            .get(&PropKey::Builtin(b))
+            .map_or(self.nodes[id].span, |p| p.span)
     }
 
     fn place_reg(&mut self, id: NodeId) {
         let width = match self.int_prop(id, Builtin::Regwidth) {
             None => 32,
-            Some((w @ (8 | 16 | 32 | 64), _)) => w as u32,
+            // SystemRDL 2.0 10.6.1-a: a power of two of at least 8.
+            Some((w, _)) if w >= 8 && w.is_power_of_two() && w <= u64::from(MAX_REG_WIDTH) => {
+                w as u32
+            }
+            Some((w, span)) if w >= 8 && w.is_power_of_two() => {
+                self.rep
+                    .error(
+                        codes::LIMIT,
+                        span,
+                        format!(
+                            "regwidth {w} is wider than twinreg's limit of {MAX_REG_WIDTH} bits"
+                        ),
+                    )
+                    .hint("split the register");
+                32
+            }
             Some((w, span)) => {
-                let d = self.rep.error(
-                    codes::REG_WIDTH,
-                    span,
-                    format!("regwidth {w} is not supported"),
-                );
-                if w >= 8 && w.is_power_of_two() {
-                    d.hint("twinreg registers are at most 64 bits wide");
-                } else {
-                    d.hint("regwidth must be a power of two of at least 8: 8, 16, 32 or 64");
-                }
+                self.rep
+                    .error(
+                        codes::REG_WIDTH,
+                        span,
+                        format!("regwidth {w} is not supported"),
+                    )
+                    .hint("regwidth must be a power of two of at least 8: 8, 16, 32, 64, 128, ...");
                 32
             }
         };
@@ -375,45 +500,58 @@ impl Builder<'_, '_> {
         n.access_width = access_width;
         n.size = u64::from(width / 8);
         let children = n.children.clone();
-        // Fields without explicit bits pack upwards from the previous field, in
-        // declaration order, present or not (as systemrdl-compiler does).
-        let mut next_lsb = 0u64;
+        let msb0 = self.msb0_order(id, &children);
+        // Fields without explicit bits pack from the previous field, in declaration
+        // order, present or not (as systemrdl-compiler does): upwards from bit 0, or
+        // in msb0 order downwards from the top bit (SystemRDL 2.0 10.7).
+        // `next` is the first free bit: the next low bit going up, the next high bit
+        // going down (`None` once below bit 0).
+        let mut next: Option<u64> = Some(if msb0 { u64::from(width) - 1 } else { 0 });
         for c in children {
             let Some((p, i)) = self.nodes[c].decl else {
                 continue;
             };
             let inst = &self.defs.defs[p].insts[i];
             let fieldwidth = self.fieldwidth(c);
-            let (msb, lsb) = match inst.bits {
-                FieldBits::Implied => {
-                    let w = fieldwidth.unwrap_or(1);
-                    (next_lsb.saturating_add(w - 1), next_lsb)
+            let implied = |w: u64| -> Option<(u64, u64)> {
+                let from = next?;
+                if msb0 {
+                    Some((from, from.checked_sub(w - 1)?))
+                } else {
+                    Some((from.saturating_add(w - 1), from))
                 }
-                FieldBits::Range { msb, lsb } => {
-                    if msb < lsb {
-                        self.rep
-                            .error(
-                                codes::UNSUPPORTED,
-                                inst.name_span,
-                                "[low:high] (msb0) bit ordering is not supported",
-                            )
-                            .hint(format!("write `[{lsb}:{msb}]`"));
-                        (lsb, msb)
-                    } else {
-                        (msb, lsb)
-                    }
-                }
+            };
+            let bits = match inst.bits {
+                FieldBits::Implied => implied(fieldwidth.unwrap_or(1)),
+                FieldBits::Range { msb, lsb } => Some((msb.max(lsb), msb.min(lsb))),
                 FieldBits::Width(0) => {
                     self.rep.error(
                         codes::FIELD_WIDTH,
                         inst.name_span,
                         "a field must be at least 1 bit wide",
                     );
-                    (next_lsb, next_lsb)
+                    Some((next.unwrap_or(0), next.unwrap_or(0)))
                 }
-                FieldBits::Width(w) => (next_lsb.saturating_add(w - 1), next_lsb),
+                FieldBits::Width(w) => implied(w),
             };
-            let width = msb.abs_diff(lsb).saturating_add(1);
+            let Some((high, low)) = bits else {
+                let w = match inst.bits {
+                    FieldBits::Width(w) => w,
+                    _ => fieldwidth.unwrap_or(1),
+                };
+                self.rep
+                    .error(
+                        codes::FIELD_BOUNDS,
+                        inst.name_span,
+                        format!(
+                            "field `{}` of {w} bits, packed in msb0 order after the previous field, would extend below bit 0",
+                            inst.name
+                        ),
+                    )
+                    .hint("give it explicit bits `[low:high]`, or make the fields above it narrower");
+                continue;
+            };
+            let width = (high - low).saturating_add(1);
             if let Some(fw) = fieldwidth.filter(|&fw| fw != width) {
                 // SystemRDL 2.0 9.4.1: an instance's explicit width must agree.
                 self.rep
@@ -429,12 +567,74 @@ impl Builder<'_, '_> {
                         inst.name
                     ));
             }
-            next_lsb = msb.saturating_add(1);
+            next = if msb0 {
+                low.checked_sub(1)
+            } else {
+                Some(high.saturating_add(1))
+            };
             // Out-of-range bits are reported against the register width later;
             // clamping here keeps the arithmetic sound meanwhile.
             let n = &mut self.nodes[c];
-            n.lsb = lsb.min(u64::from(u32::MAX - 1)) as u32;
-            n.msb = msb.min(u64::from(u32::MAX - 1)) as u32;
+            n.lsb = low.min(u64::from(u32::MAX - 1)) as u32;
+            n.msb = high.min(u64::from(u32::MAX - 1)) as u32;
+            n.msb0 = msb0;
+        }
+    }
+
+    /// Whether the fields of register `id` are numbered from the top (SystemRDL 2.0
+    /// 10.7): a `[low:high]` range says so, a `[high:low]` range says not, else the
+    /// `msb0` property of the nearest addrmap. Both forms in one register are an error.
+    fn msb0_order(&mut self, id: NodeId, children: &[NodeId]) -> bool {
+        let mut low_high: Option<&str> = None;
+        let mut high_low: Option<&str> = None;
+        let mut first_span = None;
+        for &c in children {
+            let Some((p, i)) = self.nodes[c].decl else {
+                continue;
+            };
+            let inst = &self.defs.defs[p].insts[i];
+            if let FieldBits::Range { msb, lsb } = inst.bits {
+                if msb < lsb {
+                    low_high = low_high.or(Some(&inst.name));
+                    first_span = first_span.or(Some(inst.name_span));
+                } else if msb > lsb {
+                    high_low = high_low.or(Some(&inst.name));
+                }
+            }
+        }
+        match (low_high, high_low) {
+            (Some(a), Some(b)) => {
+                let (a, b) = (a.to_owned(), b.to_owned());
+                self.rep
+                    .error(
+                        codes::FIELD_BOUNDS,
+                        first_span.unwrap_or(self.nodes[id].span),
+                        format!(
+                            "register `{}` numbers field `{a}` [low:high] and field `{b}` [high:low]",
+                            self.nodes[id].name
+                        ),
+                    )
+                    .hint("SystemRDL 2.0 10.7: one register uses one bit order; write every range the same way");
+                true
+            }
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => {
+                let mut cur = self.nodes[id].parent;
+                while let Some(a) = cur {
+                    if self.nodes[a].kind == Kind::Addrmap {
+                        return matches!(
+                            self.nodes[a]
+                                .props
+                                .get(&PropKey::Builtin(Builtin::Msb0))
+                                .map(|p| &p.value),
+                            Some(Value::Bool(true))
+                        );
+                    }
+                    cur = self.nodes[a].parent;
+                }
+                false
+            }
         }
     }
 
@@ -459,6 +659,14 @@ impl Builder<'_, '_> {
 
     /// Offsets of the children of a regfile or addrmap, then its size.
     fn allocate(&mut self, id: NodeId, children: &[NodeId], mode: Addressing, prop_align: u64) {
+        let bridge = self.nodes[id].kind == Kind::Addrmap
+            && matches!(
+                self.nodes[id]
+                    .props
+                    .get(&PropKey::Builtin(Builtin::Bridge))
+                    .map(|p| &p.value),
+                Some(Value::Bool(true))
+            );
         let mut prev_end: Option<u64> = None;
         let mut extent = 0u64;
         let mut start = 0;
@@ -529,7 +737,10 @@ impl Builder<'_, '_> {
                         }
                     };
                     let align = prop_align.max(alloc).max(mode_align);
-                    match round_up(prev_end.unwrap_or(0), align) {
+                    // SystemRDL 2.0 13.4: the children of a bridge are separate
+                    // address spaces; each one starts at 0 (as systemrdl-compiler).
+                    let from = if bridge { 0 } else { prev_end.unwrap_or(0) };
+                    match round_up(from, align) {
                         Some(a) if mode_align != 0 => a,
                         _ => {
                             self.rep.error(
