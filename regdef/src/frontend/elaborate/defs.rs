@@ -7,10 +7,12 @@ use super::{
     assign, CompDef, DefId, Defs, Dpa, DpaStep, EnumEntryInfo, EnumInfo, FieldBits, InstDecl,
     PropKey, PropVal, Props, TypeEntry, Udp, UdpTy,
 };
+use crate::access::InterruptType;
 use crate::frontend::ast::*;
 use crate::frontend::diagnostics::{codes, Reporter};
+use crate::frontend::lexer::Kw;
 use crate::frontend::properties::{
-    builtin_named, known_names, PropType, TwinType, TwinUdp, UNSUPPORTED_STANDARD,
+    builtin_named, known_names, Builtin, PropType, TwinType, TwinUdp, UNSUPPORTED_STANDARD,
 };
 use crate::frontend::source::Span;
 use crate::frontend::suggest::did_you_mean;
@@ -26,10 +28,12 @@ pub(super) fn collect(items: &[Item], top: Option<&str>, rep: &mut Reporter) -> 
             udps: Vec::new(),
             top: None,
             twins: Default::default(),
+            root_signals: None,
         },
         scopes: vec![Scope::default()],
         udp_names: FxMap::default(),
         root_addrmaps: Vec::new(),
+        root_names: FxMap::default(),
     };
     for item in items {
         c.item(item);
@@ -78,6 +82,8 @@ struct Collector<'r> {
     scopes: Vec<Scope>,
     udp_names: FxMap<String, usize>,
     root_addrmaps: Vec<DefId>,
+    /// Names of the root-scope signal instances ([`Defs::root_signals`]).
+    root_names: FxMap<String, usize>,
 }
 
 fn lookup(scopes: &[Scope], name: &str) -> Option<TypeEntry> {
@@ -91,9 +97,11 @@ fn lookup(scopes: &[Scope], name: &str) -> Option<TypeEntry> {
 fn may_instantiate(parent: Kind, child: Kind) -> bool {
     matches!(
         (parent, child),
-        (Kind::Addrmap, Kind::Addrmap | Kind::Regfile | Kind::Reg)
-            | (Kind::Regfile, Kind::Regfile | Kind::Reg)
-            | (Kind::Reg, Kind::Field)
+        (
+            Kind::Addrmap,
+            Kind::Addrmap | Kind::Regfile | Kind::Reg | Kind::Signal
+        ) | (Kind::Regfile, Kind::Regfile | Kind::Reg | Kind::Signal)
+            | (Kind::Reg, Kind::Field | Kind::Signal)
     )
 }
 
@@ -101,8 +109,11 @@ fn may_instantiate(parent: Kind, child: Kind) -> bool {
 fn may_define(parent: Option<Kind>, child: Kind) -> bool {
     match parent {
         None | Some(Kind::Addrmap) => true,
-        Some(Kind::Regfile) => matches!(child, Kind::Regfile | Kind::Reg | Kind::Field),
-        Some(Kind::Reg) => child == Kind::Field,
+        Some(Kind::Regfile) => matches!(
+            child,
+            Kind::Regfile | Kind::Reg | Kind::Field | Kind::Signal
+        ),
+        Some(Kind::Reg) => matches!(child, Kind::Field | Kind::Signal),
         Some(_) => false,
     }
 }
@@ -150,10 +161,33 @@ impl Collector<'_> {
     fn eval(&mut self, e: &Expr) -> Option<Value> {
         let scopes = &self.scopes;
         let types = |n: &str| lookup(scopes, n);
-        let body = scopes
-            .last()
-            .and_then(|s| s.body.as_ref())
-            .map(|b| (b.def, &b.names));
+        // A reference's first name is an instance of the body that holds it or, as
+        // systemrdl-compiler resolves it, of an enclosing body (a signal of the
+        // addrmap named in a register's body).
+        let first = match &e.kind {
+            ExprKind::Ref(p) | ExprKind::PropRef { target: p, .. } => {
+                p.first().map(|x| x.name.name.as_str())
+            }
+            _ => None,
+        };
+        let innermost = scopes.last().and_then(|s| s.body.as_ref());
+        let body = first
+            .and_then(|n| {
+                scopes
+                    .iter()
+                    .rev()
+                    .filter_map(|s| s.body.as_ref())
+                    .find(|b| b.names.contains_key(n))
+            })
+            .map(|b| (b.def, &b.names))
+            .or_else(|| {
+                // A signal of the root scope.
+                let root = self.out.root_signals?;
+                first
+                    .filter(|n| self.root_names.contains_key(*n))
+                    .map(|_| (root, &self.root_names))
+            })
+            .or(innermost.map(|b| (b.def, &b.names)));
         let env = EvalEnv {
             enums: &self.out.enums,
             types: &types,
@@ -211,7 +245,7 @@ impl Collector<'_> {
     /// Defines a component; `None` (reported) if it cannot be defined here.
     fn define(&mut self, cd: &ComponentDef) -> Option<DefId> {
         let parent = self.body().map(|b| b.kind);
-        if matches!(cd.kind, Kind::Mem | Kind::Signal) {
+        if cd.kind == Kind::Mem {
             self.rep
                 .error(
                     codes::UNSUPPORTED,
@@ -369,6 +403,10 @@ impl Collector<'_> {
                 .hint("only reg, regfile, addrmap and mem instances are internal or external");
         }
         let external = inst_type.is_some_and(|t| t.external);
+        if self.body().is_none() && kind == Kind::Signal {
+            self.root_signal_instances(def, insts);
+            return;
+        }
         let Some(parent) = self.body().map(|b| b.kind) else {
             if let Some(first) = insts.first() {
                 self.rep
@@ -414,6 +452,42 @@ impl Collector<'_> {
         }
     }
 
+    /// Signals instantiated in the root scope (SystemRDL 2.0 8.1): instances of
+    /// [`Defs::root_signals`], declared through a body of their own so that they get
+    /// the checks of any other instance.
+    fn root_signal_instances(&mut self, def: DefId, insts: &[Inst]) {
+        let root = match self.out.root_signals {
+            Some(r) => r,
+            None => {
+                let r = self.out.defs.len();
+                self.out.defs.push(CompDef {
+                    kind: Kind::Addrmap,
+                    name: None,
+                    span: insts.first().map_or(Span::new(0, 0), |i| i.name.span),
+                    props: Props::new(),
+                    insts: Vec::new(),
+                    dpas: Vec::new(),
+                });
+                self.out.root_signals = Some(r);
+                r
+            }
+        };
+        self.scopes.push(Scope {
+            body: Some(Body {
+                def: root,
+                kind: Kind::Addrmap,
+                names: std::mem::take(&mut self.root_names),
+                locals: Vec::new(),
+                dyn_assigned: FxMap::default(),
+            }),
+            ..Scope::default()
+        });
+        self.instances(def, insts, None);
+        if let Some(body) = self.scopes.pop().and_then(|s| s.body) {
+            self.root_names = body.names;
+        }
+    }
+
     fn instance(&mut self, def: DefId, kind: Kind, inst: &Inst) -> Option<InstDecl> {
         let owner = self.body()?.def;
         if let Some(&first) = self.body()?.names.get(&inst.name.name) {
@@ -431,7 +505,8 @@ impl Collector<'_> {
                 .hint("instance names are unique within their component: rename one of them");
             return None;
         }
-        let is_field = kind == Kind::Field;
+        // A signal's `[n]` or `[msb:lsb]` is its width, as a field's (SystemRDL 2.0 8.2).
+        let is_field = matches!(kind, Kind::Field | Kind::Signal);
         let mut ok = true;
         let mut dims = Vec::new();
         let mut bits = FieldBits::Implied;
@@ -440,7 +515,11 @@ impl Collector<'_> {
             InstSuffix::Dims(exprs) if is_field => {
                 if exprs.len() > 1 {
                     self.rep
-                        .error(codes::ARRAY, inst.name.span, "a field cannot be an array")
+                        .error(
+                            codes::ARRAY,
+                            inst.name.span,
+                            format!("a {} cannot be an array", kind.as_str()),
+                        )
                         .hint("`field f[4]` gives a field 4 bits wide; use `f[msb:lsb]` for explicit bits");
                     ok = false;
                 }
@@ -483,7 +562,7 @@ impl Collector<'_> {
         }
         let reset = match &inst.reset {
             None => None,
-            Some(e) if is_field => {
+            Some(e) if kind == Kind::Field => {
                 let key = PropKey::Builtin(crate::frontend::properties::Builtin::Reset);
                 let v = self.eval(e).and_then(|v| self.coerce(key, v, e.span));
                 ok &= v.is_some();
@@ -512,7 +591,7 @@ impl Collector<'_> {
                     this.rep.error(
                         codes::SYNTAX,
                         e.span,
-                        format!("a field instance cannot take {what}"),
+                        format!("a {} instance cannot take {what}", kind.as_str()),
                     );
                     ok = false;
                     return None;
@@ -630,8 +709,11 @@ impl Collector<'_> {
     fn prop_value(&mut self, key: PropKey, name: &Ident, value: Option<&Expr>) -> Option<PropVal> {
         let Some(e) = value else {
             let implied = match key {
-                PropKey::Builtin(b) => matches!(b.rule().ty, PropType::Bool | PropType::BoolOrRef)
-                    .then_some(Value::Bool(true)),
+                PropKey::Builtin(b) => matches!(
+                    b.rule().ty,
+                    PropType::Bool | PropType::BoolOrRef | PropType::IntBoolOrRef
+                )
+                .then_some(Value::Bool(true)),
                 PropKey::Udp(i) => self.out.udps.get(i).and_then(|u| {
                     u.default
                         .clone()
@@ -773,6 +855,9 @@ impl Collector<'_> {
         let Some(key) = self.prop_key(&pa.prop) else {
             return;
         };
+        let Some(modifier) = self.intr_modifier(pa, key) else {
+            return;
+        };
         if pa.default {
             let Some(val) = self.prop_value(key, &pa.prop, pa.value.as_ref()) else {
                 return;
@@ -780,6 +865,7 @@ impl Collector<'_> {
             let Some(scope) = self.scopes.last_mut() else {
                 return;
             };
+            scope.defaults.extend(modifier.clone());
             if let Some((_, first)) = scope.defaults.iter().find(|(k, _)| *k == key) {
                 let first = first.span;
                 self.rep
@@ -809,7 +895,13 @@ impl Collector<'_> {
         let Some(body) = self.body() else {
             return;
         };
-        if let Some((_, first)) = body.locals.iter().find(|(k, _)| *k == key) {
+        // An interrupt modifier assigns `intr` again (`intr; posedge intr;`), which
+        // systemrdl-compiler allows.
+        let repeated = body
+            .locals
+            .iter()
+            .find(|(k, _)| *k == key && key != PropKey::Builtin(Builtin::Intr));
+        if let Some((_, first)) = repeated {
             let first = first.span;
             self.rep
                 .error(
@@ -823,7 +915,10 @@ impl Collector<'_> {
                 .also(first, "first assigned here");
             return;
         }
-        if let Some((other, first)) = mutex_partner(&body.locals, key) {
+        let conflict = std::iter::once(key)
+            .chain(modifier.iter().map(|(k, _)| *k))
+            .find_map(|k| mutex_partner(&body.locals, k));
+        if let Some((other, first)) = conflict {
             let other = self.out.udp_name(other).to_owned();
             self.rep
                 .error(
@@ -840,7 +935,51 @@ impl Collector<'_> {
         }
         if let Some(body) = self.body_mut() {
             body.locals.push((key, val));
+            body.locals.extend(modifier);
         }
+    }
+
+    /// The `intr type` assignment an interrupt modifier makes (`posedge intr;`,
+    /// SystemRDL 2.0 9.9): `Some(None)` without a modifier, `None` after an error.
+    fn intr_modifier(
+        &mut self,
+        pa: &PropAssign,
+        key: PropKey,
+    ) -> Option<Option<(PropKey, PropVal)>> {
+        let Some((kw, span)) = pa.modifier else {
+            return Some(None);
+        };
+        if key != PropKey::Builtin(Builtin::Intr) {
+            self.rep
+                .error(
+                    codes::PROPERTY_TYPE,
+                    span,
+                    format!(
+                        "the modifier `{}` applies only to `intr`, not to `{}`",
+                        kw.as_str(),
+                        pa.prop.name
+                    ),
+                )
+                .hint(format!("write `{} intr;`", kw.as_str()));
+            return None;
+        }
+        // As systemrdl-compiler: `nonsticky intr` is `intr; stickybit = false;`, the
+        // others set the interrupt type.
+        let (prop, value) = match kw {
+            Kw::Nonsticky => (Builtin::Stickybit, Value::Bool(false)),
+            Kw::Posedge => (Builtin::IntrType, Value::Intr(InterruptType::Posedge)),
+            Kw::Negedge => (Builtin::IntrType, Value::Intr(InterruptType::Negedge)),
+            Kw::Bothedge => (Builtin::IntrType, Value::Intr(InterruptType::Bothedge)),
+            _ => (Builtin::IntrType, Value::Intr(InterruptType::Level)),
+        };
+        Some(Some((
+            PropKey::Builtin(prop),
+            PropVal {
+                value,
+                span,
+                vspan: span,
+            },
+        )))
     }
 
     fn dyn_assign(&mut self, da: &DynAssign) {
@@ -1380,7 +1519,16 @@ fn coerce_builtin(ty: PropType, v: Value) -> Option<Value> {
         (PropType::Precedence, v @ Value::Precedence(_)) => v,
         (PropType::Addressing, v @ Value::Addressing(_)) => v,
         (PropType::EnumType, v @ Value::EnumType(_)) => v,
-        (PropType::BoolOrRef | PropType::IntOrRef, v @ Value::Ref(_)) => v,
+        (PropType::IntBoolOrRef, v @ (Value::Int { .. } | Value::Bool(_))) => v,
+        (
+            PropType::BoolOrRef
+            | PropType::IntOrRef
+            | PropType::IntBoolOrRef
+            | PropType::Ref
+            | PropType::SignalRef,
+            v @ Value::Ref(_),
+        ) => v,
+        (PropType::IntrType, v @ Value::Intr(_)) => v,
         _ => return None,
     })
 }
