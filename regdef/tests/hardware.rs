@@ -39,13 +39,20 @@ addrmap top {
   signal { activehigh; sync; cpuif_reset; } rst;
   signal { } bus[4];
   signal { signalwidth = 3; } sel;
-  reg { signal { activehigh; } lrst; field {} f; } r0;
+  reg { signal { activehigh; } lrst; field { signal { } fs; } f; } r0;
 };");
     let paths: Vec<&str> = m.signals.iter().map(|s| s.path.as_str()).collect();
     // systemrdl-compiler's walk: the root scope first, then declaration order.
     assert_eq!(
         paths,
-        ["por", "top.rst", "top.bus", "top.sel", "top.r0.lrst"]
+        [
+            "por",
+            "top.rst",
+            "top.bus",
+            "top.sel",
+            "top.r0.lrst",
+            "top.r0.f.fs"
+        ]
     );
     let por = &m.signals[0];
     assert_eq!(
@@ -68,6 +75,11 @@ addrmap top {
     assert_eq!((m.signals[3].width, m.signals[3].polarity), (3, None));
     let r0 = m.find("top.r0").expect("r0");
     assert_eq!(m.signals[4].scope, SignalScope::Reg(r0));
+    // A field may hold a signal too (8.1).
+    assert_eq!(
+        m.signals[5].scope,
+        SignalScope::Field(FieldRef { reg: r0, field: 0 })
+    );
     // Signals take no bits and no addresses.
     assert_eq!(m.reg(r0).address, 0);
     assert_eq!(m.reg(r0).fields.len(), 1);

@@ -102,6 +102,7 @@ fn may_instantiate(parent: Kind, child: Kind) -> bool {
             Kind::Addrmap | Kind::Regfile | Kind::Reg | Kind::Signal
         ) | (Kind::Regfile, Kind::Regfile | Kind::Reg | Kind::Signal)
             | (Kind::Reg, Kind::Field | Kind::Signal)
+            | (Kind::Field, Kind::Signal)
     )
 }
 
@@ -114,6 +115,7 @@ fn may_define(parent: Option<Kind>, child: Kind) -> bool {
             Kind::Regfile | Kind::Reg | Kind::Field | Kind::Signal
         ),
         Some(Kind::Reg) => matches!(child, Kind::Field | Kind::Signal),
+        Some(Kind::Field) => child == Kind::Signal,
         Some(_) => false,
     }
 }

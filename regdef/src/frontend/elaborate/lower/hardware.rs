@@ -141,10 +141,11 @@ impl Lowerer<'_, '_> {
             }
             let scope = match node.parent {
                 None => SignalScope::Root,
-                Some(p) => match (self.reg_of[p], self.block_of_node[p]) {
-                    (Some(r), _) => SignalScope::Reg(r),
-                    (None, Some(b)) => SignalScope::Block(b),
-                    (None, None) => SignalScope::Root,
+                Some(p) => match (self.field_of[p], self.reg_of[p], self.block_of_node[p]) {
+                    (Some(f), _, _) => SignalScope::Field(f),
+                    (None, Some(r), _) => SignalScope::Reg(r),
+                    (None, None, Some(b)) => SignalScope::Block(b),
+                    (None, None, None) => SignalScope::Root,
                 },
             };
             out.push(Signal {
