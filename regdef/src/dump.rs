@@ -19,7 +19,12 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::access::{HwEnable, NextValue, Precedence, ReadRule, WriteGate, WriteRule};
-use crate::ir::{EnumType, Field, PropertyDecl, Register, RegisterMap, UdpAssignment};
+use crate::ir::{
+    Block, EnumType, Field, PropertyDecl, Register, RegisterMap, Signal, UdpAssignment,
+};
+
+mod props;
+use props::NodeProps;
 
 /// The map as a JSON value (for tests and tools that post-process it in memory).
 pub fn to_json(map: &RegisterMap) -> Value {
@@ -195,6 +200,14 @@ mod json {
         serde(out, &map.enums)?;
         key!(out, "properties");
         serde(out, &map.properties)?;
+        key!(out, "blocks");
+        array(out, &map.blocks, |out, b| {
+            serde(out, &super::BlockView::new(map, b))
+        })?;
+        key!(out, "signals");
+        array(out, &map.signals, |out, s| {
+            serde(out, &super::SignalView::new(map, s))
+        })?;
         out.push(b'}');
         Ok(())
     }
@@ -233,12 +246,16 @@ mod json {
         key!(out, "udps");
         serde(out, &r.udps)?;
         key!(out, "fields");
-        array(out, &r.fields, |out, f| field(out, map, f))?;
+        array(out, &r.fields, |out, f| field(out, map, r, f))?;
+        key!(out, "external");
+        boolean(out, r.external);
+        key!(out, "properties");
+        serde(out, &super::props::register(map, r))?;
         out.push(b'}');
         Ok(())
     }
 
-    fn field(out: &mut Out, map: &RegisterMap, f: &Field) -> serde_json::Result<()> {
+    fn field(out: &mut Out, map: &RegisterMap, r: &Register, f: &Field) -> serde_json::Result<()> {
         key!(out, open "name");
         string(out, &f.name);
         key!(out, "lsb");
@@ -303,6 +320,8 @@ mod json {
         serde(out, &f.next_value)?;
         key!(out, "udps");
         serde(out, &f.udps)?;
+        key!(out, "properties");
+        serde(out, &super::props::field(map, r, f))?;
         out.push(b'}');
         Ok(())
     }
@@ -343,6 +362,48 @@ struct MapView<'a> {
     layouts: Vec<LayoutView<'a>>,
     enums: &'a [EnumType],
     properties: &'a [PropertyDecl],
+    blocks: Vec<BlockView<'a>>,
+    signals: Vec<SignalView<'a>>,
+}
+
+/// An addrmap, regfile or mem instance: where it is, and every property.
+#[derive(Serialize)]
+struct BlockView<'a> {
+    path: &'a str,
+    kind: &'static str,
+    address: u64,
+    size: u64,
+    external: bool,
+    properties: NodeProps,
+}
+
+impl<'a> BlockView<'a> {
+    fn new(map: &'a RegisterMap, b: &'a Block) -> Self {
+        BlockView {
+            path: &b.path,
+            kind: b.kind.as_str(),
+            address: b.address,
+            size: b.size,
+            external: b.external,
+            properties: props::block(map, b),
+        }
+    }
+}
+
+/// A signal instance and every property.
+#[derive(Serialize)]
+struct SignalView<'a> {
+    path: &'a str,
+    properties: NodeProps,
+}
+
+impl<'a> SignalView<'a> {
+    fn new(map: &'a RegisterMap, s: &'a Signal) -> Self {
+        SignalView {
+            path: &s.path,
+            properties: props::signal(map, s),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -361,6 +422,8 @@ struct RegisterView<'a> {
     write_gates: &'a [WriteGate],
     udps: &'a [UdpAssignment],
     fields: Vec<FieldView<'a>>,
+    external: bool,
+    properties: NodeProps,
 }
 
 #[derive(Serialize)]
@@ -389,6 +452,7 @@ struct FieldView<'a> {
     write_rule: WriteRule,
     next_value: &'a [NextValue],
     udps: &'a [UdpAssignment],
+    properties: NodeProps,
 }
 
 #[derive(Serialize)]
@@ -449,6 +513,12 @@ impl<'a> MapView<'a> {
                 .collect(),
             enums: &map.enums,
             properties: &map.properties,
+            blocks: map.blocks.iter().map(|b| BlockView::new(map, b)).collect(),
+            signals: map
+                .signals
+                .iter()
+                .map(|s| SignalView::new(map, s))
+                .collect(),
         }
     }
 }
@@ -469,13 +539,15 @@ impl<'a> RegisterView<'a> {
             acked_by: r.acked_by.map(|a| map.reg(a).path.as_str()),
             write_gates: &r.write_gates,
             udps: &r.udps,
-            fields: r.fields.iter().map(|f| FieldView::new(map, f)).collect(),
+            fields: r.fields.iter().map(|f| FieldView::new(map, r, f)).collect(),
+            external: r.external,
+            properties: props::register(map, r),
         }
     }
 }
 
 impl<'a> FieldView<'a> {
-    fn new(map: &'a RegisterMap, f: &'a Field) -> Self {
+    fn new(map: &'a RegisterMap, r: &'a Register, f: &'a Field) -> Self {
         FieldView {
             name: &f.name,
             lsb: f.lsb,
@@ -508,6 +580,7 @@ impl<'a> FieldView<'a> {
             write_rule: f.write_rule,
             next_value: &f.next_value,
             udps: &f.udps,
+            properties: props::field(map, r, f),
         }
     }
 }

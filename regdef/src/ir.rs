@@ -626,7 +626,9 @@ pub struct Register {
     pub acked_by: Option<RegId>,
     /// Register-level gates of a software write, in priority order.
     pub write_gates: Vec<WriteGate>,
-    /// User-defined property values set on this instance (after inheritance).
+    /// User-defined property values set on this instance: its own, as
+    /// systemrdl-compiler reports them (a UDP is not inherited; the inherited bank is
+    /// [`Register::security`]).
     pub udps: Vec<UdpAssignment>,
     /// The block whose body instantiates the register (a mem for a virtual register).
     pub block: BlockId,

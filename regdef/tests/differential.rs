@@ -1,23 +1,45 @@
-//! Differential test of twinreg's front end against the reference SystemRDL compiler.
+//! Differential test of twinreg's front end against the reference SystemRDL compiler,
+//! property by property.
 //!
-//! For `regdef/smmuv3.rdl` and every `regdef/tests/corpus/good/*.rdl`, the register map
-//! twinreg elaborates (`regdef::compile_file` + `regdef::dump::to_json`) must agree with
-//! what systemrdl-compiler elaborates (`regdef/reference/rdl_dump.py`, same JSON shape)
-//! on every register's path, address, width and security bank, and on every present
-//! field's bit range, reset, sw, hw, onread, onwrite and singlepulse. Any difference
-//! fails the test; all of them are listed, file by file.
+//! Inputs: `regdef/smmuv3.rdl`, every `regdef/tests/corpus/good/*.rdl`, the multi-file
+//! compiles of `regdef/tests/corpus/preprocess`, and every entry of the public corpus
+//! `../shared/rdl-corpus` (its `manifest.json`: files, include directories, defines,
+//! parameters; read from there, never copied) that both compilers accept.
 //!
-//! The Python venv comes from `twinreg-testkit`: without it the test prints `SKIP` and
-//! passes, unless `TWINREG_REQUIRE_TOOLS=1` (then it fails).
+//! For each, the map twinreg elaborates (`regdef::Compiler` + `regdef::dump::to_json`)
+//! must agree with what systemrdl-compiler elaborates (`regdef/reference/rdl_dump.py`,
+//! same JSON shape, run once in one Python process for every input) on:
+//! * every register (path, address, width, security bank, external, order), every
+//!   present field (bits, order), every addrmap, regfile and mem (kind, address, size,
+//!   external) and every signal;
+//! * every property the reference lists for each of them
+//!   (`list_properties(list_all=True)`: the native ones valid for the node's kind,
+//!   defaults included, and every user-defined property bound to it), value by value.
+//!
+//! Any difference fails the test, all listed as `file: path: property: twinreg X,
+//! systemrdl-compiler Y`. One exception, a documented twinreg choice (spec-choices
+//! RDL-UDP-01): a boolean UDP assigned without a value and without a default reads
+//! `true` in twinreg, where the reference reports its `NoValue` marker.
+//!
+//! twinreg must accept smmuv3.rdl and its own corpus; public-corpus entries twinreg
+//! still refuses are counted (other work makes them compile), not compared. The Python
+//! venv comes from `twinreg-testkit`: without it the test prints `SKIP` and passes,
+//! unless `TWINREG_REQUIRE_TOOLS=1` (then it fails). Without the public corpus
+//! (`$TWINREG_RDL_CORPUS`, default `../shared/rdl-corpus`) that part prints `SKIP`,
+//! unless `TWINREG_REQUIRE_CORPUS=1`.
 
 use std::collections::BTreeMap;
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Instant;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 const TEST: &str = "differential";
+
+/// What the reference prints for a UDP assigned without a value and no default.
+const NO_VALUE: &str = "<NoValue>";
 
 /// A JSON object.
 type Obj = serde_json::Map<String, Value>;
@@ -27,337 +49,388 @@ fn regdef_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Every input: the SMMUv3 definition first, then the corpus in name order.
-fn inputs() -> Vec<PathBuf> {
-    let mut files = vec![regdef_dir().join("smmuv3.rdl")];
+/// The public corpus, next to the workspace (`../shared/rdl-corpus`), or
+/// `$TWINREG_RDL_CORPUS`.
+fn shared_corpus() -> PathBuf {
+    std::env::var_os("TWINREG_RDL_CORPUS").map_or_else(
+        || testkit::workspace_root().join("../shared/rdl-corpus"),
+        PathBuf::from,
+    )
+}
+
+/// One compile: files in order, include directories, defines, top parameters.
+#[derive(Clone, Debug, Default)]
+struct Job {
+    /// Shown in reports.
+    label: String,
+    files: Vec<PathBuf>,
+    incdirs: Vec<PathBuf>,
+    defines: Vec<(String, String)>,
+    params: Vec<(String, Value)>,
+    /// twinreg must accept it (the project's own files); otherwise a refusal only
+    /// leaves the entry out of the comparison.
+    must_accept: bool,
+}
+
+impl Job {
+    fn own(label: &str, files: Vec<PathBuf>, incdirs: Vec<PathBuf>) -> Job {
+        Job {
+            label: label.to_owned(),
+            files,
+            incdirs,
+            must_accept: true,
+            ..Job::default()
+        }
+    }
+}
+
+/// smmuv3.rdl, then the project's corpus.
+fn own_jobs() -> Vec<Job> {
+    let root = regdef_dir();
+    let mut jobs = vec![Job::own(
+        "regdef/smmuv3.rdl",
+        vec![root.join("smmuv3.rdl")],
+        vec![],
+    )];
     let good = testkit::rdl_corpus("good");
     assert!(
         !good.is_empty(),
         "no corpus files in regdef/tests/corpus/good"
     );
-    files.extend(good);
-    files
+    for f in good {
+        let label = f.strip_prefix(&root).unwrap_or(&f).display().to_string();
+        jobs.push(Job::own(&label, vec![f], vec![]));
+    }
+    let pre = root.join("tests/corpus/preprocess");
+    jobs.push(Job::own(
+        "regdef/tests/corpus/preprocess/main.rdl -I inc",
+        vec![pre.join("main.rdl")],
+        vec![pre.join("inc")],
+    ));
+    jobs.push(Job::own(
+        "regdef/tests/corpus/preprocess/udps.rdl soc.rdl",
+        vec![pre.join("udps.rdl"), pre.join("soc.rdl")],
+        vec![],
+    ));
+    jobs
 }
 
-/// One field as both dumps describe it.
-#[derive(Clone, Debug, PartialEq)]
-struct DumpField {
-    name: String,
-    lsb: u64,
-    msb: u64,
-    sw: String,
-    hw: String,
-    reset: Option<u64>,
-    onread: Option<String>,
-    onwrite: Option<String>,
-    singlepulse: bool,
-}
-
-/// One register as both dumps describe it.
-#[derive(Clone, Debug, PartialEq)]
-struct DumpReg {
-    path: String,
-    address: u64,
-    width: u64,
-    security: String,
-    fields: Vec<DumpField>,
-}
-
-/// A whole dump.
-#[derive(Clone, Debug, PartialEq)]
-struct Dump {
-    top: String,
-    registers: Vec<DumpReg>,
-}
-
-/// Reads the documented JSON shape, ignoring any extra keys a producer adds.
-fn parse_dump(v: &Value) -> Result<Dump, String> {
-    fn obj<'a>(v: &'a Value, what: &str) -> Result<&'a Obj, String> {
-        v.as_object()
-            .ok_or_else(|| format!("{what} is not an object: {v}"))
-    }
-    fn s(o: &Obj, k: &str, what: &str) -> Result<String, String> {
-        o.get(k)
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| format!("{what}: `{k}` missing or not a string"))
-    }
-    fn u(o: &Obj, k: &str, what: &str) -> Result<u64, String> {
-        o.get(k)
-            .and_then(Value::as_u64)
-            .ok_or_else(|| format!("{what}: `{k}` missing or not an unsigned integer"))
-    }
-    fn opt_s(o: &Obj, k: &str, what: &str) -> Result<Option<String>, String> {
-        match o.get(k) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(x)) => Ok(Some(x.clone())),
-            Some(other) => Err(format!(
-                "{what}: `{k}` is neither null nor a string: {other}"
-            )),
-        }
-    }
-    fn opt_u(o: &Obj, k: &str, what: &str) -> Result<Option<u64>, String> {
-        match o.get(k) {
-            None | Some(Value::Null) => Ok(None),
-            Some(x) => x.as_u64().map(Some).ok_or_else(|| {
-                format!("{what}: `{k}` is neither null nor an unsigned integer: {x}")
-            }),
-        }
-    }
-
-    let top = obj(v, "dump")?;
-    let regs = top
-        .get("registers")
+/// Every entry of the public corpus the reference accepted when it was made.
+fn shared_jobs(corpus: &Path) -> Result<Vec<Job>, String> {
+    let manifest = corpus.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest)
+        .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
+    let v: Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{} is not JSON: {e}", manifest.display()))?;
+    let entries = v
+        .get("entries")
         .and_then(Value::as_array)
-        .ok_or("dump: `registers` missing or not an array")?;
-    let mut registers = Vec::with_capacity(regs.len());
-    for r in regs {
-        let ro = obj(r, "register")?;
-        let path = s(ro, "path", "register")?;
-        let what = format!("register {path}");
-        let fields = ro
-            .get("fields")
-            .and_then(Value::as_array)
-            .ok_or_else(|| format!("{what}: `fields` missing or not an array"))?;
-        let mut out_fields = Vec::with_capacity(fields.len());
-        for f in fields {
-            let fo = obj(f, "field")?;
-            let name = s(fo, "name", &what)?;
-            let fwhat = format!("field {path}.{name}");
-            out_fields.push(DumpField {
-                lsb: u(fo, "lsb", &fwhat)?,
-                msb: u(fo, "msb", &fwhat)?,
-                sw: s(fo, "sw", &fwhat)?,
-                hw: s(fo, "hw", &fwhat)?,
-                reset: opt_u(fo, "reset", &fwhat)?,
-                onread: opt_s(fo, "onread", &fwhat)?,
-                onwrite: opt_s(fo, "onwrite", &fwhat)?,
-                singlepulse: fo
-                    .get("singlepulse")
-                    .and_then(Value::as_bool)
-                    .ok_or_else(|| format!("{fwhat}: `singlepulse` missing or not a boolean"))?,
-                name,
-            });
+        .ok_or("manifest.json has no `entries` array")?;
+    let mut jobs = Vec::new();
+    for e in entries {
+        if e.get("reference_accepts") != Some(&Value::Bool(true)) {
+            continue;
         }
-        registers.push(DumpReg {
-            address: u(ro, "address", &what)?,
-            width: u(ro, "width", &what)?,
-            security: s(ro, "security", &what)?,
-            fields: out_fields,
-            path,
+        let (Some(id), Some(file)) = (
+            e.get("id").and_then(Value::as_str),
+            e.get("file").and_then(Value::as_str),
+        ) else {
+            return Err(format!("manifest entry without `id`/`file`: {e}"));
+        };
+        let strings = |k: &str| -> Vec<String> {
+            e.get(k)
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let object = |k: &str| -> Vec<(String, Value)> {
+            e.get(k)
+                .and_then(Value::as_object)
+                .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default()
+        };
+        jobs.push(Job {
+            label: format!("rdl-corpus {id}"),
+            files: vec![corpus.join(file)],
+            incdirs: strings("incdirs")
+                .into_iter()
+                .map(|d| corpus.join(d))
+                .collect(),
+            defines: object("defines")
+                .into_iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        Value::String(s) => s,
+                        Value::Null => String::new(),
+                        other => other.to_string(),
+                    };
+                    (k, v)
+                })
+                .collect(),
+            params: object("params"),
+            must_accept: false,
         });
     }
-    Ok(Dump {
-        top: s(top, "top", "dump")?,
-        registers,
-    })
+    Ok(jobs)
 }
 
-/// Whatever `regdef::dump::to_json` returns (a `serde_json::Value`, or the JSON text),
-/// as a `Value`.
-fn as_json<T: serde::Serialize>(out: T) -> Result<Value, String> {
-    match serde_json::to_value(&out).map_err(|e| format!("cannot serialise the dump: {e}"))? {
-        Value::String(text) => {
-            serde_json::from_str(&text).map_err(|e| format!("the dump is not valid JSON: {e}"))
-        }
-        v => Ok(v),
+/// A parameter value as SystemRDL source (what `-P NAME=VALUE` takes).
+fn param_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("\"{s}\""),
+        Value::Bool(b) => b.to_string(),
+        other => other.to_string(),
     }
 }
 
-/// twinreg's view of `path`.
-fn twinreg(path: &Path) -> Result<Dump, String> {
-    let map = regdef::compile_file(path).map_err(|e| format!("twinreg rejected the file:\n{e}"))?;
-    parse_dump(&as_json(regdef::dump::to_json(&map))?)
-        .map_err(|e| format!("twinreg's dump has an unexpected shape: {e}"))
+/// twinreg's dump of `job`, or its diagnostics.
+fn twinreg(job: &Job) -> Result<Value, String> {
+    let mut c = regdef::Compiler::new();
+    for d in &job.incdirs {
+        c = c.include_dir(d);
+    }
+    for (k, v) in &job.defines {
+        c = c.define(k, v);
+    }
+    for (k, v) in &job.params {
+        c = c.parameter(k, param_text(v));
+    }
+    for f in &job.files {
+        c = c.file(f);
+    }
+    let out = c.compile();
+    match out.map {
+        Some(map) => Ok(regdef::dump::to_json(&map)),
+        None => Err(format!("twinreg rejected it:\n{}", out.diagnostics)),
+    }
 }
 
-/// systemrdl-compiler's view of `path`.
-fn reference(python: &Path, path: &Path) -> Result<Dump, String> {
+/// The reference's dump of every job (`Err` per job it rejects), from one process.
+fn reference(python: &Path, jobs: &[&Job]) -> Result<Vec<Result<Value, String>>, String> {
+    let list: Vec<Value> = jobs
+        .iter()
+        .map(|j| {
+            json!({
+                "files": j.files,
+                "incdirs": j.incdirs,
+                "defines": j.defines.iter().cloned().collect::<BTreeMap<_, _>>(),
+                "params": j.params.iter().cloned().collect::<serde_json::Map<_, _>>(),
+            })
+        })
+        .collect();
+    let jobs_file =
+        std::env::temp_dir().join(format!("twinreg-differential-{}.json", std::process::id()));
+    std::fs::write(&jobs_file, Value::Array(list).to_string())
+        .map_err(|e| format!("cannot write {}: {e}", jobs_file.display()))?;
     let script = regdef_dir().join("reference/rdl_dump.py");
     let out = Command::new(python)
         .arg(&script)
-        .arg(path)
+        .arg("--batch")
+        .arg(&jobs_file)
         .output()
-        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+        .map_err(|e| format!("cannot run {}: {e}", script.display()));
+    let _ = std::fs::remove_file(&jobs_file);
+    let out = out?;
     if !out.status.success() {
         return Err(format!(
-            "systemrdl-compiler rejected the file (a corpus file must be valid):\n{}",
+            "{} --batch failed:\n{}",
+            script.display(),
             String::from_utf8_lossy(&out.stderr)
         ));
     }
     let v: Value = serde_json::from_slice(&out.stdout)
         .map_err(|e| format!("rdl_dump.py printed invalid JSON: {e}"))?;
-    parse_dump(&v).map_err(|e| format!("rdl_dump.py's dump has an unexpected shape: {e}"))
-}
-
-/// A value shown in a difference report.
-struct Shown<'a, T>(&'a Option<T>);
-
-impl<T: fmt::Display> fmt::Display for Shown<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(v) => write!(f, "{v}"),
-            None => f.write_str("null"),
-        }
-    }
-}
-
-fn hex(v: &Option<u64>) -> Option<String> {
-    v.map(|x| format!("{x:#x}"))
-}
-
-/// Every difference between twinreg (`ours`) and the reference (`theirs`), one line each.
-fn differences(ours: &Dump, theirs: &Dump) -> Vec<String> {
-    let mut diffs = Vec::new();
-    let mut d = |s: String| diffs.push(s);
-
-    if ours.top != theirs.top {
-        d(format!(
-            "top: twinreg `{}`, systemrdl-compiler `{}`",
-            ours.top, theirs.top
+    let results = v.as_array().ok_or("rdl_dump.py --batch: not a list")?;
+    if results.len() != jobs.len() {
+        return Err(format!(
+            "rdl_dump.py --batch answered {} of {} jobs",
+            results.len(),
+            jobs.len()
         ));
     }
+    Ok(results
+        .iter()
+        .map(|r| match (r.get("ok"), r.get("dump")) {
+            (Some(Value::Bool(true)), Some(d)) => Ok(d.clone()),
+            _ => Err(r
+                .get("error")
+                .and_then(Value::as_str)
+                .unwrap_or("rejected")
+                .to_owned()),
+        })
+        .collect())
+}
 
-    let our_regs: BTreeMap<&str, &DumpReg> = ours
-        .registers
-        .iter()
-        .map(|r| (r.path.as_str(), r))
-        .collect();
-    let their_regs: BTreeMap<&str, &DumpReg> = theirs
-        .registers
-        .iter()
-        .map(|r| (r.path.as_str(), r))
-        .collect();
-    if our_regs.len() != ours.registers.len() {
-        d("twinreg lists some register path more than once".to_owned());
+/// A value in a report: JSON, with `(absent)` for a missing key.
+fn shown(v: Option<&Value>) -> String {
+    v.map_or_else(|| "(absent)".to_owned(), Value::to_string)
+}
+
+/// The documented exception (RDL-UDP-01): a valueless boolean UDP.
+fn excepted(ours: Option<&Value>, theirs: Option<&Value>) -> bool {
+    ours == Some(&Value::Bool(true)) && theirs.and_then(Value::as_str) == Some(NO_VALUE)
+}
+
+/// Nodes by path, with their kind.
+type Nodes<'a> = BTreeMap<String, (&'static str, &'a Obj)>;
+
+/// The nodes of a dump by path: registers, fields (`reg.field`), blocks, signals.
+fn nodes(d: &Value) -> Result<Nodes<'_>, String> {
+    fn add<'a>(
+        out: &mut Nodes<'a>,
+        path: String,
+        kind: &'static str,
+        o: &'a Value,
+    ) -> Result<(), String> {
+        let o = o
+            .as_object()
+            .ok_or_else(|| format!("{kind} {path} is not an object"))?;
+        if out.insert(path.clone(), (kind, o)).is_some() {
+            return Err(format!("{path} is listed more than once"));
+        }
+        Ok(())
     }
+    let mut out = Nodes::new();
+    let list = |k: &str| d.get(k).and_then(Value::as_array).map_or(&[][..], |a| a);
+    if d.get("registers").and_then(Value::as_array).is_none() {
+        return Err("`registers` missing or not an array".into());
+    }
+    let path_of = |o: &Value| -> Result<String, String> {
+        o.get("path")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| format!("node without a `path`: {o}"))
+    };
+    for r in list("registers") {
+        let path = path_of(r)?;
+        for f in r
+            .get("fields")
+            .and_then(Value::as_array)
+            .map_or(&[][..], |a| a)
+        {
+            let name = f
+                .get("name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("a field of {path} has no `name`"))?;
+            add(&mut out, format!("{path}.{name}"), "field", f)?;
+        }
+        add(&mut out, path, "register", r)?;
+    }
+    for b in list("blocks") {
+        add(&mut out, path_of(b)?, "block", b)?;
+    }
+    for s in list("signals") {
+        add(&mut out, path_of(s)?, "signal", s)?;
+    }
+    Ok(out)
+}
 
-    for (path, t) in &their_regs {
-        let Some(o) = our_regs.get(path) else {
-            d(format!(
-                "register {path} @ {:#x}: missing in twinreg",
-                t.address
-            ));
+/// The names of a list, in order (`registers` by path, `fields` by name).
+fn order<'a>(list: Option<&'a Value>, key: &str) -> Vec<&'a str> {
+    list.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.get(key).and_then(Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every difference between twinreg (`ours`) and the reference (`theirs`), one line
+/// each: `path: property: twinreg X, systemrdl-compiler Y`.
+fn differences(ours: &Value, theirs: &Value) -> Vec<String> {
+    let mut diffs = Vec::new();
+    let (o, t) = match (nodes(ours), nodes(theirs)) {
+        (Ok(o), Ok(t)) => (o, t),
+        (Err(e), _) => return vec![format!("twinreg's dump has an unexpected shape: {e}")],
+        (_, Err(e)) => return vec![format!("the reference dump has an unexpected shape: {e}")],
+    };
+    if ours.get("top") != theirs.get("top") {
+        diffs.push(format!(
+            "top: twinreg {}, systemrdl-compiler {}",
+            shown(ours.get("top")),
+            shown(theirs.get("top"))
+        ));
+    }
+    for (path, (kind, tn)) in &t {
+        let Some((_, on)) = o.get(path) else {
+            diffs.push(format!("{path}: {kind} missing in twinreg"));
             continue;
         };
-        if o.address != t.address {
-            d(format!(
-                "register {path}: address twinreg {:#x}, systemrdl-compiler {:#x}",
-                o.address, t.address
-            ));
-        }
-        if o.width != t.width {
-            d(format!(
-                "register {path}: width twinreg {}, systemrdl-compiler {}",
-                o.width, t.width
-            ));
-        }
-        if o.security != t.security {
-            d(format!(
-                "register {path}: security twinreg {}, systemrdl-compiler {}",
-                o.security, t.security
-            ));
-        }
-
-        let our_fields: BTreeMap<&str, &DumpField> =
-            o.fields.iter().map(|f| (f.name.as_str(), f)).collect();
-        let their_fields: BTreeMap<&str, &DumpField> =
-            t.fields.iter().map(|f| (f.name.as_str(), f)).collect();
-        for (name, tf) in &their_fields {
-            let Some(of) = our_fields.get(name) else {
-                d(format!(
-                    "field {path}.{name} [{}:{}]: missing in twinreg",
-                    tf.msb, tf.lsb
-                ));
+        // The keys the reference gives the node (all but the nested lists).
+        for (k, tv) in tn.iter() {
+            if matches!(k.as_str(), "fields" | "properties" | "path") {
                 continue;
-            };
-            let at = format!("field {path}.{name}");
-            if (of.msb, of.lsb) != (tf.msb, tf.lsb) {
-                d(format!(
-                    "{at}: bits twinreg [{}:{}], systemrdl-compiler [{}:{}]",
-                    of.msb, of.lsb, tf.msb, tf.lsb
-                ));
             }
-            if of.reset != tf.reset {
-                d(format!(
-                    "{at}: reset twinreg {}, systemrdl-compiler {}",
-                    Shown(&hex(&of.reset)),
-                    Shown(&hex(&tf.reset))
-                ));
-            }
-            if of.sw != tf.sw {
-                d(format!(
-                    "{at}: sw twinreg {}, systemrdl-compiler {}",
-                    of.sw, tf.sw
-                ));
-            }
-            if of.hw != tf.hw {
-                d(format!(
-                    "{at}: hw twinreg {}, systemrdl-compiler {}",
-                    of.hw, tf.hw
-                ));
-            }
-            if of.onread != tf.onread {
-                d(format!(
-                    "{at}: onread twinreg {}, systemrdl-compiler {}",
-                    Shown(&of.onread),
-                    Shown(&tf.onread)
-                ));
-            }
-            if of.onwrite != tf.onwrite {
-                d(format!(
-                    "{at}: onwrite twinreg {}, systemrdl-compiler {}",
-                    Shown(&of.onwrite),
-                    Shown(&tf.onwrite)
-                ));
-            }
-            if of.singlepulse != tf.singlepulse {
-                d(format!(
-                    "{at}: singlepulse twinreg {}, systemrdl-compiler {}",
-                    of.singlepulse, tf.singlepulse
+            if on.get(k) != Some(tv) {
+                diffs.push(format!(
+                    "{path}: {k}: twinreg {}, systemrdl-compiler {tv}",
+                    shown(on.get(k))
                 ));
             }
         }
-        for (name, of) in &our_fields {
-            if !their_fields.contains_key(name) {
-                d(format!(
-                    "field {path}.{name} [{}:{}]: only in twinreg",
-                    of.msb, of.lsb
+        let empty = Obj::new();
+        let tp = tn
+            .get("properties")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let op = on
+            .get("properties")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        for (k, tv) in tp {
+            let ov = op.get(k);
+            if ov != Some(tv) && !excepted(ov, Some(tv)) {
+                diffs.push(format!(
+                    "{path}: property {k}: twinreg {}, systemrdl-compiler {tv}",
+                    shown(ov)
                 ));
             }
         }
-        let our_order: Vec<&str> = o.fields.iter().map(|f| f.name.as_str()).collect();
-        let their_order: Vec<&str> = t.fields.iter().map(|f| f.name.as_str()).collect();
-        if our_fields.len() == their_fields.len()
-            && our_fields.keys().eq(their_fields.keys())
-            && our_order != their_order
-        {
-            d(format!(
-                "register {path}: field order twinreg {our_order:?}, systemrdl-compiler {their_order:?} (both sort by lsb)"
-            ));
+        for (k, ov) in op {
+            if !tp.contains_key(k) {
+                diffs.push(format!(
+                    "{path}: property {k}: twinreg {ov}, systemrdl-compiler (absent)"
+                ));
+            }
+        }
+        if *kind == "register" {
+            let (of, tf) = (
+                order(on.get("fields"), "name"),
+                order(tn.get("fields"), "name"),
+            );
+            let mut sorted = (of.clone(), tf.clone());
+            sorted.0.sort_unstable();
+            sorted.1.sort_unstable();
+            if sorted.0 == sorted.1 && of != tf {
+                diffs.push(format!(
+                    "{path}: field order: twinreg {of:?}, systemrdl-compiler {tf:?} (both sort by lsb)"
+                ));
+            }
         }
     }
-    for (path, o) in &our_regs {
-        if !their_regs.contains_key(path) {
-            d(format!(
-                "register {path} @ {:#x}: only in twinreg",
-                o.address
-            ));
+    for (path, (kind, _)) in &o {
+        if !t.contains_key(path) {
+            diffs.push(format!("{path}: {kind} only in twinreg"));
         }
     }
-
-    // Same registers, but listed in another order: both must sort by address.
-    let our_order: Vec<&str> = ours.registers.iter().map(|r| r.path.as_str()).collect();
-    let their_order: Vec<&str> = theirs.registers.iter().map(|r| r.path.as_str()).collect();
-    if our_regs.keys().eq(their_regs.keys()) && our_order != their_order {
-        let i = our_order
-            .iter()
-            .zip(&their_order)
-            .position(|(a, b)| a != b)
-            .unwrap_or(0);
-        d(format!(
+    let (or, tr) = (
+        order(ours.get("registers"), "path"),
+        order(theirs.get("registers"), "path"),
+    );
+    let mut sorted = (or.clone(), tr.clone());
+    sorted.0.sort_unstable();
+    sorted.1.sort_unstable();
+    if sorted.0 == sorted.1 && or != tr {
+        let i = or.iter().zip(&tr).position(|(a, b)| a != b).unwrap_or(0);
+        diffs.push(format!(
             "register order differs from index {i}: twinreg {}, systemrdl-compiler {} (both sort by address)",
-            our_order[i], their_order[i]
+            or[i], tr[i]
         ));
     }
     diffs
@@ -365,37 +438,74 @@ fn differences(ours: &Dump, theirs: &Dump) -> Vec<String> {
 
 #[test]
 fn twinreg_matches_systemrdl_compiler() {
+    let start = Instant::now();
     let Some(python) = testkit::python(TEST, &["systemrdl"]) else {
         return;
     };
+    let mut jobs = own_jobs();
+    let corpus = shared_corpus();
+    match shared_jobs(&corpus) {
+        Ok(more) => jobs.extend(more),
+        // The corpus sits next to the checkout, not in it: a clean checkout elsewhere
+        // (CI) has none, which is no reason to fail `make test` there. Its absence is
+        // a visible SKIP of that part; `TWINREG_REQUIRE_CORPUS=1` makes it fatal.
+        Err(e) if std::env::var("TWINREG_REQUIRE_CORPUS").is_ok_and(|v| v == "1") => {
+            panic!("FAIL {TEST}: the public SystemRDL corpus is required: {e}")
+        }
+        Err(e) => {
+            println!("SKIP {TEST} (public corpus part): {e}");
+            eprintln!("SKIP {TEST} (public corpus part): {e}");
+        }
+    }
 
-    let root = regdef_dir();
+    // twinreg first, in process; the reference then runs once for what it accepted
+    // (and for the project's own files in any case).
     let mut report = String::new();
     let mut total = 0usize;
-    let mut registers = 0usize;
-    let files = inputs();
-    for file in &files {
-        let shown = file
-            .strip_prefix(&root)
-            .unwrap_or(file)
-            .display()
-            .to_string();
-        let theirs = match reference(&python, file) {
-            Ok(d) => d,
-            Err(e) => {
+    let mut refused = Vec::new();
+    let mut ours = Vec::new();
+    for job in &jobs {
+        match twinreg(job) {
+            Ok(d) => ours.push((job, d)),
+            Err(e) if job.must_accept => {
                 total += 1;
-                let _ = writeln!(report, "\n{shown}:\n  {}", e.replace('\n', "\n  "));
+                let _ = writeln!(report, "\n{}:\n  {}", job.label, e.replace('\n', "\n  "));
+            }
+            Err(_) => refused.push(job.label.as_str()),
+        }
+    }
+    let compared: Vec<&Job> = ours.iter().map(|(j, _)| *j).collect();
+    let theirs = reference(&python, &compared).unwrap_or_else(|e| panic!("{e}"));
+
+    let (mut files, mut nodes_compared, mut reference_rejects) = (0usize, 0usize, Vec::new());
+    for ((job, o), t) in ours.iter().zip(theirs) {
+        let t = match t {
+            Ok(t) => t,
+            Err(e) if job.must_accept => {
+                total += 1;
+                let _ = writeln!(
+                    report,
+                    "\n{}: systemrdl-compiler rejected it (a corpus file must be valid):\n  {}",
+                    job.label,
+                    e.replace('\n', "\n  ")
+                );
+                continue;
+            }
+            Err(e) => {
+                reference_rejects.push(format!(
+                    "{} ({})",
+                    job.label,
+                    e.lines().next().unwrap_or("")
+                ));
                 continue;
             }
         };
-        registers += theirs.registers.len();
-        let diffs = match twinreg(file) {
-            Ok(ours) => differences(&ours, &theirs),
-            Err(e) => vec![e],
-        };
+        files += 1;
+        nodes_compared += nodes(&t).map_or(0, |n| n.len());
+        let diffs = differences(o, &t);
         if !diffs.is_empty() {
             total += diffs.len();
-            let _ = writeln!(report, "\n{shown}: {} difference(s)", diffs.len());
+            let _ = writeln!(report, "\n{}: {} difference(s)", job.label, diffs.len());
             for line in &diffs {
                 let _ = writeln!(report, "  {}", line.replace('\n', "\n    "));
             }
@@ -403,9 +513,17 @@ fn twinreg_matches_systemrdl_compiler() {
     }
 
     println!(
-        "differential: {} file(s), {registers} register(s) compared, {total} difference(s)",
-        files.len()
+        "differential: {files} input(s) both compilers accept, {nodes_compared} node(s) \
+         compared property by property, {total} difference(s), {:.1} s",
+        start.elapsed().as_secs_f64()
     );
+    println!(
+        "differential: {} public-corpus entr(y/ies) twinreg refuses (not compared yet)",
+        refused.len()
+    );
+    for r in &reference_rejects {
+        println!("differential: the reference now rejects {r}");
+    }
     assert!(
         total == 0,
         "twinreg and systemrdl-compiler disagree ({total} difference(s)):{report}"
@@ -416,60 +534,76 @@ fn twinreg_matches_systemrdl_compiler() {
 /// difference and stay quiet on identical dumps.
 #[test]
 fn differences_are_all_reported() {
-    let field = DumpField {
-        name: "en".into(),
-        lsb: 0,
-        msb: 0,
-        sw: "rw".into(),
-        hw: "r".into(),
-        reset: Some(0),
-        onread: None,
-        onwrite: None,
-        singlepulse: false,
-    };
-    let reg = DumpReg {
-        path: "top.r".into(),
-        address: 0x10,
-        width: 32,
-        security: "nonsecure".into(),
-        fields: vec![field.clone()],
-    };
-    let base = Dump {
-        top: "top".into(),
-        registers: vec![reg.clone()],
-    };
-    assert!(differences(&base, &base).is_empty());
-
-    let mut other = base.clone();
-    other.registers[0].address = 0x14;
-    other.registers[0].security = "secure".into();
-    other.registers[0].fields[0].reset = None;
-    other.registers[0].fields[0].onwrite = Some("woclr".into());
-    other.registers[0].fields[0].singlepulse = true;
-    other.registers[0].fields[0].msb = 1;
-    let diffs = differences(&other, &base);
-    assert_eq!(diffs.len(), 6, "{diffs:#?}");
-    assert!(diffs.iter().any(|d| d.contains("address twinreg 0x14")));
-    assert!(diffs
-        .iter()
-        .any(|d| d.contains("reset twinreg null, systemrdl-compiler 0x0")));
-
-    let mut missing = base.clone();
-    missing.registers.clear();
-    assert_eq!(differences(&missing, &base).len(), 1);
-    assert_eq!(differences(&base, &missing).len(), 1);
-
-    let json = serde_json::json!({
+    let base = json!({
         "top": "top",
         "registers": [{"path": "top.r", "address": 16, "width": 32, "security": "nonsecure",
-                       "extra": true,
-                       "fields": [{"name": "en", "lsb": 0, "msb": 0, "sw": "rw", "hw": "r",
-                                   "reset": 0, "onread": null, "onwrite": null,
-                                   "singlepulse": false}]}]
+                       "external": false,
+                       "properties": {"regwidth": 32, "note": null, "flag": true},
+                       "fields": [
+                           {"name": "en", "lsb": 0, "msb": 0, "sw": "rw", "hw": "r",
+                            "reset": 0, "onread": null, "onwrite": null, "singlepulse": false,
+                            "properties": {"we": false, "incr": null}},
+                           {"name": "go", "lsb": 1, "msb": 1, "sw": "rw", "hw": "r",
+                            "reset": 0, "onread": null, "onwrite": null, "singlepulse": false,
+                            "properties": {"we": false, "incr": null}}]}],
+        "blocks": [{"path": "top", "kind": "addrmap", "address": 0, "size": 20,
+                    "external": true, "properties": {"addressing": "regalign"}}],
+        "signals": [{"path": "top.s", "properties": {"sync": true}}]
     });
-    assert_eq!(parse_dump(&json).unwrap(), base);
-    assert_eq!(
-        parse_dump(&as_json(json.to_string()).unwrap()).unwrap(),
-        base
+    assert!(differences(&base, &base).is_empty());
+
+    // twinreg may add keys of its own outside `properties`.
+    let mut extra = base.clone();
+    extra["registers"][0]["layout"] = json!("r");
+    extra["layouts"] = json!([]);
+    assert!(differences(&extra, &base).is_empty());
+
+    let mut other = base.clone();
+    other["registers"][0]["address"] = json!(20);
+    other["registers"][0]["external"] = json!(true);
+    other["registers"][0]["fields"][0]["properties"]["we"] = json!(true);
+    other["registers"][0]["fields"][0]["properties"]["incr"] = json!("top.s");
+    other["blocks"][0]["properties"]["addressing"] = json!("compact");
+    other["signals"][0]["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("sync");
+    other["registers"][0]["properties"]["extra"] = json!(1);
+    let diffs = differences(&other, &base);
+    assert_eq!(diffs.len(), 7, "{diffs:#?}");
+    assert!(diffs.contains(&"top.r: address: twinreg 20, systemrdl-compiler 16".to_owned()));
+    assert!(diffs.contains(
+        &"top.r.en: property incr: twinreg \"top.s\", systemrdl-compiler null".to_owned()
+    ));
+    assert!(diffs
+        .contains(&"top.s: property sync: twinreg (absent), systemrdl-compiler true".to_owned()));
+    assert!(
+        diffs.contains(&"top.r: property extra: twinreg 1, systemrdl-compiler (absent)".to_owned())
     );
+
+    // Missing nodes, both ways, and order.
+    let mut missing = base.clone();
+    missing["signals"] = json!([]);
+    assert_eq!(
+        differences(&missing, &base),
+        ["top.s: signal missing in twinreg"]
+    );
+    assert_eq!(
+        differences(&base, &missing),
+        ["top.s: signal only in twinreg"]
+    );
+    let mut swapped = base.clone();
+    let fields = swapped["registers"][0]["fields"].as_array_mut().unwrap();
+    fields.swap(0, 1);
+    let d = differences(&swapped, &base);
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert!(d[0].contains("field order"), "{d:#?}");
+
+    // The one exception is narrow: `true` against NoValue only.
+    let mut novalue = base.clone();
+    novalue["registers"][0]["properties"]["flag"] = json!(NO_VALUE);
+    assert!(differences(&base, &novalue).is_empty());
+    let mut falsy = base.clone();
+    falsy["registers"][0]["properties"]["flag"] = json!(false);
+    assert_eq!(differences(&falsy, &novalue).len(), 1);
 }

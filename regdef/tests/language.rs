@@ -478,9 +478,15 @@ fn user_defined_properties_are_checked_and_kept() {
             UdpValue::AccessType(AccessType::R)
         ]))
     );
-    // Inherited from the addrmap (nearest wins), and `weight;` takes the default.
-    assert_eq!(udp(x, "weight"), Some(UdpValue::Number(3)));
+    // Each node's own value, as systemrdl-compiler reports it (a UDP is not
+    // inherited, SystemRDL 2.0 15): the addrmap's `weight = 3` stays on the addrmap,
+    // x has none, and `weight;` takes the default.
+    assert_eq!(udp(x, "weight"), None);
     assert_eq!(udp(y, "weight"), Some(UdpValue::Number(7)));
+    assert!(m.blocks[0]
+        .udps
+        .iter()
+        .any(|u| u.name == "weight" && u.value == UdpValue::Number(3)));
     let xid = m.find("top.x").expect("x");
     assert_eq!(
         udp(y, "links"),
@@ -591,8 +597,11 @@ fn security_is_inherited_and_gates_writes() {
     assert_eq!(reg(&m, "top.s.b").security, SecSid::NonSecure);
     assert_eq!(reg(&m, "top.ns.a").security, SecSid::NonSecure);
     assert!(reg(&m, "top.ns.a").write_gates.is_empty());
-    // The inherited value shows in the register's UDPs.
-    assert!(reg(&m, "top.s.a").udps.iter().any(|u| u.name == "security"));
+    // The UDP values are each node's own (the inherited bank is `security` above).
+    assert!(reg(&m, "top.s.a").udps.is_empty());
+    assert!(reg(&m, "top.s.b").udps.iter().any(|u| u.name == "security"));
+    let s = m.blocks.iter().find(|b| b.path == "top.s").expect("top.s");
+    assert!(s.udps.iter().any(|u| u.name == "security"));
 }
 
 /// A miniature SMMU with both banks, ACK registers, guards, GBPA and presence.

@@ -2,8 +2,6 @@
 
 mod hardware;
 
-use std::collections::BTreeMap;
-
 use crate::frontend::FxMap;
 
 use super::eval::{InstRef, Value};
@@ -82,10 +80,10 @@ pub(super) fn lower(defs: &Defs, tree: &Tree, rep: &mut Reporter) -> Option<Regi
             );
         }
     }
-    l.udps(&mut regs);
+    let mut blocks = l.blocks();
+    l.udps(&mut regs, &mut blocks);
     let layouts = l.layouts(&mut regs);
     let top = &tree.nodes[0];
-    let blocks = l.blocks();
     let signals = l.signals();
     Some(RegisterMap {
         top: top.name.clone(),
@@ -355,13 +353,26 @@ impl Lowerer<'_, '_> {
                     size: node.size,
                     array_index: tree.array_index(n),
                     array: None,
+                    // systemrdl-compiler reports every addrmap as external, the top
+                    // included (SystemRDL 2.0 13.1), and a mem always (11.1).
                     external: match kind {
                         BlockKind::Regfile => self.external(n),
-                        _ => parent.is_some(),
+                        BlockKind::Addrmap | BlockKind::Mem => true,
                     },
                     declared_external: self.declared_external(n),
-                    alignment: None,
-                    addressing: Addressing::Regalign,
+                    alignment: match tree.builtin(n, Builtin::Alignment) {
+                        Some(Value::Int { v, .. }) => Some(*v),
+                        _ => None,
+                    },
+                    addressing: match tree.builtin(n, Builtin::Addressing) {
+                        Some(Value::Addressing(super::eval::Addressing::Compact)) => {
+                            Addressing::Compact
+                        }
+                        Some(Value::Addressing(super::eval::Addressing::Fullalign)) => {
+                            Addressing::Fullalign
+                        }
+                        _ => Addressing::Regalign,
+                    },
                     endianness: None,
                     msb0: false,
                     rsvdset: false,
@@ -1319,61 +1330,43 @@ impl Lowerer<'_, '_> {
 
     // ---- user-defined property values ------------------------------------------
 
-    fn udps(&mut self, regs: &mut [Register]) {
+    /// User-defined property values of every register, field and block: each node's
+    /// own, as systemrdl-compiler reports them (SystemRDL 2.0 15: a UDP is not
+    /// inherited; `default` assignments already reached the node in elaboration).
+    /// twinreg's own inherited UDP, `security`, is resolved into
+    /// [`Register::security`] instead.
+    fn udps(&mut self, regs: &mut [Register], blocks: &mut [Block]) {
         for (r, reg) in regs.iter_mut().enumerate() {
-            let n = self.reg_nodes[r];
-            let mut assigned: BTreeMap<usize, UdpAssignment> = BTreeMap::new();
-            for a in self.tree.ancestry(n).collect::<Vec<_>>() {
-                let props: Vec<(usize, PropVal)> = self.tree.nodes[a]
-                    .props
-                    .iter()
-                    .filter_map(|(k, v)| match k {
-                        PropKey::Udp(i) => Some((*i, v.clone())),
-                        PropKey::Builtin(_) => None,
-                    })
-                    .collect();
-                for (i, pv) in props {
-                    let udp = &self.defs.udps[i];
-                    // Inherited only where the property could have been set on the
-                    // register itself; the nearest setting wins.
-                    if assigned.contains_key(&i) || (a != n && !udp.kinds.contains(&Kind::Reg)) {
-                        continue;
-                    }
-                    if let Some(value) = self.udp_value(a, &pv.value, &udp.ty.clone(), pv.vspan) {
-                        assigned.insert(
-                            i,
-                            UdpAssignment {
-                                name: udp.name.clone(),
-                                value,
-                            },
-                        );
-                    }
-                }
-            }
-            reg.udps = assigned.into_values().collect();
+            reg.udps = self.own_udps(self.reg_nodes[r]);
             for i in 0..reg.fields.len() {
-                let f = self.field_nodes[r][i];
-                let props: Vec<(usize, PropVal)> = self.tree.nodes[f]
-                    .props
-                    .iter()
-                    .filter_map(|(k, v)| match k {
-                        PropKey::Udp(u) => Some((*u, v.clone())),
-                        PropKey::Builtin(_) => None,
-                    })
-                    .collect();
-                let mut out = Vec::new();
-                for (u, pv) in props {
-                    let udp = &self.defs.udps[u];
-                    if let Some(value) = self.udp_value(f, &pv.value, &udp.ty.clone(), pv.vspan) {
-                        out.push(UdpAssignment {
-                            name: udp.name.clone(),
-                            value,
-                        });
-                    }
-                }
-                reg.fields[i].udps = out;
+                reg.fields[i].udps = self.own_udps(self.field_nodes[r][i]);
             }
         }
+        for (b, block) in blocks.iter_mut().enumerate() {
+            block.udps = self.own_udps(self.block_nodes[b]);
+        }
+    }
+
+    /// The UDP values set on `n`, in declaration order.
+    fn own_udps(&mut self, n: NodeId) -> Vec<UdpAssignment> {
+        let mut props: Vec<(usize, PropVal)> = self.tree.nodes[n]
+            .props
+            .iter()
+            .filter_map(|(k, v)| match k {
+                PropKey::Udp(i) => Some((*i, v.clone())),
+                PropKey::Builtin(_) => None,
+            })
+            .collect();
+        props.sort_by_key(|(i, _)| *i);
+        let mut out = Vec::with_capacity(props.len());
+        for (u, pv) in props {
+            let udp = &self.defs.udps[u];
+            let (name, ty) = (udp.name.clone(), udp.ty.clone());
+            if let Some(value) = self.udp_value(n, &pv.value, &ty, pv.vspan) {
+                out.push(UdpAssignment { name, value });
+            }
+        }
+        out
     }
 
     fn udp_value(
