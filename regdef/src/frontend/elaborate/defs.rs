@@ -441,6 +441,7 @@ impl Collector<'_> {
         for inst in insts {
             if let Some(mut decl) = self.instance(def, kind, inst) {
                 decl.external = external;
+                decl.internal = inst_type.is_some_and(|t| !t.external);
                 let Some(body) = self.body_mut() else {
                     return;
                 };
@@ -631,6 +632,7 @@ impl Collector<'_> {
             stride,
             align,
             external: false,
+            internal: false,
         })
     }
 

@@ -398,14 +398,24 @@ impl Lowerer<'_, '_> {
             .is_some_and(|(p, i)| self.defs.defs[p].insts[i].external)
     }
 
-    /// A register or regfile is external if written so or inside an external
-    /// regfile, up to the nearest addrmap (SystemRDL 2.0 10.1, as systemrdl-compiler
-    /// reports it: `internal` inside an external regfile does not make it internal).
+    /// A register or regfile is external as the outermost `external`/`internal`
+    /// written on it or on the regfiles around it, up to the nearest addrmap, says
+    /// (SystemRDL 2.0 10.1, as systemrdl-compiler reports it: `internal` inside an
+    /// external regfile does not make it internal, and an `internal` regfile makes
+    /// the `external` registers in it internal); internal if none is written.
     fn external(&self, n: NodeId) -> bool {
         let tree = self.tree;
+        let written = |a: NodeId| {
+            tree.nodes[a]
+                .decl
+                .map(|(p, i)| &self.defs.defs[p].insts[i])
+                .and_then(|d| (d.external || d.internal).then_some(d.external))
+        };
         tree.ancestry(n)
             .take_while(|&a| a == n || tree.nodes[a].kind == Kind::Regfile)
-            .any(|a| self.declared_external(a))
+            .filter_map(written)
+            .last()
+            .unwrap_or(false)
     }
 
     // ---- registers and fields ------------------------------------------------

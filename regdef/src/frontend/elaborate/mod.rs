@@ -198,6 +198,8 @@ pub(crate) struct InstDecl {
     pub align: Option<(u64, Span)>,
     /// Written `external` (SystemRDL 2.0 10.1).
     pub external: bool,
+    /// Written `internal`.
+    pub internal: bool,
 }
 
 /// How a field instance gives its position.
