@@ -523,6 +523,19 @@ fn write_guard_must_name_fields() {
 }
 
 #[test]
+fn write_guard_must_name_fields_not_properties() {
+    let (code, line, col, msg, hint) = only_error(&format!(
+        "{GUARD_UDPS}addrmap top {{ reg {{ field {{}} en; }} cr0; reg {{ field {{}} v[31:0]; }} base;\n base->write_guard = '{{cr0.en->anded}}; }};"
+    ));
+    assert_eq!((code, line, col), ("rdl::udp-use", 7, 32));
+    assert_eq!(
+        msg,
+        "`write_guard` must reference a field, not its property `anded`"
+    );
+    assert_eq!(hint.as_deref(), Some("drop the `->` and the property name"));
+}
+
+#[test]
 fn ack_fields_must_mirror_and_be_read_only() {
     let d = diags(&format!(
         "{GUARD_UDPS}addrmap top {{ reg {{ field {{}} a[0:0]; field {{}} b[1:1]; }} ctl;\n\

@@ -973,6 +973,16 @@ impl Lowerer<'_, '_> {
 
     /// Resolves a reference that must name a present field.
     fn resolve_field(&mut self, assignee: NodeId, r: &InstRef, what: &str) -> Option<FieldRef> {
+        if let Some((prop, span)) = &r.prop {
+            self.rep
+                .error(
+                    codes::UDP_USE,
+                    *span,
+                    format!("{what} must reference a field, not its property `{prop}`"),
+                )
+                .hint("drop the `->` and the property name");
+            return None;
+        }
         let target = self.resolve(assignee, r)?;
         let node = &self.tree.nodes[target];
         if node.kind != Kind::Field {
