@@ -391,3 +391,37 @@ fn references_resolve_through_enclosing_scopes_and_defaults() {
     assert_eq!(f.resetsignal, Some(signal(&m, "top.s")));
     assert_eq!(f.interrupt.map(|i| i.kind), Some(InterruptType::Posedge));
 }
+
+#[test]
+fn long_chains_of_value_references_are_checked_in_linear_time() {
+    // Each `next` is the next register's `next`, down to a plain field: the cycle check
+    // visits each reference once (a walk per start would be quadratic).
+    const N: usize = 1000;
+    let mut src =
+        format!("addrmap top {{ reg {{ field {{}} f; }} rg[{N}]; reg {{ field {{}} d; }} src;\n");
+    for i in 0..N - 1 {
+        src.push_str(&format!("rg[{i}].f->next = rg[{}].f->next;\n", i + 1));
+    }
+    src.push_str(&format!("rg[{}].f->next = src.d;\n}};", N - 1));
+    let t = std::time::Instant::now();
+    let m = map(&src);
+    assert!(t.elapsed().as_secs() < 20, "took {:?}", t.elapsed());
+    let r0 = m.find("top.rg[0]").expect("rg[0]");
+    let r1 = m.find("top.rg[1]").expect("rg[1]");
+    assert_eq!(
+        m.field(FieldRef { reg: r0, field: 0 }).next,
+        Some(Source::FieldProperty(
+            FieldRef { reg: r1, field: 0 },
+            RefProperty::Next
+        ))
+    );
+    // Closing the chain into a loop is reported (an error per reference of the loop,
+    // up to the diagnostics cap).
+    let looped = src.replace("src.d;", "rg[0].f->next;");
+    let d = regdef::compile_source("t.rdl", &looped).expect_err("a cycle");
+    let first = d.iter().next().expect("an error");
+    assert!(
+        first.message.ends_with("is a circular reference"),
+        "{first:?}"
+    );
+}

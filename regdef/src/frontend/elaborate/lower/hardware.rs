@@ -1124,12 +1124,13 @@ impl Lowerer<'_, '_> {
     }
 
     /// systemrdl-compiler's circular value references: a property whose value is a
-    /// reference to a property of a field whose value is a reference ..., back to the
-    /// first (`a->next = b->next; b->next = a->next;`). Each step is one field, so
-    /// following at most as many steps as there are fields ends the walk.
+    /// reference to a property of a field whose value is a reference ..., back to an
+    /// earlier one (`a->next = b->next; b->next = a->next;`). Each (field, property)
+    /// has at most one successor, so one walk that marks what it has seen visits each
+    /// at most once: linear in the number of value references, however long the
+    /// chains.
     fn value_cycles(&mut self) {
         let tree = self.tree;
-        let limit = self.field_nodes.iter().map(Vec::len).sum::<usize>() + 1;
         let value_props = [
             Builtin::Next,
             Builtin::Reset,
@@ -1143,46 +1144,63 @@ impl Lowerer<'_, '_> {
             Builtin::Decrvalue,
         ];
         let by_name = |p: &str| value_props.iter().copied().find(|b| b.name() == p);
-        for r in 0..self.field_nodes.len() {
-            for i in 0..self.field_nodes[r].len() {
-                let start = self.field_nodes[r][i];
-                for b in value_props {
-                    let Some(Value::Ref(first)) = tree.builtin(start, b).cloned() else {
-                        continue;
-                    };
-                    if first.prop.as_ref().and_then(|(p, _)| by_name(p)).is_none() {
-                        continue;
-                    }
-                    let (mut node, mut prop, mut r0) = (start, b, first.clone());
-                    for _ in 0..limit {
-                        let Some(Value::Ref(rf)) = tree.builtin(node, prop).cloned() else {
-                            break;
-                        };
-                        let Some(next_prop) = rf.prop.as_ref().and_then(|(p, _)| by_name(p)) else {
-                            break;
-                        };
-                        let Some(target) = self.resolve_quiet(node, &rf) else {
-                            break;
-                        };
-                        if target == start && next_prop == b {
-                            self.rep
-                                .error(
-                                    codes::PROPERTY_CONFLICT,
-                                    first.span,
-                                    format!(
-                                        "`{}` of `{}` is a circular reference",
-                                        b.name(),
-                                        tree.path(start)
-                                    ),
-                                )
-                                .also(r0.span, "the chain comes back here")
-                                .hint(
-                                    "make one value of the chain a field, a signal or a constant",
-                                );
+        // 1: on the walk in progress, 2: done.
+        let mut state: FxMap<(NodeId, Builtin), u8> = FxMap::default();
+        let starts: Vec<NodeId> = self.field_nodes.iter().flatten().copied().collect();
+        for start in starts {
+            for b in value_props {
+                // The walk: (field, property, the reference that is its value).
+                let mut path: Vec<(NodeId, Builtin, std::rc::Rc<InstRef>)> = Vec::new();
+                let mut visited: Vec<(NodeId, Builtin)> = Vec::new();
+                let (mut node, mut prop) = (start, b);
+                loop {
+                    match state.get(&(node, prop)) {
+                        Some(2) => break,
+                        Some(_) => {
+                            // Back to a step of this walk: the steps from it on are a
+                            // cycle.
+                            let from = path
+                                .iter()
+                                .position(|(n, p, _)| (*n, *p) == (node, prop))
+                                .unwrap_or(0);
+                            let cycle = &path[from..];
+                            for (i, (n, p, r)) in cycle.iter().enumerate() {
+                                let back = &cycle[(i + cycle.len() - 1) % cycle.len()].2;
+                                self.rep
+                                    .error(
+                                        codes::PROPERTY_CONFLICT,
+                                        r.span,
+                                        format!(
+                                            "`{}` of `{}` is a circular reference",
+                                            p.name(),
+                                            tree.path(*n)
+                                        ),
+                                    )
+                                    .also(back.span, "the chain comes back here")
+                                    .hint(
+                                        "make one value of the chain a field, a signal or a constant",
+                                    );
+                            }
                             break;
                         }
-                        (node, prop, r0) = (target, next_prop, rf);
+                        None => {}
                     }
+                    state.insert((node, prop), 1);
+                    visited.push((node, prop));
+                    let Some(Value::Ref(rf)) = tree.builtin(node, prop).cloned() else {
+                        break;
+                    };
+                    let Some(next_prop) = rf.prop.as_ref().and_then(|(p, _)| by_name(p)) else {
+                        break;
+                    };
+                    let Some(target) = self.resolve_quiet(node, &rf) else {
+                        break;
+                    };
+                    path.push((node, prop, rf));
+                    (node, prop) = (target, next_prop);
+                }
+                for step in visited {
+                    state.insert(step, 2);
                 }
             }
         }
