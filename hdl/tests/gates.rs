@@ -250,3 +250,132 @@ fn yosys_gate_rejects_latches() {
     let (ok, _) = output(Command::new(&t.yosys).args(["-q", "-p", &script]));
     assert!(!ok, "the latch gate let a latch through");
 }
+
+/// The maps of the shared corpus that twinreg's front end accepts, `(id, map)`, and how
+/// many entries it rejects; `None` after a SKIP when the corpus is missing.
+fn corpus_maps(test: &str) -> Option<(Vec<(String, RegisterMap)>, usize)> {
+    let entries = testkit::shared_corpus(test)?;
+    let mut maps = Vec::new();
+    let mut rejected = 0;
+    for e in entries {
+        let mut c = regdef::Compiler::new().file(&e.file);
+        for d in &e.include_dirs {
+            c = c.include_dir(d);
+        }
+        for (k, v) in &e.defines {
+            c = c.define(k, v);
+        }
+        match c.compile().map {
+            Some(map) => maps.push((e.id, map)),
+            None => rejected += 1,
+        }
+    }
+    Some((maps, rejected))
+}
+
+/// Every map of the shared corpus (public SystemRDL test suites, read in place) that
+/// the front end accepts: every output generates, or the RTL is refused by the name
+/// of a construct it does not implement; the RTL of every bus is silent under
+/// `verilator -Wall` (unused inputs are not generated, nothing is waived), and one top
+/// level per map (the bus rotating with the map) compiles silently in iverilog and
+/// synthesises in yosys with no latch.
+/// Reset style and error mode rotate with the map too, to cover them at one lint per
+/// top level.
+#[test]
+fn corpus_gates() {
+    let test = "corpus_gates";
+    let Some(t) = tools(test) else { return };
+    let Some((maps, rejected)) = corpus_maps(test) else {
+        return;
+    };
+    let started = std::time::Instant::now();
+    let refused = std::sync::Mutex::new(Vec::new());
+    let linted = std::sync::atomic::AtomicUsize::new(0);
+    let work = |(i, (id, map)): (usize, &(String, RegisterMap))| {
+        let verilog = VerilogOptions {
+            buses: Bus::ALL.to_vec(),
+            reset: RESETS[i % 2],
+            completion: Completion::Immediate,
+            errors: if i % 3 == 2 {
+                BusErrors::Error
+            } else {
+                BusErrors::RazWi
+            },
+        };
+        if let Err(expected) = map.require("the Verilog generator", hdl::verilog::IMPLEMENTS) {
+            match generate(map, &verilog) {
+                Err(hdl::verilog::GenerateError::Unsupported { what, .. }) => {
+                    assert_eq!(what, expected.to_string(), "{id}")
+                }
+                other => panic!("{id}: not refused by name: {other:?}"),
+            }
+            refused
+                .lock()
+                .expect("lock")
+                .push(format!("{id}: {expected}"));
+            return;
+        }
+        let opts = hdl::GenerateOptions {
+            verilog: verilog.clone(),
+            ..Default::default()
+        };
+        // What `twinreg generate` does. The C header and the docs may refuse a
+        // construct by name (their own tests check which); nothing else may fail.
+        let files = match hdl::generate_all(map, &opts) {
+            Ok(all) => all
+                .into_iter()
+                .filter_map(|f| {
+                    let name = f.path.strip_prefix("rtl/")?.to_string();
+                    Some(GeneratedFile {
+                        name,
+                        contents: f.contents,
+                    })
+                })
+                .collect(),
+            Err(
+                hdl::GenerateError::CHeader(hdl::c_header::CHeaderError::Unsupported(_))
+                | hdl::GenerateError::Docs(hdl::docs::DocsError::Unsupported(_)),
+            ) => generate(map, &verilog).unwrap_or_else(|e| panic!("{id}: {e}")),
+            Err(e) => panic!("{id}: generate failed: {e}"),
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let paths = write_files(dir.path(), &files);
+        for bus in Bus::ALL {
+            let top = format!("{}_{}", map.top, bus.suffix());
+            verilator_lint(&t, &files_of(&paths, map, bus), &top);
+            linted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        let bus = Bus::ALL[i % Bus::ALL.len()];
+        let top = format!("{}_{}", map.top, bus.suffix());
+        let mine = files_of(&paths, map, bus);
+        iverilog_compile(&t, dir.path(), &mine, &top);
+        let stat = yosys_synth(&t, dir.path(), &mine, &top);
+        let (cells, ffs) = cells_and_ffs(&stat);
+        assert!(cells > 0, "{id}: {top}: no cells:\n{stat}");
+        println!("{id}: {top}: {cells} cells, {ffs} flip-flops");
+    };
+    // Two workers: CI has two cores, and each tool run is single-threaded.
+    let indexed: Vec<_> = maps.iter().enumerate().collect();
+    let (even, odd): (Vec<_>, Vec<_>) = indexed.into_iter().partition(|(i, _)| i % 2 == 0);
+    std::thread::scope(|s| {
+        let w = s.spawn(|| even.into_iter().for_each(work));
+        odd.into_iter().for_each(work);
+        w.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+    });
+    let refused = refused.into_inner().expect("lock");
+    for r in &refused {
+        println!("refused by name: {r}");
+    }
+    println!(
+        "{test}: {} maps accepted ({rejected} rejected by the front end), {} refused by name, \
+         {} top levels linted, {:.1} s",
+        maps.len(),
+        refused.len(),
+        linted.into_inner(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        maps.len() > refused.len(),
+        "no corpus map reached the RTL gates"
+    );
+}

@@ -274,3 +274,55 @@ fn expand(args: &Args) -> Result<proc_macro2::TokenStream, Failure> {
         #(const _: &[u8] = include_bytes!(#others);)*
     })
 }
+
+/// The token generator on every map of the shared SystemRDL corpus the front end
+/// accepts: what `register_file!` would expand to parses as a Rust file, or the map
+/// is refused with a message naming what the Rust register file cannot represent.
+/// (`tests/corpus.rs` compiles and runs the expansions.)
+#[cfg(test)]
+mod corpus {
+    #[test]
+    fn every_accepted_corpus_map_expands() {
+        let test = "every_accepted_corpus_map_expands";
+        let Some(entries) = testkit::shared_corpus(test) else {
+            return;
+        };
+        let (mut expanded, mut refused) = (0, Vec::new());
+        for e in entries {
+            let mut c = regdef::Compiler::new().file(&e.file);
+            for d in &e.include_dirs {
+                c = c.include_dir(d);
+            }
+            for (k, v) in &e.defines {
+                c = c.define(k, v);
+            }
+            let Some(map) = c.compile().map else { continue };
+            match crate::emit::generate(&map, None) {
+                Ok(tokens) => {
+                    if let Err(err) = syn::parse2::<syn::File>(tokens) {
+                        panic!("{}: the expansion does not parse: {err}", e.id);
+                    }
+                    expanded += 1;
+                }
+                Err(errors) => {
+                    // The one limit left: registers narrower than 32 bits, which
+                    // would share a bus word (the runtime's access policy is per word).
+                    for err in &errors {
+                        assert!(
+                            err.contains("bits wide: the Rust register file supports")
+                                || err.contains("is not aligned to a 32-bit word"),
+                            "{}: refused for another reason: {err}",
+                            e.id
+                        );
+                    }
+                    refused.push(format!("{}: {}", e.id, errors.join("; ")));
+                }
+            }
+        }
+        for r in &refused {
+            println!("refused: {r}");
+        }
+        println!("{test}: {expanded} expanded, {} refused", refused.len());
+        assert!(expanded > 0);
+    }
+}

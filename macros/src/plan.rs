@@ -173,8 +173,15 @@ impl<'m> Plan<'m> {
             .collect();
         let mut enums = Vec::new();
         let mut enum_index = vec![None; map.enums.len()];
+        // Enums of one name defined in different scopes (SystemRDL 2.0 5.1.1: a
+        // definition is local to its scope) become `Name`, `Name2`, `Name3`... in
+        // definition order; the namespace still reports any other clash.
+        let mut same_name: std::collections::HashMap<String, usize> = Default::default();
         for (i, e) in map.enums.iter().enumerate().filter(|(i, _)| used[*i]) {
-            let ty = enum_type(&e.name);
+            let base = enum_type(&e.name);
+            let n = same_name.entry(base.clone()).or_insert(0);
+            *n += 1;
+            let ty = if *n == 1 { base } else { format!("{base}{n}") };
             ns.claim(
                 "the generated module",
                 &ty,

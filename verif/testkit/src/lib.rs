@@ -161,3 +161,75 @@ unsafe impl std::alloc::GlobalAlloc for CountingAllocator {
         unsafe { std::alloc::System.dealloc(ptr, layout) }
     }
 }
+
+/// Environment variable naming the shared SystemRDL corpus (a folder with
+/// `manifest.json`); default `<workspace>/../shared/rdl-corpus`.
+pub const RDL_CORPUS: &str = "TWINREG_RDL_CORPUS";
+
+/// One compilable entry of the shared SystemRDL corpus (public test suites twinreg's
+/// authors did not write, read in place, never copied into the project).
+#[derive(Clone, Debug)]
+pub struct CorpusEntry {
+    /// The manifest's id, unique.
+    pub id: String,
+    /// The file to compile (absolute).
+    pub file: PathBuf,
+    /// Include directories (absolute).
+    pub include_dirs: Vec<PathBuf>,
+    /// `-D` defines, `(name, value)`.
+    pub defines: Vec<(String, String)>,
+}
+
+/// The shared corpus's entries that the reference compiler accepts (including the
+/// exporters' validation tests it accepts), in manifest order; `None` after a SKIP (a FAIL with
+/// `TWINREG_REQUIRE_TOOLS=1`) when the corpus is not there. Whether twinreg's front
+/// end accepts each is the caller's to find out. Panics (a set-up error) on a
+/// manifest that does not parse.
+pub fn shared_corpus(test: &str) -> Option<Vec<CorpusEntry>> {
+    let dir = std::env::var_os(RDL_CORPUS)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("../shared/rdl-corpus"));
+    let manifest = dir.join("manifest.json");
+    let Ok(text) = std::fs::read_to_string(&manifest) else {
+        missing(
+            test,
+            &format!(
+                "the shared SystemRDL corpus ({}; ${RDL_CORPUS})",
+                manifest.display()
+            ),
+        );
+        return None;
+    };
+    let json: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", manifest.display()));
+    let entries = json["entries"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}: no entries[]", manifest.display()));
+    let str_of = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    let out = entries
+        .iter()
+        .filter(|e| e["reference_accepts"] == true)
+        .map(|e| CorpusEntry {
+            id: str_of(&e["id"]),
+            file: dir.join(str_of(&e["file"])),
+            include_dirs: e["incdirs"]
+                .as_array()
+                .map(|a| a.iter().map(|d| dir.join(str_of(d))).collect())
+                .unwrap_or_default(),
+            defines: e["defines"]
+                .as_object()
+                .map(|o| {
+                    o.iter()
+                        .map(|(k, v)| {
+                            (
+                                k.clone(),
+                                v.as_str().map_or_else(|| v.to_string(), String::from),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+        .collect();
+    Some(out)
+}
