@@ -177,6 +177,12 @@ def walk(node: Node, regs: List[RegNode], blocks: List[AddressableNode], sigs: L
     for child in node.children(unroll=True):
         if isinstance(child, RegNode):
             regs.append(child)
+            # Signals may be instantiated in a register's and a field's body too.
+            for sub in child.children(unroll=True):
+                if isinstance(sub, SignalNode):
+                    sigs.append(sub)
+                else:
+                    sigs.extend(s for s in sub.children(unroll=True) if isinstance(s, SignalNode))
         elif isinstance(child, SignalNode):
             sigs.append(child)
         elif isinstance(child, (AddrmapNode, RegfileNode, MemNode)):

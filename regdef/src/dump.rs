@@ -258,10 +258,11 @@ mod json {
     fn field(out: &mut Out, map: &RegisterMap, r: &Register, f: &Field) -> serde_json::Result<()> {
         key!(out, open "name");
         string(out, &f.name);
+        let (lsb, msb) = super::systemrdl_bits(f);
         key!(out, "lsb");
-        uint(out, f.lsb.into());
+        uint(out, lsb.into());
         key!(out, "msb");
-        uint(out, f.msb.into());
+        uint(out, msb.into());
         key!(out, "sw");
         string(out, f.sw.as_str());
         key!(out, "hw");
@@ -546,12 +547,23 @@ impl<'a> RegisterView<'a> {
     }
 }
 
+/// A field's `lsb` and `msb` as SystemRDL reports them: in msb0 order (SystemRDL 2.0
+/// 10.7) `lsb` names the field's high bit, so the pair is swapped.
+fn systemrdl_bits(f: &Field) -> (u32, u32) {
+    if f.msb0 {
+        (f.msb, f.lsb)
+    } else {
+        (f.lsb, f.msb)
+    }
+}
+
 impl<'a> FieldView<'a> {
     fn new(map: &'a RegisterMap, r: &'a Register, f: &'a Field) -> Self {
+        let (lsb, msb) = systemrdl_bits(f);
         FieldView {
             name: &f.name,
-            lsb: f.lsb,
-            msb: f.msb,
+            lsb,
+            msb,
             sw: f.sw.as_str(),
             hw: f.hw.as_str(),
             reset: f.reset,

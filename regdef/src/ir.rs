@@ -337,6 +337,8 @@ pub enum SignalScope {
     Block(BlockId),
     /// A register's body.
     Reg(RegId),
+    /// A field's body (SystemRDL 2.0 8.1 allows a signal there too).
+    Field(FieldRef),
 }
 
 /// Polarity of a signal (`activehigh` / `activelow`).

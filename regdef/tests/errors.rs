@@ -238,25 +238,187 @@ fn unknown_reference_with_a_suggestion() {
 }
 
 #[test]
-fn boolean_swwe_is_refused() {
-    let (code, _, col, msg, hint) = only_error(&in_reg("field { swwe; } f;"));
-    assert_eq!((code, col), ("rdl::unsupported", 15));
-    assert!(msg.starts_with("boolean `swwe`"));
-    assert!(hint.expect("hint").contains("swwe = other_field"));
+fn swwe_on_a_read_only_field() {
+    // systemrdl-compiler: "Field's software access is 'sw=r' but property 'swwe'
+    // implies it can be written".
+    let (code, _, col, msg, hint) = only_error(&in_reg("field { sw = r; swwe; } f;"));
+    assert_eq!((code, col), ("rdl::access", 23));
+    assert_eq!(
+        msg,
+        "field `f` has sw = r, but `swwe` implies software can write it"
+    );
+    assert!(hint.expect("hint").contains("sw = rw"));
 }
 
 #[test]
-fn unsupported_constructs_are_named() {
-    let d = diags("addrmap top { signal {} s; reg { field { counter; } f; } c; };");
-    let msgs: Vec<_> = d.iter().map(|e| (e.code, e.message.as_str())).collect();
+fn a_counter_property_needs_a_counter() {
+    let (code, line, col, msg, hint) = only_error(&in_reg("field { incrvalue = 2; } f[4];"));
+    assert_eq!((code, line, col), ("rdl::property-conflict", 2, 15));
+    assert_eq!(
+        msg,
+        "field `f` uses `incrvalue`, which is for counters, but it is not a `counter`"
+    );
+    assert_eq!(hint.as_deref(), Some("add `counter;` to the field"));
+    // `decrthreshold` is the one systemrdl-compiler does not check.
+    assert!(regdef::compile_source("t.rdl", &in_reg("field { decrthreshold = 2; } f[4];")).is_ok());
+}
+
+#[test]
+fn counter_and_intr_exclude_each_other() {
+    let (code, _, col, msg, _) = only_error(&in_reg("field { counter; intr; } f;"));
+    assert_eq!((code, col), ("rdl::property-conflict", 24));
+    assert_eq!(
+        msg,
+        "properties `intr` and `counter` cannot both be assigned in one component"
+    );
+}
+
+#[test]
+fn an_interrupt_modifier_applies_only_to_intr() {
+    let (code, _, col, msg, hint) = only_error(&in_reg("field { posedge sticky; } f;"));
+    assert_eq!((code, col), ("rdl::property-type", 15));
+    assert_eq!(
+        msg,
+        "the modifier `posedge` applies only to `intr`, not to `sticky`"
+    );
+    assert_eq!(hint.as_deref(), Some("write `posedge intr;`"));
+}
+
+#[test]
+fn nonsticky_intr_excludes_sticky() {
+    // systemrdl-compiler: `nonsticky intr` is `stickybit = false`, so `sticky` in the
+    // same body is a second assignment of the group.
+    let (code, _, col, msg, _) = only_error(&in_reg("field { nonsticky intr; sticky; } f;"));
+    assert_eq!((code, col), ("rdl::property-conflict", 31));
+    assert_eq!(
+        msg,
+        "properties `sticky` and `stickybit` cannot both be assigned in one component"
+    );
+}
+
+#[test]
+fn sticky_fields_must_be_hardware_writable() {
+    let (code, _, col, msg, hint) = only_error(&in_reg("field { hw = r; stickybit; } f;"));
+    assert_eq!((code, col), ("rdl::access", 23));
+    assert_eq!(
+        msg,
+        "`stickybit` field `f` must be hardware-writable, but hw = r"
+    );
+    assert_eq!(hint.as_deref(), Some("use `hw = w` or `hw = rw`"));
+}
+
+#[test]
+fn next_needs_a_hardware_writable_field() {
+    let (code, line, col, msg, _) = only_error(
+        "addrmap top {\nreg { field {} a; field { hw = r; } b; } r0;\nr0.b->next = r0.a;\n};",
+    );
+    assert_eq!((code, line, col), ("rdl::access", 3, 7));
+    assert_eq!(
+        msg,
+        "field `b` has `next`, but hardware cannot write it (hw = r)"
+    );
+}
+
+#[test]
+fn resetsignal_needs_a_signal_with_a_polarity() {
+    let (code, line, col, msg, hint) = only_error(
+        "addrmap top {\nsignal {} rst;\nreg { field {} a; } r0;\nr0.a->resetsignal = rst;\n};",
+    );
+    assert_eq!((code, line, col), ("rdl::property-conflict", 4, 21));
+    assert_eq!(
+        msg,
+        "signal `rst` is a `resetsignal` but does not say whether it is active high or low"
+    );
+    assert_eq!(
+        hint.as_deref(),
+        Some("add `activehigh;` or `activelow;` to the signal")
+    );
+    let (code, _, _, msg, _) = only_error(
+        "addrmap top {\nreg { field {} a; field {} b; } r0;\nr0.b->resetsignal = r0.a;\n};",
+    );
+    assert_eq!(code, "rdl::property-type");
+    assert_eq!(
+        msg,
+        "`resetsignal` must reference a signal, but `r0.a` is a field"
+    );
+}
+
+#[test]
+fn one_field_reset_signal_per_scope() {
+    let (code, line, col, msg, _) = only_error(
+        "addrmap top {\nsignal { field_reset; activehigh; } a;\nsignal { field_reset; activelow; } b;\nreg { field {} f; } r0;\n};",
+    );
+    assert_eq!((code, line, col), ("rdl::duplicate", 3, 36));
+    assert_eq!(
+        msg,
+        "only one `field_reset` signal is allowed per scope; `b` is redundant"
+    );
+}
+
+#[test]
+fn references_are_checked_against_what_they_name() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "r0.b->we = r0.a;",
+            "rdl::field-width",
+            "`we` of field `b` references `r0.a`, which is 2 bits wide",
+        ),
+        (
+            "r0.b->hwset = r0.c->overflow;",
+            "rdl::property-conflict",
+            "`r0.c->overflow` is illegal: `top.r0.c` is not a counter",
+        ),
+        (
+            "r0.b->hwset = r0.b->hwclr;",
+            "rdl::property-conflict",
+            "`r0.b->hwclr` is illegal: `top.r0.b` never sets `hwclr`",
+        ),
+        (
+            "r0.b->hwset = r0->halt;",
+            "rdl::property-conflict",
+            "`r0->halt` has no halt: no field of register `top.r0` sets `haltenable` or `haltmask`",
+        ),
+        (
+            "r0.b->hwset = r0.c->sw;",
+            "rdl::property-type",
+            "`sw` of a field cannot be referenced as a value",
+        ),
+        (
+            "r0.c->next = r0.c->anded;",
+            "rdl::property-conflict",
+            "field `c` cannot reference itself in `next`",
+        ),
+        (
+            "r0.b->next = r0.c->next;",
+            "rdl::property-conflict",
+            "`r0.c->next` references the value of `next`, which `top.r0.c` never sets",
+        ),
+    ];
+    for (assign, want_code, want_msg) in cases {
+        let src = format!(
+            "addrmap top {{\nreg {{ field {{}} a[2]; field {{}} b; field {{}} c; }} r0;\n{assign}\n}};"
+        );
+        let (code, line, _, msg, hint) = only_error(&src);
+        assert_eq!(
+            (code, line, msg.as_str()),
+            (*want_code, 3, *want_msg),
+            "{assign}"
+        );
+        assert!(hint.is_some(), "{assign}: no hint");
+    }
+}
+
+#[test]
+fn circular_value_references_are_reported_not_followed_forever() {
+    let src = "addrmap top {\nreg { field {} a; field {} b; field {} c; } r0;\nr0.a->next = r0.b->next;\nr0.b->next = r0.c->next;\nr0.c->next = r0.a->next;\n};";
+    let d = diags(src);
+    let msgs: Vec<String> = d.iter().map(|e| e.message.clone()).collect();
     assert_eq!(
         msgs,
         [
-            ("rdl::unsupported", "`signal` components are not supported"),
-            (
-                "rdl::unsupported",
-                "standard property `counter` is not supported by twinreg"
-            ),
+            "`next` of `top.r0.a` is a circular reference",
+            "`next` of `top.r0.b` is a circular reference",
+            "`next` of `top.r0.c` is a circular reference",
         ]
     );
 }
@@ -362,6 +524,19 @@ fn write_guard_must_name_fields() {
         msg,
         "`write_guard` must reference a field, but `cr0` is a reg"
     );
+}
+
+#[test]
+fn write_guard_must_name_fields_not_properties() {
+    let (code, line, col, msg, hint) = only_error(&format!(
+        "{GUARD_UDPS}addrmap top {{ reg {{ field {{}} en; }} cr0; reg {{ field {{}} v[31:0]; }} base;\n base->write_guard = '{{cr0.en->anded}}; }};"
+    ));
+    assert_eq!((code, line, col), ("rdl::udp-use", 7, 32));
+    assert_eq!(
+        msg,
+        "`write_guard` must reference a field, not its property `anded`"
+    );
+    assert_eq!(hint.as_deref(), Some("drop the `->` and the property name"));
 }
 
 #[test]

@@ -159,6 +159,8 @@ pub(crate) enum InstSuffix {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct PropAssign {
     pub default: bool,
+    /// An interrupt modifier before the name (`posedge intr;`, SystemRDL 2.0 9.9).
+    pub modifier: Option<(Kw, Span)>,
     pub prop: Ident,
     pub value: Option<Expr>,
     pub span: Span,

@@ -301,14 +301,7 @@ impl<'t> Parser<'t, '_> {
                 self.prop_assign(true, span).map(Item::Assign)
             }
             Tok::Kw(Kw::Posedge | Kw::Negedge | Kw::Bothedge | Kw::Level | Kw::Nonsticky) => {
-                self.rep
-                    .error(
-                        codes::UNSUPPORTED,
-                        span,
-                        "interrupt fields are not supported",
-                    )
-                    .hint(codes::UNSUPPORTED_HINT);
-                Err(Abort)
+                self.prop_assign(false, span).map(Item::Assign)
             }
             Tok::Kw(kw) if is_prop_keyword(kw) => self.prop_assign(false, span).map(Item::Assign),
             Tok::Ident(_) => match &self.tok(1).tok {
@@ -579,14 +572,22 @@ impl<'t> Parser<'t, '_> {
     }
 
     fn prop_assign(&mut self, default: bool, start: Span) -> PResult<PropAssign> {
+        // SystemRDL 2.0 9.9: `posedge intr;` (the modifier takes no `= value`).
+        let modifier = match *self.peek() {
+            Tok::Kw(
+                kw @ (Kw::Posedge | Kw::Negedge | Kw::Bothedge | Kw::Level | Kw::Nonsticky),
+            ) => Some((kw, self.bump().span)),
+            _ => None,
+        };
         let prop = self.prop_name()?;
-        let value = if self.eat_punct(Punct::Assign) {
+        let value = if modifier.is_none() && self.eat_punct(Punct::Assign) {
             Some(self.expr()?)
         } else {
             None
         };
         Ok(PropAssign {
             default,
+            modifier,
             prop,
             value,
             span: start.to(self.prev_span()),

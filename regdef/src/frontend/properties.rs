@@ -57,6 +57,49 @@ pub(crate) enum Builtin {
     HdlPathGate,
     HdlPathSlice,
     HdlPathGateSlice,
+    // Signals (SystemRDL 2.0 8.2).
+    Signalwidth,
+    Sync,
+    Async,
+    CpuifReset,
+    FieldReset,
+    Activelow,
+    Activehigh,
+    // Hardware references (9.5) and reductions (9.10).
+    Next,
+    Resetsignal,
+    Anded,
+    Ored,
+    Xored,
+    Hwenable,
+    Hwmask,
+    // Counters (9.8).
+    Counter,
+    Threshold,
+    Saturate,
+    Incrthreshold,
+    Incrsaturate,
+    Overflow,
+    Underflow,
+    Incr,
+    Incrvalue,
+    Incrwidth,
+    Decrvalue,
+    Decr,
+    Decrwidth,
+    Decrsaturate,
+    Decrthreshold,
+    // Interrupts (9.9).
+    Intr,
+    /// The modifier of `intr` (`posedge intr;`): systemrdl-compiler's `intr type`.
+    IntrType,
+    Enable,
+    Mask,
+    Haltenable,
+    Haltmask,
+    Sticky,
+    Stickybit,
+    Paritycheck,
 }
 
 /// What a property's value must be.
@@ -80,6 +123,14 @@ pub(crate) enum PropType {
     BoolOrInt,
     /// An array of strings (`hdl_path_slice`).
     StrArray,
+    /// A number, a boolean or a reference (`incrsaturate`, `incrthreshold`, ...).
+    IntBoolOrRef,
+    /// A reference to a field, a signal or a property (`next`, `enable`, `incr`, ...).
+    Ref,
+    /// A reference to a signal (`resetsignal`).
+    SignalRef,
+    /// An interrupt modifier (`posedge`, ...); only written as `posedge intr;`.
+    IntrType,
 }
 
 impl PropType {
@@ -98,6 +149,10 @@ impl PropType {
             PropType::IntOrRef => "a number or a reference",
             PropType::BoolOrInt => "a boolean or a bit mask",
             PropType::StrArray => "an array of strings (`'{\"a\", \"b\"}`)",
+            PropType::IntBoolOrRef => "a number, a boolean or a reference",
+            PropType::Ref => "a reference to a field, a signal or a property (`f->prop`)",
+            PropType::SignalRef => "a reference to a signal",
+            PropType::IntrType => "an interrupt modifier (`posedge intr;`)",
         }
     }
 }
@@ -122,6 +177,7 @@ const ALL: &[Kind] = &[
     Kind::Signal,
 ];
 const FIELD: &[Kind] = &[Kind::Field];
+const SIGNAL: &[Kind] = &[Kind::Signal];
 
 macro_rules! rule {
     ($prop:ident, $name:literal, $kinds:expr, $ty:ident, $dynamic:literal, $mutex:expr) => {
@@ -231,6 +287,77 @@ pub(crate) const BUILTINS: &[BuiltinRule] = &[
         true,
         None
     ),
+    // SystemRDL 2.0 8.2, with systemrdl-compiler 1.33's groups: activehigh/activelow
+    // and sync/async exclude each other.
+    rule!(Signalwidth, "signalwidth", SIGNAL, Int, false, None),
+    rule!(Sync, "sync", SIGNAL, Bool, true, Some('N')),
+    rule!(Async, "async", SIGNAL, Bool, true, Some('N')),
+    rule!(CpuifReset, "cpuif_reset", SIGNAL, Bool, true, None),
+    rule!(FieldReset, "field_reset", SIGNAL, Bool, true, None),
+    rule!(Activelow, "activelow", SIGNAL, Bool, true, Some('A')),
+    rule!(Activehigh, "activehigh", SIGNAL, Bool, true, Some('A')),
+    rule!(Next, "next", FIELD, Ref, true, None),
+    rule!(Resetsignal, "resetsignal", FIELD, SignalRef, true, None),
+    rule!(Anded, "anded", FIELD, Bool, true, None),
+    rule!(Ored, "ored", FIELD, Bool, true, None),
+    rule!(Xored, "xored", FIELD, Bool, true, None),
+    rule!(Hwenable, "hwenable", FIELD, Ref, true, Some('D')),
+    rule!(Hwmask, "hwmask", FIELD, Ref, true, Some('D')),
+    // 9.8: `counter` and `intr` exclude each other (group E); `threshold` and
+    // `saturate` are aliases of `incrthreshold` and `incrsaturate` (an assignment of
+    // one replaces the other).
+    rule!(Counter, "counter", FIELD, Bool, true, Some('E')),
+    rule!(Threshold, "threshold", FIELD, IntBoolOrRef, true, Some('T')),
+    rule!(Saturate, "saturate", FIELD, IntBoolOrRef, true, Some('S')),
+    rule!(
+        Incrthreshold,
+        "incrthreshold",
+        FIELD,
+        IntBoolOrRef,
+        true,
+        Some('T')
+    ),
+    rule!(
+        Incrsaturate,
+        "incrsaturate",
+        FIELD,
+        IntBoolOrRef,
+        true,
+        Some('S')
+    ),
+    rule!(Overflow, "overflow", FIELD, Bool, true, None),
+    rule!(Underflow, "underflow", FIELD, Bool, true, None),
+    rule!(Incr, "incr", FIELD, Ref, true, None),
+    rule!(Incrvalue, "incrvalue", FIELD, IntOrRef, true, Some('F')),
+    rule!(Incrwidth, "incrwidth", FIELD, Int, true, Some('F')),
+    rule!(Decrvalue, "decrvalue", FIELD, IntOrRef, true, Some('G')),
+    rule!(Decr, "decr", FIELD, Ref, true, None),
+    rule!(Decrwidth, "decrwidth", FIELD, Int, true, Some('G')),
+    rule!(
+        Decrsaturate,
+        "decrsaturate",
+        FIELD,
+        IntBoolOrRef,
+        true,
+        None
+    ),
+    rule!(
+        Decrthreshold,
+        "decrthreshold",
+        FIELD,
+        IntBoolOrRef,
+        true,
+        None
+    ),
+    rule!(Intr, "intr", FIELD, Bool, true, Some('E')),
+    rule!(IntrType, "intr type", FIELD, IntrType, true, None),
+    rule!(Enable, "enable", FIELD, Ref, true, Some('J')),
+    rule!(Mask, "mask", FIELD, Ref, true, Some('J')),
+    rule!(Haltenable, "haltenable", FIELD, Ref, true, Some('K')),
+    rule!(Haltmask, "haltmask", FIELD, Ref, true, Some('K')),
+    rule!(Sticky, "sticky", FIELD, Bool, true, Some('I')),
+    rule!(Stickybit, "stickybit", FIELD, Bool, true, Some('I')),
+    rule!(Paritycheck, "paritycheck", FIELD, Bool, false, None),
 ];
 
 const BUS: &[Kind] = &[Kind::Addrmap, Kind::Regfile, Kind::Reg];
@@ -256,45 +383,7 @@ pub(crate) fn builtin_named(name: &str) -> Option<&'static BuiltinRule> {
 
 /// Standard SystemRDL properties that twinreg does not implement. They are
 /// reserved (no UDP may take their names) and refused with a precise message.
-pub(crate) const UNSUPPORTED_STANDARD: &[&str] = &[
-    "signalwidth",
-    "sync",
-    "async",
-    "cpuif_reset",
-    "field_reset",
-    "activelow",
-    "activehigh",
-    "next",
-    "resetsignal",
-    "anded",
-    "ored",
-    "xored",
-    "hwenable",
-    "hwmask",
-    "counter",
-    "threshold",
-    "saturate",
-    "incrthreshold",
-    "incrsaturate",
-    "overflow",
-    "underflow",
-    "incr",
-    "incrvalue",
-    "incrwidth",
-    "decrvalue",
-    "decr",
-    "decrwidth",
-    "decrsaturate",
-    "decrthreshold",
-    "intr",
-    "enable",
-    "mask",
-    "haltenable",
-    "haltmask",
-    "sticky",
-    "stickybit",
-    "paritycheck",
-];
+pub(crate) const UNSUPPORTED_STANDARD: &[&str] = &[];
 
 /// The twinreg UDPs, recognised by name (docs/rdl-conventions.md).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -398,8 +487,10 @@ mod tests {
             assert_eq!(rule.prop.rule().name, rule.name);
         }
         assert_eq!(builtin_named("woclr").map(|r| r.mutex), Some(Some('B')));
-        assert!(builtin_named("counter").is_none());
-        assert!(UNSUPPORTED_STANDARD.contains(&"counter"));
+        assert_eq!(builtin_named("mementries").map(|r| r.mutex), Some(None));
+        assert_eq!(builtin_named("sticky").map(|r| r.mutex), Some(Some('I')));
+        assert!(UNSUPPORTED_STANDARD.is_empty());
+        assert_eq!(builtin_named("enable").map(|r| r.mutex), Some(Some('J')));
     }
 
     #[test]
@@ -428,7 +519,9 @@ mod tests {
                 "bridge",
                 "shared",
                 "errextbus",
-                "sharedextbus"
+                "sharedextbus",
+                "signalwidth",
+                "paritycheck"
             ]
         );
     }

@@ -7,10 +7,12 @@ use super::{
     assign, CompDef, DefId, Defs, Dpa, DpaStep, EnumEntryInfo, EnumInfo, FieldBits, InstDecl,
     PropKey, PropVal, Props, TypeEntry, Udp, UdpTy,
 };
+use crate::access::InterruptType;
 use crate::frontend::ast::*;
 use crate::frontend::diagnostics::{codes, Reporter};
+use crate::frontend::lexer::Kw;
 use crate::frontend::properties::{
-    builtin_named, known_names, PropType, TwinType, TwinUdp, UNSUPPORTED_STANDARD,
+    builtin_named, known_names, Builtin, PropType, TwinType, TwinUdp, UNSUPPORTED_STANDARD,
 };
 use crate::frontend::source::Span;
 use crate::frontend::suggest::did_you_mean;
@@ -32,6 +34,7 @@ pub(super) fn collect(
             udps: Vec::new(),
             top: None,
             twins: Default::default(),
+            root_signals: None,
         },
         scopes: vec![Scope::default()],
         udp_names: FxMap::default(),
@@ -40,6 +43,7 @@ pub(super) fn collect(
         specialised: Vec::new(),
         root_insts: Vec::new(),
         specialisation_limit_hit: false,
+        root_names: FxMap::default(),
     };
     for item in items {
         c.item(item);
@@ -121,6 +125,8 @@ struct Collector<'r, 'a> {
     root_insts: Vec<InstDecl>,
     /// [`MAX_SPECIALISATIONS`] was reached and reported.
     specialisation_limit_hit: bool,
+    /// Names of the root-scope signal instances ([`Defs::root_signals`]).
+    root_names: FxMap<String, usize>,
 }
 
 fn lookup(scopes: &[Scope], name: &str) -> Option<TypeEntry> {
@@ -134,9 +140,12 @@ fn lookup(scopes: &[Scope], name: &str) -> Option<TypeEntry> {
 fn may_instantiate(parent: Kind, child: Kind) -> bool {
     matches!(
         (parent, child),
-        (Kind::Addrmap, Kind::Addrmap | Kind::Regfile | Kind::Reg | Kind::Mem)
-            | (Kind::Regfile, Kind::Regfile | Kind::Reg)
-            | (Kind::Reg, Kind::Field)
+        (
+            Kind::Addrmap,
+            Kind::Addrmap | Kind::Regfile | Kind::Reg | Kind::Mem | Kind::Signal
+        ) | (Kind::Regfile, Kind::Regfile | Kind::Reg | Kind::Signal)
+            | (Kind::Reg, Kind::Field | Kind::Signal)
+            | (Kind::Field, Kind::Signal)
             // SystemRDL 2.0 11.1: a mem holds virtual registers only.
             | (Kind::Mem, Kind::Reg)
     )
@@ -146,8 +155,12 @@ fn may_instantiate(parent: Kind, child: Kind) -> bool {
 fn may_define(parent: Option<Kind>, child: Kind) -> bool {
     match parent {
         None | Some(Kind::Addrmap) => true,
-        Some(Kind::Regfile) => matches!(child, Kind::Regfile | Kind::Reg | Kind::Field),
-        Some(Kind::Reg) => child == Kind::Field,
+        Some(Kind::Regfile) => matches!(
+            child,
+            Kind::Regfile | Kind::Reg | Kind::Field | Kind::Signal
+        ),
+        Some(Kind::Reg) => matches!(child, Kind::Field | Kind::Signal),
+        Some(Kind::Field) => child == Kind::Signal,
         // SystemRDL 2.0 11.1: definitions in a mem are limited to field and reg.
         Some(Kind::Mem) => matches!(child, Kind::Reg | Kind::Field),
         Some(_) => false,
@@ -197,10 +210,33 @@ impl<'a> Collector<'_, 'a> {
     fn eval(&mut self, e: &Expr) -> Option<Value> {
         let scopes = &self.scopes;
         let types = |n: &str| lookup(scopes, n);
-        let body = scopes
-            .last()
-            .and_then(|s| s.body.as_ref())
-            .map(|b| (b.def, &b.names));
+        // A reference's first name is an instance of the body that holds it or, as
+        // systemrdl-compiler resolves it, of an enclosing body (a signal of the
+        // addrmap named in a register's body).
+        let first = match &e.kind {
+            ExprKind::Ref(p) | ExprKind::PropRef { target: p, .. } => {
+                p.first().map(|x| x.name.name.as_str())
+            }
+            _ => None,
+        };
+        let innermost = scopes.last().and_then(|s| s.body.as_ref());
+        let body = first
+            .and_then(|n| {
+                scopes
+                    .iter()
+                    .rev()
+                    .filter_map(|s| s.body.as_ref())
+                    .find(|b| b.names.contains_key(n))
+            })
+            .map(|b| (b.def, &b.names))
+            .or_else(|| {
+                // A signal of the root scope.
+                let root = self.out.root_signals?;
+                first
+                    .filter(|n| self.root_names.contains_key(*n))
+                    .map(|_| (root, &self.root_names))
+            })
+            .or(innermost.map(|b| (b.def, &b.names)));
         let params = |n: &str| scopes.iter().rev().find_map(|s| s.params.get(n).cloned());
         let env = EvalEnv {
             enums: &self.out.enums,
@@ -272,16 +308,6 @@ impl<'a> Collector<'_, 'a> {
     fn define(&mut self, cd: &'a ComponentDef, values: Option<Vec<Value>>) -> Option<DefId> {
         let again = values.is_some();
         let parent = self.body().map(|b| b.kind);
-        if cd.kind == Kind::Signal {
-            self.rep
-                .error(
-                    codes::UNSUPPORTED,
-                    cd.kind_span,
-                    format!("`{}` components are not supported", cd.kind.as_str()),
-                )
-                .hint(codes::UNSUPPORTED_HINT);
-            return None;
-        }
         if !may_define(parent, cd.kind) {
             self.rep.error(
                 codes::NESTING,
@@ -903,6 +929,10 @@ impl<'a> Collector<'_, 'a> {
             }
         }
         let external = inst_type.is_some_and(|t| t.external);
+        if self.body().is_none() && kind == Kind::Signal {
+            self.root_signal_instances(def, insts);
+            return;
+        }
         let Some(parent) = self.body().map(|b| b.kind) else {
             // The root scope may instantiate any component (SystemRDL 2.0 5.1.3).
             for inst in insts {
@@ -930,6 +960,7 @@ impl<'a> Collector<'_, 'a> {
         for inst in insts {
             if let Some(mut decl) = self.instance(def, kind, inst) {
                 decl.external = external;
+                decl.internal = inst_type.is_some_and(|t| !t.external);
                 let Some(body) = self.body_mut() else {
                     return;
                 };
@@ -940,6 +971,42 @@ impl<'a> Collector<'_, 'a> {
                 }
                 self.out.defs[owner].insts.push(decl);
             }
+        }
+    }
+
+    /// Signals instantiated in the root scope (SystemRDL 2.0 8.1): instances of
+    /// [`Defs::root_signals`], declared through a body of their own so that they get
+    /// the checks of any other instance.
+    fn root_signal_instances(&mut self, def: DefId, insts: &[Inst]) {
+        let root = match self.out.root_signals {
+            Some(r) => r,
+            None => {
+                let r = self.out.defs.len();
+                self.out.defs.push(CompDef {
+                    kind: Kind::Addrmap,
+                    name: None,
+                    span: insts.first().map_or(Span::new(0, 0), |i| i.name.span),
+                    props: Props::new(),
+                    insts: Vec::new(),
+                    dpas: Vec::new(),
+                });
+                self.out.root_signals = Some(r);
+                r
+            }
+        };
+        self.scopes.push(Scope {
+            body: Some(Body {
+                def: root,
+                kind: Kind::Addrmap,
+                names: std::mem::take(&mut self.root_names),
+                locals: Vec::new(),
+                dyn_assigned: FxMap::default(),
+            }),
+            ..Scope::default()
+        });
+        self.instances(def, insts, None, &[]);
+        if let Some(body) = self.scopes.pop().and_then(|s| s.body) {
+            self.root_names = body.names;
         }
     }
 
@@ -969,7 +1036,8 @@ impl<'a> Collector<'_, 'a> {
                 .hint("instance names are unique within their component: rename one of them");
             return None;
         }
-        let is_field = kind == Kind::Field;
+        // A signal's `[n]` or `[msb:lsb]` is its width, as a field's (SystemRDL 2.0 8.2).
+        let is_field = matches!(kind, Kind::Field | Kind::Signal);
         let mut ok = true;
         let mut dims = Vec::new();
         let mut bits = FieldBits::Implied;
@@ -978,7 +1046,11 @@ impl<'a> Collector<'_, 'a> {
             InstSuffix::Dims(exprs) if is_field => {
                 if exprs.len() > 1 {
                     self.rep
-                        .error(codes::ARRAY, inst.name.span, "a field cannot be an array")
+                        .error(
+                            codes::ARRAY,
+                            inst.name.span,
+                            format!("a {} cannot be an array", kind.as_str()),
+                        )
                         .hint("`field f[4]` gives a field 4 bits wide; use `f[msb:lsb]` for explicit bits");
                     ok = false;
                 }
@@ -1021,7 +1093,7 @@ impl<'a> Collector<'_, 'a> {
         }
         let reset = match &inst.reset {
             None => None,
-            Some(e) if is_field => {
+            Some(e) if kind == Kind::Field => {
                 let key = PropKey::Builtin(crate::frontend::properties::Builtin::Reset);
                 let v = self.eval(e).and_then(|v| self.coerce(key, v, e.span));
                 ok &= v.is_some();
@@ -1050,7 +1122,7 @@ impl<'a> Collector<'_, 'a> {
                     this.rep.error(
                         codes::SYNTAX,
                         e.span,
-                        format!("a field instance cannot take {what}"),
+                        format!("a {} instance cannot take {what}", kind.as_str()),
                     );
                     ok = false;
                     return None;
@@ -1089,6 +1161,7 @@ impl<'a> Collector<'_, 'a> {
             align,
             external: false,
             alias_of: None,
+            internal: false,
         })
     }
 
@@ -1171,7 +1244,10 @@ impl<'a> Collector<'_, 'a> {
             let implied = match key {
                 PropKey::Builtin(b) => matches!(
                     b.rule().ty,
-                    PropType::Bool | PropType::BoolOrRef | PropType::BoolOrInt
+                    PropType::Bool
+                        | PropType::BoolOrRef
+                        | PropType::BoolOrInt
+                        | PropType::IntBoolOrRef
                 )
                 .then_some(Value::Bool(true)),
                 PropKey::Udp(i) => self.out.udps.get(i).and_then(|u| {
@@ -1324,6 +1400,9 @@ impl<'a> Collector<'_, 'a> {
         let Some(key) = self.prop_key(&pa.prop) else {
             return;
         };
+        let Some(modifier) = self.intr_modifier(pa, key) else {
+            return;
+        };
         if pa.default {
             let Some(val) = self.prop_value(key, &pa.prop, pa.value.as_ref()) else {
                 return;
@@ -1331,6 +1410,7 @@ impl<'a> Collector<'_, 'a> {
             let Some(scope) = self.scopes.last_mut() else {
                 return;
             };
+            scope.defaults.extend(modifier.clone());
             if let Some((_, first)) = scope.defaults.iter().find(|(k, _)| *k == key) {
                 let first = first.span;
                 self.rep
@@ -1360,7 +1440,13 @@ impl<'a> Collector<'_, 'a> {
         let Some(body) = self.body() else {
             return;
         };
-        if let Some((_, first)) = body.locals.iter().find(|(k, _)| *k == key) {
+        // An interrupt modifier assigns `intr` again (`intr; posedge intr;`), which
+        // systemrdl-compiler allows.
+        let repeated = body
+            .locals
+            .iter()
+            .find(|(k, _)| *k == key && key != PropKey::Builtin(Builtin::Intr));
+        if let Some((_, first)) = repeated {
             let first = first.span;
             self.rep
                 .error(
@@ -1374,7 +1460,10 @@ impl<'a> Collector<'_, 'a> {
                 .also(first, "first assigned here");
             return;
         }
-        if let Some((other, first)) = mutex_partner(&body.locals, key) {
+        let conflict = std::iter::once(key)
+            .chain(modifier.iter().map(|(k, _)| *k))
+            .find_map(|k| mutex_partner(&body.locals, k));
+        if let Some((other, first)) = conflict {
             let other = self.out.udp_name(other).to_owned();
             self.rep
                 .error(
@@ -1391,7 +1480,51 @@ impl<'a> Collector<'_, 'a> {
         }
         if let Some(body) = self.body_mut() {
             body.locals.push((key, val));
+            body.locals.extend(modifier);
         }
+    }
+
+    /// The `intr type` assignment an interrupt modifier makes (`posedge intr;`,
+    /// SystemRDL 2.0 9.9): `Some(None)` without a modifier, `None` after an error.
+    fn intr_modifier(
+        &mut self,
+        pa: &PropAssign,
+        key: PropKey,
+    ) -> Option<Option<(PropKey, PropVal)>> {
+        let Some((kw, span)) = pa.modifier else {
+            return Some(None);
+        };
+        if key != PropKey::Builtin(Builtin::Intr) {
+            self.rep
+                .error(
+                    codes::PROPERTY_TYPE,
+                    span,
+                    format!(
+                        "the modifier `{}` applies only to `intr`, not to `{}`",
+                        kw.as_str(),
+                        pa.prop.name
+                    ),
+                )
+                .hint(format!("write `{} intr;`", kw.as_str()));
+            return None;
+        }
+        // As systemrdl-compiler: `nonsticky intr` is `intr; stickybit = false;`, the
+        // others set the interrupt type.
+        let (prop, value) = match kw {
+            Kw::Nonsticky => (Builtin::Stickybit, Value::Bool(false)),
+            Kw::Posedge => (Builtin::IntrType, Value::Intr(InterruptType::Posedge)),
+            Kw::Negedge => (Builtin::IntrType, Value::Intr(InterruptType::Negedge)),
+            Kw::Bothedge => (Builtin::IntrType, Value::Intr(InterruptType::Bothedge)),
+            _ => (Builtin::IntrType, Value::Intr(InterruptType::Level)),
+        };
+        Some(Some((
+            PropKey::Builtin(prop),
+            PropVal {
+                value,
+                span,
+                vspan: span,
+            },
+        )))
     }
 
     fn dyn_assign(&mut self, da: &DynAssign) {
@@ -2000,13 +2133,22 @@ fn coerce_builtin(ty: PropType, v: Value) -> Option<Value> {
         (PropType::Precedence, v @ Value::Precedence(_)) => v,
         (PropType::Addressing, v @ Value::Addressing(_)) => v,
         (PropType::EnumType, v @ Value::EnumType(_)) => v,
-        (PropType::BoolOrRef | PropType::IntOrRef, v @ Value::Ref(_)) => v,
         (PropType::BoolOrInt, v @ (Value::Bool(_) | Value::Int { .. })) => v,
         (PropType::StrArray, Value::Array(items))
             if items.iter().all(|x| matches!(x, Value::Str(_))) =>
         {
             Value::Array(items)
         }
+        (PropType::IntBoolOrRef, v @ (Value::Int { .. } | Value::Bool(_))) => v,
+        (
+            PropType::BoolOrRef
+            | PropType::IntOrRef
+            | PropType::IntBoolOrRef
+            | PropType::Ref
+            | PropType::SignalRef,
+            v @ Value::Ref(_),
+        ) => v,
+        (PropType::IntrType, v @ Value::Intr(_)) => v,
         _ => return None,
     })
 }

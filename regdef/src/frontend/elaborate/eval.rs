@@ -65,6 +65,8 @@ pub(crate) enum Value {
         ancestry: Rc<[StructIdx]>,
         members: Rc<Vec<(String, Value)>>,
     },
+    /// An interrupt modifier (`posedge intr;`), the value of `intr type`.
+    Intr(crate::access::InterruptType),
 }
 
 impl Value {
@@ -88,6 +90,7 @@ impl Value {
             Value::Ref(_) => "a reference",
             Value::Array(_) => "an array",
             Value::Struct { .. } => "a struct",
+            Value::Intr(_) => "an interrupt modifier",
         }
     }
 }
@@ -100,6 +103,8 @@ pub(crate) struct InstRef {
     pub root: DefId,
     pub steps: Vec<RefStep>,
     pub span: Span,
+    /// `inst->prop` (SystemRDL 2.0 6.3.2.2): the property named, and where.
+    pub prop: Option<(String, Span)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -121,6 +126,10 @@ impl InstRef {
             for (ix, _) in &step.indices {
                 s.push_str(&format!("[{ix}]"));
             }
+        }
+        if let Some((p, _)) = &self.prop {
+            s.push_str("->");
+            s.push_str(p);
         }
         s
     }
@@ -185,17 +194,21 @@ pub(crate) fn eval(e: &Expr, env: &EvalEnv<'_>, rep: &mut Reporter) -> Option<Va
             }
         }
         ExprKind::Ref(path) => reference(path, e.span, env, rep),
-        ExprKind::PropRef { prop, .. } => {
-            rep.error(
-                codes::UNSUPPORTED,
-                prop.span,
-                format!(
-                    "property references (`->{}`) are not supported as values",
-                    prop.name
-                ),
-            )
-            .hint(codes::UNSUPPORTED_HINT);
-            None
+        ExprKind::PropRef { target, prop } => {
+            // A property reference: the instance, resolved like any reference, and
+            // the property, checked against the instance once it is resolved.
+            let Value::Ref(r) = reference(target, e.span, env, rep)? else {
+                rep.error(
+                    codes::UNKNOWN_REF,
+                    e.span,
+                    "`->` must follow an instance reference",
+                );
+                return None;
+            };
+            let mut r = (*r).clone();
+            r.prop = Some((prop.name.clone(), prop.span));
+            r.span = e.span;
+            Some(Value::Ref(Rc::new(r)))
         }
         ExprKind::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
@@ -586,7 +599,12 @@ fn reference(path: &[RefElem], span: Span, env: &EvalEnv<'_>, rep: &mut Reporter
             indices,
         });
     }
-    Some(Value::Ref(Rc::new(InstRef { root, steps, span })))
+    Some(Value::Ref(Rc::new(InstRef {
+        root,
+        steps,
+        span,
+        prop: None,
+    })))
 }
 
 /// The value of a parameter reference: `P`, `ARR[1]` (SystemRDL 2.0 5.1.1.1).

@@ -1,5 +1,7 @@
 //! Phase 3: whole-map checks and the IR.
 
+mod hardware;
+
 use crate::frontend::FxMap;
 
 use super::eval::{InstRef, Value};
@@ -33,10 +35,13 @@ pub(super) fn lower(defs: &Defs, tree: &Tree, rep: &mut Reporter) -> Option<Regi
         enum_ids: vec![None; defs.enums.len()],
         block_nodes: Vec::new(),
         block_of_node: vec![None; tree.nodes.len()],
+        signal_nodes: Vec::new(),
+        signal_of: vec![None; tree.nodes.len()],
     };
     l.structure();
     l.index_blocks();
     l.index();
+    l.index_signals();
     l.number_enums();
     let mut regs: Vec<Register> = (0..l.reg_nodes.len())
         .map(|r| l.register(RegId(r)))
@@ -46,6 +51,7 @@ pub(super) fn lower(defs: &Defs, tree: &Tree, rep: &mut Reporter) -> Option<Regi
     l.presence_and_gates(&mut regs);
     l.guards(&mut regs);
     l.aliases(&mut regs);
+    l.hardware(&mut regs);
     for reg in &mut regs {
         let update = reg.update_field;
         for (i, f) in reg.fields.iter_mut().enumerate() {
@@ -55,13 +61,22 @@ pub(super) fn lower(defs: &Defs, tree: &Tree, rep: &mut Reporter) -> Option<Regi
                     sw_write: f.sw.can_write(),
                     sw_read_effect: f.read_rule.has_side_effect(),
                     hw_write: f.hw.can_write(),
-                    capture: Capture::Plain,
+                    // SystemRDL 2.0 9.9: how a sticky field captures its input.
+                    capture: if f.sticky {
+                        Capture::Sticky
+                    } else if f.stickybit {
+                        Capture::StickyBits
+                    } else {
+                        Capture::Plain
+                    },
                     hwset: f.hwset,
                     hwclr: f.hwclr,
                     ack_mirror: f.acknowledges.is_some(),
                     update_complete: update == Some(i),
                     singlepulse: f.singlepulse,
-                    counter: false,
+                    counter: f
+                        .counter
+                        .is_some_and(|c| c.up.is_some() || c.down.is_some()),
                 },
             );
         }
@@ -70,6 +85,7 @@ pub(super) fn lower(defs: &Defs, tree: &Tree, rep: &mut Reporter) -> Option<Regi
     l.udps(&mut regs, &mut blocks);
     let layouts = l.layouts(&mut regs);
     let top = &tree.nodes[0];
+    let signals = l.signals();
     Some(RegisterMap {
         top: top.name.clone(),
         name: l.string(0, Builtin::Name),
@@ -79,7 +95,7 @@ pub(super) fn lower(defs: &Defs, tree: &Tree, rep: &mut Reporter) -> Option<Regi
         enums: l.enums(),
         properties: l.properties(),
         blocks,
-        signals: Vec::new(),
+        signals,
     })
 }
 
@@ -97,6 +113,9 @@ struct Lowerer<'a, 'r> {
     /// Node of each block, by `BlockId`: parents first, siblings by address.
     block_nodes: Vec<NodeId>,
     block_of_node: Vec<Option<BlockId>>,
+    /// Node of each present signal, by `SignalId`, in declaration order.
+    signal_nodes: Vec<NodeId>,
+    signal_of: Vec<Option<crate::ir::SignalId>>,
 }
 
 /// A field that is an implementation-defined constant (what `present_when` needs).
@@ -136,11 +155,12 @@ impl Lowerer<'_, '_> {
             if !node.present {
                 continue;
             }
+            // Signals take neither bits nor addresses.
             let present: Vec<NodeId> = node
                 .children
                 .iter()
                 .copied()
-                .filter(|&c| tree.nodes[c].present)
+                .filter(|&c| tree.nodes[c].present && tree.nodes[c].kind != Kind::Signal)
                 .collect();
             match node.kind {
                 Kind::Reg if present.is_empty() && report_empty => {
@@ -309,7 +329,7 @@ impl Lowerer<'_, '_> {
                 .children
                 .iter()
                 .copied()
-                .filter(|&c| tree.nodes[c].present)
+                .filter(|&c| tree.nodes[c].present && tree.nodes[c].kind == Kind::Field)
                 .collect();
             fields.sort_by_key(|&c| (tree.nodes[c].lsb, tree.nodes[c].msb, c));
             for (i, &f) in fields.iter().enumerate() {
@@ -504,14 +524,24 @@ impl Lowerer<'_, '_> {
             .is_some_and(|(p, i)| self.defs.defs[p].insts[i].external)
     }
 
-    /// A register or regfile is external if written so or inside an external
-    /// regfile, up to the nearest addrmap (SystemRDL 2.0 10.1, as systemrdl-compiler
-    /// reports it: `internal` inside an external regfile does not make it internal).
+    /// A register or regfile is external as the outermost `external`/`internal`
+    /// written on it or on the regfiles around it, up to the nearest addrmap, says
+    /// (SystemRDL 2.0 10.1, as systemrdl-compiler reports it: `internal` inside an
+    /// external regfile does not make it internal, and an `internal` regfile makes
+    /// the `external` registers in it internal); internal if none is written.
     fn external(&self, n: NodeId) -> bool {
         let tree = self.tree;
+        let written = |a: NodeId| {
+            tree.nodes[a]
+                .decl
+                .map(|(p, i)| &self.defs.defs[p].insts[i])
+                .and_then(|d| (d.external || d.internal).then_some(d.external))
+        };
         tree.ancestry(n)
             .take_while(|&a| a == n || tree.nodes[a].kind == Kind::Regfile)
-            .any(|a| self.declared_external(a))
+            .filter_map(written)
+            .last()
+            .unwrap_or(false)
     }
 
     // ---- registers and fields ------------------------------------------------
@@ -564,8 +594,9 @@ impl Lowerer<'_, '_> {
             udps: Vec::new(),
             block: self.block_of(n),
             array: None,
-            // A virtual register is in its memory, which is external (11.1-c).
-            external: self.external(n) || mem.is_some(),
+            // A virtual register is not itself external (the reference reports `external`
+            // false); its memory is (SystemRDL 2.0 11.1-c).
+            external: self.external(n),
             alias_of: None,
             aliases: Vec::new(),
             shared: tree.flag(n, Builtin::Shared),
@@ -880,23 +911,12 @@ impl Lowerer<'_, '_> {
         }
     }
 
-    /// A `BoolOrRef` property: `true`, or a reference twinreg does not support.
-    fn bool_not_ref(&mut self, id: NodeId, b: Builtin, why: &str) -> bool {
+    /// A `BoolOrRef` property: set to `true` or to a reference (which
+    /// [`Lowerer::hardware`] resolves).
+    fn bool_or_ref(&self, id: NodeId, b: Builtin) -> bool {
         match self.tree.builtin(id, b) {
             Some(Value::Bool(v)) => *v,
-            Some(Value::Ref(_)) => {
-                self.rep
-                    .error(
-                        codes::UNSUPPORTED,
-                        self.tree.prop_span(id, b),
-                        format!(
-                            "`{}` referencing a signal or field is not supported",
-                            b.name()
-                        ),
-                    )
-                    .hint(why.to_owned());
-                false
-            }
+            Some(Value::Ref(_)) => true,
             _ => false,
         }
     }
@@ -1106,16 +1126,7 @@ impl Lowerer<'_, '_> {
                 }
                 Some(v & crate::access::ones(width))
             }
-            Some(Value::Ref(_)) => {
-                self.rep
-                    .error(
-                        codes::UNSUPPORTED,
-                        tree.prop_span(f, Builtin::Reset),
-                        "a reset taken from a signal or field is not supported",
-                    )
-                    .hint(codes::UNSUPPORTED_HINT);
-                None
-            }
+            // A reference: `Field::reset_from`, filled by `Lowerer::hardware`.
             _ => None,
         }
     }
@@ -1158,26 +1169,10 @@ impl Lowerer<'_, '_> {
 
     /// The hardware inputs: `hwset`, `hwclr` and the write enable (`we`/`wel`).
     fn hw_inputs(&mut self, f: NodeId, hw: AccessType) -> (bool, bool, HwEnable) {
-        let hwset = self.bool_not_ref(
-            f,
-            Builtin::Hwset,
-            "twinreg gives hwset its own input; write `hwset;`",
-        );
-        let hwclr = self.bool_not_ref(
-            f,
-            Builtin::Hwclr,
-            "twinreg gives hwclr its own input; write `hwclr;`",
-        );
-        let we = self.bool_not_ref(
-            f,
-            Builtin::We,
-            "twinreg gives the enable its own input; write `we;`",
-        );
-        let wel = self.bool_not_ref(
-            f,
-            Builtin::Wel,
-            "twinreg gives the enable its own input; write `wel;`",
-        );
+        let hwset = self.bool_or_ref(f, Builtin::Hwset);
+        let hwclr = self.bool_or_ref(f, Builtin::Hwclr);
+        let we = self.bool_or_ref(f, Builtin::We);
+        let wel = self.bool_or_ref(f, Builtin::Wel);
         for (on, b) in [(we, Builtin::We), (wel, Builtin::Wel)] {
             if on && !matches!(hw, AccessType::Rw | AccessType::W) {
                 self.rep
@@ -1206,29 +1201,13 @@ impl Lowerer<'_, '_> {
         (hwset, hwclr, hw_enable)
     }
 
-    /// `swwe`/`swwel`: a reference to the enabling field (a boolean, a hardware
-    /// input, is not supported).
+    /// `swwe`/`swwel` imply software can write the field (SystemRDL 2.0 9.6).
     fn check_sw_write_enable(&mut self, f: NodeId, sw: AccessType) {
         let tree = self.tree;
         for b in [Builtin::Swwe, Builtin::Swwel] {
-            match tree.builtin(f, b) {
-                Some(Value::Bool(true)) => {
-                    self.rep
-                        .error(
-                            codes::UNSUPPORTED,
-                            tree.prop_span(f, b),
-                            format!(
-                                "boolean `{}` (a hardware write-enable input) is not supported",
-                                b.name()
-                            ),
-                        )
-                        .hint(format!(
-                            "reference the enabling field instead: `{} = other_field;`",
-                            b.name()
-                        ));
-                }
-                Some(Value::Ref(_)) if matches!(sw, AccessType::R | AccessType::Na) => {
-                    self.rep.error(
+            if self.bool_or_ref(f, b) && matches!(sw, AccessType::R | AccessType::Na) {
+                self.rep
+                    .error(
                         codes::ACCESS,
                         tree.prop_span(f, b),
                         format!(
@@ -1237,9 +1216,8 @@ impl Lowerer<'_, '_> {
                             sw.as_str(),
                             b.name()
                         ),
-                    );
-                }
-                _ => {}
+                    )
+                    .hint("make the field software-writable (`sw = rw`), or drop the enable");
             }
         }
     }
@@ -1297,6 +1275,9 @@ impl Lowerer<'_, '_> {
     /// the definition whose body wrote it, down the named path.
     fn resolve(&mut self, assignee: NodeId, r: &InstRef) -> Option<NodeId> {
         let tree = self.tree;
+        if Some(r.root) == self.defs.root_signals {
+            return self.resolve_root_signal(r);
+        }
         let Some(mut cur) = tree
             .ancestry(assignee)
             .find(|&a| tree.nodes[a].def == r.root)
@@ -1355,6 +1336,16 @@ impl Lowerer<'_, '_> {
 
     /// Resolves a reference that must name a present field.
     fn resolve_field(&mut self, assignee: NodeId, r: &InstRef, what: &str) -> Option<FieldRef> {
+        if let Some((prop, span)) = &r.prop {
+            self.rep
+                .error(
+                    codes::UDP_USE,
+                    *span,
+                    format!("{what} must reference a field, not its property `{prop}`"),
+                )
+                .hint("drop the `->` and the property name");
+            return None;
+        }
         let target = self.resolve(assignee, r)?;
         let node = &self.tree.nodes[target];
         if node.kind != Kind::Field {
@@ -1675,30 +1666,6 @@ impl Lowerer<'_, '_> {
                     );
                 }
                 terms.extend(own);
-                for (b, when_set) in [(Builtin::Swwe, true), (Builtin::Swwel, false)] {
-                    let Some(Value::Ref(rf)) = self.tree.builtin(f, b).cloned() else {
-                        continue;
-                    };
-                    let what = format!("`{}`", b.name());
-                    let Some(fr) = self.resolve_field(f, &rf, &what) else {
-                        continue;
-                    };
-                    if regs[fr.reg.0].fields[fr.field].width() != 1 {
-                        self.rep.error(
-                            codes::ACCESS,
-                            rf.span,
-                            format!(
-                                "{what} must reference a 1-bit field, but `{}` is wider",
-                                rf.text()
-                            ),
-                        );
-                        continue;
-                    }
-                    terms.push(GuardTerm {
-                        field: fr,
-                        when_set,
-                    });
-                }
                 let mut unique: Vec<GuardTerm> = Vec::with_capacity(terms.len());
                 for t in terms {
                     if !unique.contains(&t) {
@@ -1803,6 +1770,10 @@ impl Lowerer<'_, '_> {
                 ty: self.enum_ids[*ty]?,
                 entry: *entry,
             },
+            Value::Ref(rf) if rf.prop.is_some() => {
+                let (src, _) = self.source_of(assignee, rf, "the property")?;
+                UdpValue::Ref(ComponentRef::Property(src))
+            }
             Value::Ref(rf) => {
                 let target = self.resolve(assignee, rf)?;
                 let node = &self.tree.nodes[target];
@@ -1835,6 +1806,7 @@ impl Lowerer<'_, '_> {
                 UdpValue::Ref(match node.kind {
                     Kind::Reg => ComponentRef::Reg(self.reg_of[target]?),
                     Kind::Field => ComponentRef::Field(self.field_of[target]?),
+                    Kind::Signal => ComponentRef::Signal(self.signal_of[target]?),
                     _ => ComponentRef::Block(self.block_of_node[target].unwrap_or(BlockId(0))),
                 })
             }
@@ -1867,7 +1839,7 @@ impl Lowerer<'_, '_> {
                     members: out,
                 }
             }
-            Value::Precedence(_) | Value::EnumType(_) => {
+            Value::Precedence(_) | Value::EnumType(_) | Value::Intr(_) => {
                 self.rep.error(
                     codes::PROPERTY_TYPE,
                     span,

@@ -219,6 +219,8 @@ pub(crate) struct InstDecl {
     /// `alias primary` (SystemRDL 2.0 10.5): the primary's index in the same
     /// definition's `insts`, and where it was named.
     pub alias_of: Option<(usize, Span)>,
+    /// Written `internal`.
+    pub internal: bool,
 }
 
 /// How a field instance gives its position.
@@ -258,6 +260,9 @@ pub(crate) struct Defs {
     /// [`Defs::twin`] of each [`TwinUdp`], by `TwinUdp as usize`; set once the
     /// properties are all declared (lowering asks for every field).
     pub twins: [Option<PropKey>; TwinUdp::ALL.len()],
+    /// The signals instantiated in the root scope (SystemRDL 2.0 8.1), as the
+    /// instances of a definition of their own; `None` if there are none.
+    pub root_signals: Option<DefId>,
 }
 
 impl Defs {

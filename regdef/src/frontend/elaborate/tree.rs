@@ -155,6 +155,21 @@ pub(super) fn build(defs: &Defs, top: DefId, rep: &mut Reporter) -> Option<Tree>
     };
     let name = defs.defs[top].name.clone().unwrap_or_default();
     let root = b.instantiate(top, name, None, None, Vec::new(), defs.defs[top].span, 0)?;
+    // Root-scope signals (SystemRDL 2.0 8.1): nodes of their own, outside the top,
+    // with no parent (their path is their name).
+    if let Some(rs) = defs.root_signals {
+        for (i, inst) in defs.defs[rs].insts.iter().enumerate() {
+            b.instantiate(
+                inst.def,
+                inst.name.clone(),
+                Some((rs, i)),
+                None,
+                Vec::new(),
+                inst.name_span,
+                1,
+            )?;
+        }
+    }
     if b.overflow {
         return None;
     }
@@ -511,6 +526,10 @@ impl Builder<'_, '_> {
             let Some((p, i)) = self.nodes[c].decl else {
                 continue;
             };
+            // A signal in a register body takes no bits (SystemRDL 2.0 8.1).
+            if self.nodes[c].kind != Kind::Field {
+                continue;
+            }
             let inst = &self.defs.defs[p].insts[i];
             let fieldwidth = self.fieldwidth(c);
             let implied = |w: u64| -> Option<(u64, u64)> {
@@ -681,8 +700,12 @@ impl Builder<'_, '_> {
             let Some((p, i)) = decl else {
                 continue;
             };
-            let inst = &self.defs.defs[p].insts[i];
             let first = group[0];
+            // Signals take no addresses (SystemRDL 2.0 8.1).
+            if self.nodes[first].kind == Kind::Signal {
+                continue;
+            }
+            let inst = &self.defs.defs[p].insts[i];
             let elem = self.nodes[first].size;
             let is_array = !inst.dims.is_empty();
             let stride = inst.stride.map_or(elem, |(s, _)| s);
