@@ -434,7 +434,10 @@ impl<M: GuestMemory, I: InterruptSink, T: TraceSink> Smmu<M, I, T> {
             let sif = request.sec_sid == SecSid::Secure && ack.sif();
             if let Some(translation) = self.translator.translate_hit(request, sif) {
                 self.stats.translations += 1;
-                self.set_dormant(false);
+                // DORMANT is already 0: it is set only with every cache emptied
+                // (reset, S_INIT.INV_ALL, creation; restore empties them too), so a
+                // hit follows a lookup through an enabled bank that cleared it.
+                debug_assert!(!self.config().dormant_hint || !self.regs.statusr().dormant());
                 return Ok(Outcome::Translated(translation));
             }
         }

@@ -23,8 +23,10 @@ use regdef::SecSid;
 
 use crate::translate::TranslationRequest;
 
-/// What the hit path needs besides the two slots: the STE's PRIVCFG and INSTCFG
-/// (for the effective access) and the IOTLB input page (the input after TBI).
+/// What the hit path needs besides the two slots: the IOTLB input page (the input
+/// after TBI) and, for each of the six (access kind, privilege) pairs a
+/// transaction can present, the outcome of the checks that depend only on the
+/// STE's PRIVCFG/INSTCFG and the IOTLB entry (see [`grant`]).
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct HitLine {
     /// [`stream_key`] of the request; 0 for an empty line (a key is never 0).
@@ -37,8 +39,38 @@ pub(crate) struct HitLine {
     pub tlb_stamp: u64,
     pub config_slot: u32,
     pub tlb_slot: u32,
-    pub privcfg: u8,
-    pub instcfg: u8,
+    /// By [`grant::index`]: [`grant`] bits.
+    pub grants: [u8; 6],
+}
+
+/// The bits of [`HitLine::grants`], for one (access kind, privilege) pair as the
+/// transaction presents it.
+pub(crate) mod grant {
+    use crate::walk::AccessKind;
+
+    /// The entry's permissions, at the effective privilege, allow the effective
+    /// access (after STE.PRIVCFG/INSTCFG, IHI0070 13.1.2).
+    pub const ALLOWED: u8 = 1 << 7;
+    /// A Secure stream's effective instruction fetch to a Non-secure output: a
+    /// permission fault when S_CR0.SIF is set (IHI0070 6.3.57).
+    pub const SIF_FORBIDS: u8 = 1 << 6;
+    /// `PagePermissions` at the effective privilege: read, write, execute.
+    pub const READ: u8 = 1;
+    /// See [`READ`].
+    pub const WRITE: u8 = 1 << 1;
+    /// See [`READ`].
+    pub const EXECUTE: u8 = 1 << 2;
+
+    /// The index of a pair in [`HitLine::grants`](super::HitLine::grants).
+    #[inline]
+    pub const fn index(kind: AccessKind, privileged: bool) -> usize {
+        let k = match kind {
+            AccessKind::Read => 0,
+            AccessKind::Write => 2,
+            AccessKind::Execute => 4,
+        };
+        k + privileged as usize
+    }
 }
 
 impl HitLine {

@@ -11,7 +11,7 @@ use crate::context_descriptor::{
     fetch_cd, select_cd, CdChoice, CdLookupError, ContextDescriptor, Stage1Config,
 };
 use crate::event::{Event, EventDetail, EventType, FaultClass};
-use crate::hit_cache::{HitCache, HitLine};
+use crate::hit_cache::{grant, HitCache, HitLine};
 use crate::memory::{GuestMemory, Pas};
 use crate::registers::BankRegisters;
 use crate::stream_table::{
@@ -408,17 +408,61 @@ impl Translator {
             return None;
         }
         let entry = tlb.revisit(line.tlb_slot, line.tlb_stamp)?;
-        let access = Self::access_after(line.privcfg, line.instcfg, request);
-        if !entry.permissions.allows(access)
-            || Self::sif_forbids_with(sif, request, access, entry.pas == Pas::NonSecure)
-        {
+        // The permission and SIF checks, made when the line was, for this
+        // transaction's access kind and privilege.
+        let g = line
+            .grants
+            .get(grant::index(request.access, request.privileged))
+            .copied()
+            .unwrap_or(0);
+        if g & grant::ALLOWED == 0 || (sif && g & grant::SIF_FORBIDS != 0) {
             // Re-walked by the full pipeline, which reports the fault.
             return None;
         }
         let input = line.input_page << 12 | (request.iova & 0xFFF);
+        let page_size = 1u64 << entry.size_shift;
+        let to_end = page_size - (input & (page_size - 1));
+        let translation = Translation {
+            output_addr: entry.output_for(input),
+            pas: entry.pas,
+            permissions: PagePermissions {
+                read: g & grant::READ != 0,
+                write: g & grant::WRITE != 0,
+                execute: g & grant::EXECUTE != 0,
+            },
+            page_size,
+            len: request.size.min(to_end),
+        };
         stats.config_hits += 1;
         stats.tlb_hits += 1;
-        Some(Self::translation(entry, input, request, access))
+        Some(translation)
+    }
+
+    /// [`HitLine::grants`]: for each access kind and privilege a transaction may
+    /// present, what the full pipeline's checks after an IOTLB hit decide with
+    /// this entry and these STE attributes.
+    fn grants(entry: &TlbEntry, attributes: &StreamAttributes, secure: bool) -> [u8; 6] {
+        let mut grants = [0u8; 6];
+        for kind in [AccessKind::Read, AccessKind::Write, AccessKind::Execute] {
+            for privileged in [false, true] {
+                let access =
+                    Self::access_of(attributes.privcfg, attributes.instcfg, kind, privileged);
+                let p = entry.permissions.for_privilege(access.privileged);
+                let mut g = (u8::from(p.read) * grant::READ)
+                    | (u8::from(p.write) * grant::WRITE)
+                    | (u8::from(p.execute) * grant::EXECUTE);
+                if entry.permissions.allows(access) {
+                    g |= grant::ALLOWED;
+                }
+                if secure && access.kind == AccessKind::Execute && entry.pas == Pas::NonSecure {
+                    g |= grant::SIF_FORBIDS;
+                }
+                if let Some(slot) = grants.get_mut(grant::index(kind, privileged)) {
+                    *slot = g;
+                }
+            }
+        }
+        grants
     }
 
     /// An enabled bank's pipeline from the configuration cache on.
@@ -543,19 +587,8 @@ impl Translator {
         access: Access,
         stage1_output_ns: bool,
     ) -> bool {
-        Self::sif_forbids_with(bank.sif, request, access, stage1_output_ns)
-    }
-
-    /// [`sif_forbids`](Translator::sif_forbids) with the bank's SIF as a value.
-    #[inline]
-    fn sif_forbids_with(
-        sif: bool,
-        request: &TranslationRequest,
-        access: Access,
-        stage1_output_ns: bool,
-    ) -> bool {
         request.sec_sid == SecSid::Secure
-            && sif
+            && bank.sif
             && access.kind == AccessKind::Execute
             && stage1_output_ns
     }
@@ -619,18 +652,23 @@ impl Translator {
     /// The access after STE.PRIVCFG/INSTCFG (IHI0070 13.1.2; INSTCFG applies to
     /// reads only).
     fn effective_access(attributes: &StreamAttributes, request: &TranslationRequest) -> Access {
-        Self::access_after(attributes.privcfg, attributes.instcfg, request)
+        Self::access_of(
+            attributes.privcfg,
+            attributes.instcfg,
+            request.access,
+            request.privileged,
+        )
     }
 
-    /// [`effective_access`](Translator::effective_access) from the two fields.
-    #[inline]
-    fn access_after(privcfg: u8, instcfg: u8, request: &TranslationRequest) -> Access {
+    /// [`effective_access`](Translator::effective_access) from the two fields and
+    /// the access as presented.
+    fn access_of(privcfg: u8, instcfg: u8, access: AccessKind, privileged: bool) -> Access {
         let privileged = match privcfg {
             0b10 => false,
             0b11 => true,
-            _ => request.privileged,
+            _ => privileged,
         };
-        let kind = match (request.access, instcfg) {
+        let kind = match (access, instcfg) {
             (AccessKind::Write, _) => AccessKind::Write,
             (_, 0b10) => AccessKind::Read,
             (_, 0b11) => AccessKind::Execute,
@@ -879,8 +917,7 @@ impl Translator {
                         config_stamp: config_slot.stamp,
                         tlb_slot: hit.slot,
                         tlb_stamp: hit.stamp,
-                        privcfg: t.attributes.privcfg,
-                        instcfg: t.attributes.instcfg,
+                        grants: Self::grants(entry, &t.attributes, secure),
                         ..HitLine::new(request, input)
                     });
                 }
