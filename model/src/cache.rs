@@ -5,6 +5,13 @@
 //! nor an insertion allocates. A hit sets the entry's reference bit; an insertion
 //! into a full cache sweeps the clock hand, clearing reference bits, and evicts the
 //! first entry not referenced since the previous sweep (at most two sweeps).
+//!
+//! Every occupancy of a slot gets a stamp no other occupancy of any slot of this
+//! cache ever had (a counter, never reused; 0 is never a stamp): a slot index and a
+//! stamp name one cached value for as long as it stays cached, so a reference kept
+//! outside the cache (the translator's hit lines, `crate::hit_cache`) is proved
+//! still valid by one comparison, whatever removed or replaced the value meanwhile
+//! (invalidation, eviction, a new value for the same key, `clear`).
 
 use std::hash::Hash;
 
@@ -14,6 +21,8 @@ use hashbrown::HashMap;
 struct Slot<K, V> {
     entry: Option<(K, V)>,
     referenced: bool,
+    /// The stamp of the current occupancy; 0 while empty.
+    stamp: u64,
 }
 
 /// A bounded key-value cache with CLOCK replacement.
@@ -24,6 +33,8 @@ pub(crate) struct ClockCache<K, V> {
     free: Vec<u32>,
     hand: usize,
     capacity: usize,
+    /// The stamp the next occupancy gets (starts at 1; `u64` never wraps).
+    next_stamp: u64,
 }
 
 impl<K: Copy + Eq + Hash, V> ClockCache<K, V> {
@@ -36,6 +47,7 @@ impl<K: Copy + Eq + Hash, V> ClockCache<K, V> {
             free: Vec::with_capacity(capacity),
             hand: 0,
             capacity,
+            next_stamp: 1,
         }
     }
 
@@ -61,6 +73,42 @@ impl<K: Copy + Eq + Hash, V> ClockCache<K, V> {
         Some(index)
     }
 
+    /// The stamp of the value in slot `index` (0 if the slot is empty or absent).
+    pub(crate) fn stamp(&self, index: u32) -> u64 {
+        self.slots.get(index as usize).map_or(0, |s| s.stamp)
+    }
+
+    /// The value in slot `index` if it is still the occupancy `stamp`, marked
+    /// referenced exactly as [`find`](ClockCache::find) marks it.
+    #[inline]
+    pub(crate) fn revisit(&mut self, index: u32, stamp: u64) -> Option<&V> {
+        let slot = self.slots.get_mut(index as usize)?;
+        if slot.stamp != stamp {
+            return None;
+        }
+        slot.referenced = true;
+        slot.entry.as_ref().map(|(_, v)| v)
+    }
+
+    /// Whether slot `index` is still the occupancy `stamp` (then marked
+    /// referenced), without reading the value.
+    #[inline]
+    pub(crate) fn touch(&mut self, index: u32, stamp: u64) -> bool {
+        match self.slots.get_mut(index as usize) {
+            Some(slot) if slot.stamp == stamp => {
+                slot.referenced = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn take_stamp(&mut self) -> u64 {
+        let stamp = self.next_stamp;
+        self.next_stamp += 1;
+        stamp
+    }
+
     /// The value in a slot returned by [`find`](ClockCache::find).
     pub(crate) fn value(&self, index: u32) -> Option<&V> {
         self.slots
@@ -74,9 +122,12 @@ impl<K: Copy + Eq + Hash, V> ClockCache<K, V> {
     /// Returns the slot now holding it.
     pub(crate) fn insert(&mut self, key: K, value: V) -> u32 {
         if let Some(&index) = self.map.get(&key) {
+            // A new value is a new occupancy: references to the old one lapse.
+            let stamp = self.take_stamp();
             let slot = &mut self.slots[index as usize];
             slot.entry = Some((key, value));
             slot.referenced = true;
+            slot.stamp = stamp;
             return index;
         }
         let index = if let Some(index) = self.free.pop() {
@@ -85,14 +136,17 @@ impl<K: Copy + Eq + Hash, V> ClockCache<K, V> {
             self.slots.push(Slot {
                 entry: None,
                 referenced: false,
+                stamp: 0,
             });
             self.slots.len() - 1
         } else {
             self.evict()
         };
+        let stamp = self.take_stamp();
         self.slots[index] = Slot {
             entry: Some((key, value)),
             referenced: false,
+            stamp,
         };
         self.map.insert(key, index as u32);
         index as u32
@@ -110,12 +164,14 @@ impl<K: Copy + Eq + Hash, V> ClockCache<K, V> {
                 slot.referenced = false;
                 continue;
             }
+            slot.stamp = 0;
             if let Some((key, _)) = slot.entry.take() {
                 self.map.remove(&key);
             }
             return index;
         }
         let index = self.hand;
+        self.slots[index].stamp = 0;
         if let Some((key, _)) = self.slots[index].entry.take() {
             self.map.remove(&key);
         }
@@ -136,6 +192,7 @@ impl<K: Copy + Eq + Hash, V> ClockCache<K, V> {
                     self.map.remove(&key);
                 }
                 slot.referenced = false;
+                slot.stamp = 0;
                 self.free.push(index as u32);
                 removed += 1;
             }
@@ -144,6 +201,7 @@ impl<K: Copy + Eq + Hash, V> ClockCache<K, V> {
     }
 
     /// Removes everything, keeping the storage (no allocation on later inserts).
+    /// Stamps are not reset: a slot refilled later has a stamp never seen before.
     pub(crate) fn clear(&mut self) {
         self.map.clear();
         self.slots.clear();

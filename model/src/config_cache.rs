@@ -106,6 +106,18 @@ impl ConfigCache {
         self.entries.value(index)
     }
 
+    /// The stamp of the context in a slot (see `crate::cache`).
+    pub(crate) fn stamp(&self, index: u32) -> u64 {
+        self.entries.stamp(index)
+    }
+
+    /// Whether slot `index` still holds the occupancy `stamp`; if so it is marked
+    /// referenced like [`find`](ConfigCache::find) marks it.
+    #[inline]
+    pub(crate) fn touch(&mut self, index: u32, stamp: u64) -> bool {
+        self.entries.touch(index, stamp)
+    }
+
     /// Every entry (for inspection and tests).
     pub fn entries(&self) -> impl Iterator<Item = (&ConfigKey, &StreamContext)> {
         self.entries.iter()

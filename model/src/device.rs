@@ -420,21 +420,46 @@ impl<M: GuestMemory, I: InterruptSink, T: TraceSink> Smmu<M, I, T> {
 
     /// Translates one transaction (IHI0070 3.3). A fault's event is offered to the
     /// Event queue of the stream's Security state.
+    // Inlined so that a hit costs the caller (the C ABI, an emulator's DMA path)
+    // no call into the whole pipeline, which stays out of line.
+    #[inline]
     pub fn translate(&mut self, request: &TranslationRequest) -> Result<Outcome, RequestError> {
-        let banks = [
-            self.bank_registers(SecSid::NonSecure),
-            self.bank_registers(SecSid::Secure),
-        ];
-        let outcome = self.translator.translate(&self.memory, &banks, request)?;
+        // The hit path reads only the two bits a hit depends on, CR0ACK.SMMUEN and
+        // S_CR0ACK.SIF of the stream's bank; everything else the full pipeline
+        // reads (GBPA, STRTAB_BASE(_CFG), CR2) matters only on a miss or while the
+        // bank is disabled.
+        self.translator.check_request(request)?;
+        let ack = self.regs.bank(request.sec_sid).cr0ack();
+        if ack.smmuen() {
+            let sif = request.sec_sid == SecSid::Secure && ack.sif();
+            if let Some(translation) = self.translator.translate_hit(request, sif) {
+                self.stats.translations += 1;
+                // DORMANT is already 0: it is set only with every cache emptied
+                // (reset, S_INIT.INV_ALL, creation; restore empties them too), so a
+                // hit follows a lookup through an enabled bank that cleared it.
+                debug_assert!(!self.config().dormant_hint || !self.regs.statusr().dormant());
+                return Ok(Outcome::Translated(translation));
+            }
+        }
+        Ok(self.translate_full(request))
+    }
+
+    /// The whole pipeline for a checked request.
+    #[inline(never)]
+    fn translate_full(&mut self, request: &TranslationRequest) -> Outcome {
+        let bank = self.bank_registers(request.sec_sid);
+        let outcome = self
+            .translator
+            .translate_checked(&self.memory, &bank, request);
         self.stats.translations += 1;
-        if banks[request.sec_sid.index()].smmuen {
+        if bank.smmuen {
             // Only a lookup through an enabled bank can fill a cache.
             self.set_dormant(false);
         }
         if let Outcome::Fault(event) | Outcome::FaultRazWi(event) = &outcome {
             self.record_event(event);
         }
-        Ok(outcome)
+        outcome
     }
 
     /// A device read of `buf.len()` bytes from `request.iova` by the stream of

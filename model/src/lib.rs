@@ -30,6 +30,9 @@ pub mod device;
 pub mod event;
 pub mod evtq;
 pub mod gerror;
+mod hit_cache;
+#[cfg(test)]
+mod hit_path_tests;
 pub mod invalidation;
 pub mod irq;
 pub mod memory;

@@ -80,6 +80,21 @@ impl TlbEntry {
     }
 }
 
+/// Where [`Iotlb::find`] found an entry.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) struct TlbHit {
+    /// The slot.
+    pub slot: u32,
+    /// The stamp of the entry's occupancy of the slot.
+    pub stamp: u64,
+    /// True when the hit came from the first probe the lookup makes (the ASID's
+    /// own entries, or the global ones in a regime without ASIDs): no entry
+    /// inserted later can take precedence over it. A global entry found after the
+    /// ASID's probe missed is not final: a later non-global entry of that ASID for
+    /// the same page would be found first.
+    pub final_probe: bool,
+}
+
 const GLOBAL: u32 = 0x1_0000;
 const INDEX_SHIFT: u32 = 12;
 
@@ -435,23 +450,54 @@ impl Iotlb {
     /// Looks up `input` for `tag` and, in ASID-tagged regimes, `asid`: first a
     /// non-global entry of that ASID, then a global entry. Does not allocate.
     pub fn lookup(&mut self, tag: &TlbTag, asid: Option<u16>, input: u64) -> Option<&TlbEntry> {
+        let hit = self.find(tag, asid, input)?;
+        self.entries.value(hit.slot)
+    }
+
+    /// [`lookup`](Iotlb::lookup), returning where the entry is: its slot, the stamp
+    /// of its occupancy, and whether no other entry could ever take precedence
+    /// over it for this lookup (see [`TlbHit::final_probe`]).
+    pub(crate) fn find(&mut self, tag: &TlbTag, asid: Option<u16>, input: u64) -> Option<TlbHit> {
         let page = input >> INDEX_SHIFT;
-        let mut hit = None;
         if let Some(asid) = asid {
             let key = TlbKey::new(tag, u32::from(asid), page);
-            hit = self
-                .entries
-                .find(&key)
-                .filter(|&i| self.entries.value(i).is_some_and(|e| e.covers(input)));
+            if let Some(slot) = self.covering(&key, input) {
+                return Some(TlbHit {
+                    slot,
+                    stamp: self.entries.stamp(slot),
+                    final_probe: true,
+                });
+            }
         }
-        if hit.is_none() {
-            let key = TlbKey::new(tag, GLOBAL, page);
-            hit = self
-                .entries
-                .find(&key)
-                .filter(|&i| self.entries.value(i).is_some_and(|e| e.covers(input)));
-        }
-        hit.and_then(|i| self.entries.value(i))
+        let key = TlbKey::new(tag, GLOBAL, page);
+        let slot = self.covering(&key, input)?;
+        Some(TlbHit {
+            slot,
+            stamp: self.entries.stamp(slot),
+            final_probe: asid.is_none(),
+        })
+    }
+
+    /// The slot of `key` if its entry covers `input` (marked referenced either way,
+    /// as every probe marks it).
+    fn covering(&mut self, key: &TlbKey, input: u64) -> Option<u32> {
+        let slot = self.entries.find(key)?;
+        self.entries
+            .value(slot)
+            .is_some_and(|e| e.covers(input))
+            .then_some(slot)
+    }
+
+    /// The entry of a [`TlbHit`] if that very entry is still cached, marked
+    /// referenced like a lookup marks it.
+    #[inline]
+    pub(crate) fn revisit(&mut self, slot: u32, stamp: u64) -> Option<&TlbEntry> {
+        self.entries.revisit(slot, stamp)
+    }
+
+    /// The entry in `slot` (of a [`TlbHit`] just returned).
+    pub(crate) fn entry(&self, slot: u32) -> Option<&TlbEntry> {
+        self.entries.value(slot)
     }
 
     /// Caches `entry` for the 4 KB input page of `input`.

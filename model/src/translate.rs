@@ -11,6 +11,7 @@ use crate::context_descriptor::{
     fetch_cd, select_cd, CdChoice, CdLookupError, ContextDescriptor, Stage1Config,
 };
 use crate::event::{Event, EventDetail, EventType, FaultClass};
+use crate::hit_cache::{grant, HitCache, HitLine};
 use crate::memory::{GuestMemory, Pas};
 use crate::registers::BankRegisters;
 use crate::stream_table::{
@@ -163,7 +164,24 @@ pub struct Translator {
     config: SmmuConfig,
     config_cache: ConfigCache,
     tlb: Iotlb,
+    /// Where recent hits were found in the two caches (`crate::hit_cache`).
+    hits: HitCache,
+    /// Whether `hits` is consulted and filled (always, except in the tests that
+    /// compare the two paths).
+    hit_lines: bool,
     stats: TranslatorStats,
+}
+
+/// The most hit lines a translator keeps: a line is 56 bytes, and an emulator's
+/// working set of recently hit pages is far smaller than the IOTLB.
+const MAX_HIT_LINES: usize = 1024;
+
+/// The configuration-cache entry a slow-path lookup used, for the hit line it
+/// may leave behind.
+#[derive(Copy, Clone)]
+struct ConfigSlot {
+    index: u32,
+    stamp: u64,
 }
 
 /// Why a transaction ends without a translation or bypass.
@@ -263,6 +281,8 @@ impl Translator {
         Ok(Translator {
             config_cache: ConfigCache::new(config.config_cache_capacity),
             tlb: Iotlb::new(config.tlb_capacity),
+            hits: HitCache::new(config.tlb_capacity.min(MAX_HIT_LINES)),
+            hit_lines: true,
             config,
             stats: TranslatorStats::default(),
         })
@@ -308,12 +328,42 @@ impl Translator {
     ///
     /// `banks` holds the register values of the Non-secure and the Secure bank, in
     /// [`SecSid::index`] order; the Secure bank is only read for Secure streams.
+    // Inlined so that a hit costs the caller no call into the whole pipeline; the
+    // rest is out of line.
+    #[inline]
     pub fn translate<M: GuestMemory + ?Sized>(
         &mut self,
         mem: &M,
         banks: &[BankRegisters; 2],
         request: &TranslationRequest,
     ) -> Result<Outcome, RequestError> {
+        self.check_request(request)?;
+        let bank = &banks[request.sec_sid.index()];
+        if bank.smmuen {
+            if let Some(translation) = self.translate_hit(request, bank.sif) {
+                return Ok(Outcome::Translated(translation));
+            }
+        }
+        Ok(self.translate_checked(mem, bank, request))
+    }
+
+    /// The whole pipeline for a checked request (`bank`: the stream's bank).
+    #[inline(never)]
+    pub(crate) fn translate_checked<M: GuestMemory + ?Sized>(
+        &mut self,
+        mem: &M,
+        bank: &BankRegisters,
+        request: &TranslationRequest,
+    ) -> Outcome {
+        if !bank.smmuen {
+            return Self::global_bypass(&self.config, bank, request);
+        }
+        self.translate_enabled(mem, bank, request)
+    }
+
+    /// The requests the model refuses before any architectural check.
+    #[inline]
+    pub(crate) fn check_request(&self, request: &TranslationRequest) -> Result<(), RequestError> {
         if request.sec_sid == SecSid::Secure && !self.config.secure_impl {
             return Err(RequestError::SecureStateNotImplemented);
         }
@@ -325,10 +375,103 @@ impl Translator {
         if request.size == 0 {
             return Err(RequestError::ZeroSize);
         }
-        let bank = &banks[request.sec_sid.index()];
-        if !bank.smmuen {
-            return Ok(Self::global_bypass(&self.config, bank, request));
+        Ok(())
+    }
+
+    /// The hit path: a checked request ([`check_request`](Translator::check_request))
+    /// of an enabled bank, answered from a hit line (`crate::hit_cache`) whose
+    /// configuration-cache and IOTLB entries are both still the ones it was made
+    /// from, when the access passes the permission and S_CR0.SIF checks
+    /// (`sif`: the effective SIF of the stream's bank). `None` means the full
+    /// pipeline must run; nothing has changed then but the reference bits the full
+    /// pipeline sets too, so the outcome, statistics and cache state are exactly
+    /// those of the full pipeline.
+    #[inline(always)]
+    pub(crate) fn translate_hit(
+        &mut self,
+        request: &TranslationRequest,
+        sif: bool,
+    ) -> Option<Translation> {
+        let Translator {
+            config_cache,
+            tlb,
+            hits,
+            hit_lines,
+            stats,
+            ..
+        } = self;
+        if !*hit_lines {
+            return None;
         }
+        let line = hits.get(request)?;
+        if !config_cache.touch(line.config_slot, line.config_stamp) {
+            return None;
+        }
+        let entry = tlb.revisit(line.tlb_slot, line.tlb_stamp)?;
+        // The permission and SIF checks, made when the line was, for this
+        // transaction's access kind and privilege.
+        let g = line
+            .grants
+            .get(grant::index(request.access, request.privileged))
+            .copied()
+            .unwrap_or(0);
+        if g & grant::ALLOWED == 0 || (sif && g & grant::SIF_FORBIDS != 0) {
+            // Re-walked by the full pipeline, which reports the fault.
+            return None;
+        }
+        let input = line.input_page << 12 | (request.iova & 0xFFF);
+        let page_size = 1u64 << entry.size_shift;
+        let to_end = page_size - (input & (page_size - 1));
+        let translation = Translation {
+            output_addr: entry.output_for(input),
+            pas: entry.pas,
+            permissions: PagePermissions {
+                read: g & grant::READ != 0,
+                write: g & grant::WRITE != 0,
+                execute: g & grant::EXECUTE != 0,
+            },
+            page_size,
+            len: request.size.min(to_end),
+        };
+        stats.config_hits += 1;
+        stats.tlb_hits += 1;
+        Some(translation)
+    }
+
+    /// [`HitLine::grants`]: for each access kind and privilege a transaction may
+    /// present, what the full pipeline's checks after an IOTLB hit decide with
+    /// this entry and these STE attributes.
+    fn grants(entry: &TlbEntry, attributes: &StreamAttributes, secure: bool) -> [u8; 6] {
+        let mut grants = [0u8; 6];
+        for kind in [AccessKind::Read, AccessKind::Write, AccessKind::Execute] {
+            for privileged in [false, true] {
+                let access =
+                    Self::access_of(attributes.privcfg, attributes.instcfg, kind, privileged);
+                let p = entry.permissions.for_privilege(access.privileged);
+                let mut g = (u8::from(p.read) * grant::READ)
+                    | (u8::from(p.write) * grant::WRITE)
+                    | (u8::from(p.execute) * grant::EXECUTE);
+                if entry.permissions.allows(access) {
+                    g |= grant::ALLOWED;
+                }
+                if secure && access.kind == AccessKind::Execute && entry.pas == Pas::NonSecure {
+                    g |= grant::SIF_FORBIDS;
+                }
+                if let Some(slot) = grants.get_mut(grant::index(kind, privileged)) {
+                    *slot = g;
+                }
+            }
+        }
+        grants
+    }
+
+    /// An enabled bank's pipeline from the configuration cache on.
+    fn translate_enabled<M: GuestMemory + ?Sized>(
+        &mut self,
+        mem: &M,
+        bank: &BankRegisters,
+        request: &TranslationRequest,
+    ) -> Outcome {
         let key = ConfigKey {
             sec_sid: request.sec_sid,
             stream_id: request.stream_id,
@@ -343,33 +486,47 @@ impl Translator {
                 self.stats.config_misses += 1;
                 match self.resolve_stream(mem, bank, request) {
                     Ok(context) => self.config_cache.insert_slot(key, context),
-                    Err(stop) => return Ok(stop.into()),
+                    Err(stop) => return stop.into(),
                 }
             }
+        };
+        let slot = ConfigSlot {
+            index,
+            stamp: self.config_cache.stamp(index),
         };
         // Split borrows: the cached context is used in place, never copied.
         let Translator {
             config,
             config_cache,
             tlb,
+            hits,
+            hit_lines,
             stats,
         } = self;
         let Some(context) = config_cache.slot(index) else {
-            return Ok(Outcome::Abort);
+            return Outcome::Abort;
         };
-        let outcome = match context {
+        match context {
             StreamContext::Abort => Outcome::Abort,
             StreamContext::Bypass(attributes) => {
                 Self::stream_bypass(config, bank, attributes, request)
             }
             StreamContext::Translate(t) => {
-                match Self::translate_address(config, tlb, stats, mem, bank, t, request) {
+                let hits = if *hit_lines { Some(hits) } else { None };
+                match Self::translate_address(config, tlb, stats, hits, slot, mem, bank, t, request)
+                {
                     Ok(translation) => Outcome::Translated(translation),
                     Err(stop) => stop.into(),
                 }
             }
-        };
-        Ok(outcome)
+        }
+    }
+
+    /// Turns the hit lines off (`false`) or on: the tests that hold the hit path
+    /// to the full pipeline run both side by side.
+    #[cfg(test)]
+    pub(crate) fn set_hit_lines(&mut self, on: bool) {
+        self.hit_lines = on;
     }
 
     /// SMMUEN == 0: abort or bypass with SMMU_(S_)GBPA (IHI0070 3.11, 6.3.14,
@@ -495,12 +652,23 @@ impl Translator {
     /// The access after STE.PRIVCFG/INSTCFG (IHI0070 13.1.2; INSTCFG applies to
     /// reads only).
     fn effective_access(attributes: &StreamAttributes, request: &TranslationRequest) -> Access {
-        let privileged = match attributes.privcfg {
+        Self::access_of(
+            attributes.privcfg,
+            attributes.instcfg,
+            request.access,
+            request.privileged,
+        )
+    }
+
+    /// [`effective_access`](Translator::effective_access) from the two fields and
+    /// the access as presented.
+    fn access_of(privcfg: u8, instcfg: u8, access: AccessKind, privileged: bool) -> Access {
+        let privileged = match privcfg {
             0b10 => false,
             0b11 => true,
-            _ => request.privileged,
+            _ => privileged,
         };
-        let kind = match (request.access, attributes.instcfg) {
+        let kind = match (access, instcfg) {
             (AccessKind::Write, _) => AccessKind::Write,
             (_, 0b10) => AccessKind::Read,
             (_, 0b11) => AccessKind::Execute,
@@ -666,10 +834,13 @@ impl Translator {
 
     /// IOTLB lookup, then the walks (IHI0070 3.3.4-3.3.5, nested order of
     /// behaviour.md 3.5).
+    #[allow(clippy::too_many_arguments)]
     fn translate_address<M: GuestMemory + ?Sized>(
         config: &SmmuConfig,
         tlb: &mut Iotlb,
         stats: &mut TranslatorStats,
+        hits: Option<&mut HitCache>,
+        config_slot: ConfigSlot,
         mem: &M,
         bank: &BankRegisters,
         t: &TranslationContext,
@@ -728,13 +899,28 @@ impl Translator {
             .as_ref()
             .filter(|_| t.world.has_asid())
             .map(|s1| s1.asid);
-        if let Some(entry) = tlb.lookup(&tag, asid, input) {
+        if let Some((hit, entry)) = tlb
+            .find(&tag, asid, input)
+            .and_then(|hit| Some((hit, tlb.entry(hit.slot)?)))
+        {
             // A Non-secure stage 1 output always gives a Non-secure PA, so this
             // re-walks at least every fetch SIF forbids.
             let sif_violation =
                 Self::sif_forbids(bank, request, access, entry.pas == Pas::NonSecure);
             if entry.permissions.allows(access) && !sif_violation {
                 stats.tlb_hits += 1;
+                // Remember where this page was found, unless a later IOTLB insertion
+                // could make the lookup find another entry first.
+                if let (Some(hits), true) = (hits, hit.final_probe) {
+                    hits.insert(HitLine {
+                        config_slot: config_slot.index,
+                        config_stamp: config_slot.stamp,
+                        tlb_slot: hit.slot,
+                        tlb_stamp: hit.stamp,
+                        grants: Self::grants(entry, &t.attributes, secure),
+                        ..HitLine::new(request, input)
+                    });
+                }
                 return Ok(Self::translation(entry, input, request, access));
             }
             // A denied access is re-walked so that the fault is reported exactly
@@ -880,6 +1066,7 @@ impl Translator {
         }
     }
 
+    #[inline]
     fn translation(
         entry: &TlbEntry,
         input: u64,

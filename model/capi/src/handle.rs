@@ -9,7 +9,9 @@ use smmu::{SecSid, Smmu};
 
 use crate::config::config_from_c;
 use crate::host::{HostCallbacks, HostInterrupts, HostMemory, TwinregHostCallbacks};
-use crate::types::{request_from_c, TwinregStats, TwinregTranslation, TwinregTranslationRequest};
+use crate::types::{
+    request_from_c, store_translation, TwinregStats, TwinregTranslation, TwinregTranslationRequest,
+};
 
 /// What a call did.
 #[repr(C)]
@@ -426,7 +428,7 @@ pub unsafe extern "C" fn twinreg_smmu_translate(
             .translate(&request)
             .map_err(|e| Failure::invalid(e.to_string()))?;
         // SAFETY: `result` is non-NULL and valid for writes.
-        unsafe { result.write(TwinregTranslation::from(outcome)) };
+        unsafe { store_translation(result, outcome) };
         Ok(())
     };
     // SAFETY: `smmu` is NULL or a live handle (the caller's contract).

@@ -282,6 +282,33 @@ impl From<Outcome> for TwinregTranslation {
     }
 }
 
+/// Stores `outcome` in `*out`. A translation (the hit path) is stored field by
+/// field and its event part zeroed in place, so nothing is built on the stack and
+/// copied; the rest go through [`From`].
+///
+/// # Safety
+/// `out` is valid for a write of a `TwinregTranslation`.
+#[inline]
+pub(crate) unsafe fn store_translation(out: *mut TwinregTranslation, outcome: Outcome) {
+    use std::ptr::addr_of_mut;
+    match outcome {
+        // SAFETY: every field of `*out` is written (the event as all-zero bytes,
+        // which is `TwinregEvent::default()`: zero integers, false, SEC_SID 0).
+        Outcome::Translated(t) => unsafe {
+            addr_of_mut!((*out).outcome).write(TwinregOutcome::Translated);
+            addr_of_mut!((*out).output_addr).write(t.output_addr);
+            addr_of_mut!((*out).pas).write(t.pas.into());
+            addr_of_mut!((*out).perms).write(perms_to_c(t.permissions));
+            addr_of_mut!((*out).page_size).write(t.page_size);
+            addr_of_mut!((*out).addr_mask).write(t.page_size.wrapping_sub(1));
+            addr_of_mut!((*out).len).write(t.len);
+            addr_of_mut!((*out).event).write_bytes(0, 1);
+        },
+        // SAFETY: the caller's contract.
+        other => unsafe { out.write(TwinregTranslation::from(other)) },
+    }
+}
+
 /// Counters of what the SMMU did since it was created.
 #[repr(C)]
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
