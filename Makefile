@@ -2,7 +2,7 @@
 # command and what .ci/run calls.
 CARGO ?= cargo
 
-.PHONY: test tools check lint fmt generate bench soak fuzz-check
+.PHONY: test tools check lint fmt generate bench soak fuzz-check peakrdl-compare
 
 ## Install the external tools (apt: verilator iverilog yosys; .venv: systemrdl-compiler, PeakRDL), then run every test.
 test: tools
@@ -31,3 +31,10 @@ fmt:
 ## The main job on the built-in default definition.
 generate:
 	$(CARGO) run --release -- generate
+
+## twinreg's RTL against peakrdl-regblock's, side by side in Verilator on the corpus maps both generate (bounded: PEAKRDL_BUDGET seconds). SKIPs without verilator/PeakRDL unless TWINREG_REQUIRE_TOOLS=1.
+PEAKRDL_BUDGET ?= 300
+PEAKRDL_TRANSACTIONS ?= 2000
+peakrdl-compare:
+	@python3 verif/peakrdl/compare.py --budget-seconds $(PEAKRDL_BUDGET) --transactions $(PEAKRDL_TRANSACTIONS); \
+	rc=$$?; if [ $$rc -eq 77 ]; then echo "SKIP peakrdl-compare"; exit 0; fi; exit $$rc

@@ -4,6 +4,7 @@ peakrdl-regblock generate on APB4, generated once into a work directory.
 The corpus (../shared/rdl-corpus, see its README) is read in place, never copied.
 """
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -49,7 +50,8 @@ def generate(e, work, tw):
     Keys: id, ok (both generated), tw_error / pr_error (first line of a refusal),
     tw_dir, pr_dir, top (twinreg's name prefix), pr_module.
     """
-    d = Path(work) / e["id"]
+    # ids hold ':' and '/'; make (under Verilator) cannot take ':' in a path
+    d = Path(work) / "gen" / re.sub(r"\W", "_", e["id"])
     src = str(CORPUS / e["file"])
     res = {"id": e["id"], "file": e["file"], "ok": False, "tw_error": None, "pr_error": None}
     stamp = d / "done.json"
@@ -130,6 +132,8 @@ def prepared_peakrdl(r):
     out = []
     for name in ("pr_top_pkg", "pr_top"):
         packed = pr / f"{name}_packed.sv"
+        if not (pr / f"{name}.sv").exists():
+            continue
         if not packed.exists():
             packed.write_text(packed_package((pr / f"{name}.sv").read_text()))
         out.append(packed)
