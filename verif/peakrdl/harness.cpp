@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
         top.penable = 1; top.eval();
         if (!top.tw_pready || !top.pr_pready) {
             protocol++;
-            printf("PROTOCOL cycle=%llu addr=0x%x tw_pready=%d pr_pready=%d\n",
+            if (protocol <= 20) printf("PROTOCOL cycle=%llu addr=0x%x tw_pready=%d pr_pready=%d\n",
                    (unsigned long long)cycle, addr, top.tw_pready, top.pr_pready);
             for (int k = 0; k < 8 && !top.pr_pready; k++) { tick(); top.eval(); }
         }
