@@ -44,6 +44,10 @@ def ports(verilog, module):
     return out
 
 
+OUTPUT_MEMBERS = {"swmod", "swacc", "anded", "ored", "xored", "overflow", "underflow",
+                  "incrthreshold", "decrthreshold", "incrsaturate", "decrsaturate"}
+
+
 def hw_ports(verilog, top):
     """Hardware-side ports of twinreg's top with PeakRDL's hwif name of each:
     [(direction, width, port, peakrdl_member)]. The register path comes from the comment
@@ -65,10 +69,11 @@ def hw_ports(verilog, top):
             continue
         d, w, name = m.group(1), (int(m.group(3)) - int(m.group(4)) + 1) if m.group(2) else 1, m.group(5)
         base = f"{reg}.{field}"
+        suffix = name.rsplit("_", 1)[-1]
         if d == "output":
-            member = f"hwif_out.{base}.value"
+            # the field's strobes and flags carry their property's name on both sides
+            member = f"hwif_out.{base}." + (suffix if suffix in OUTPUT_MEMBERS and name.endswith(f"{field}_{suffix}") else "value")
         else:
-            suffix = name.rsplit("_", 1)[-1]
             member = {"in": f"hwif_in.{base}.next", "next": f"hwif_in.{base}.next",
                       "we": f"hwif_in.{base}.we", "wel": f"hwif_in.{base}.wel",
                       "hwset": f"hwif_in.{base}.hwset", "hwclr": f"hwif_in.{base}.hwclr"}.get(suffix)
