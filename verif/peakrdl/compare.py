@@ -203,6 +203,8 @@ def main():
                     help="stop starting new maps after this many seconds (CI)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--full-strobes", action="store_true",
+                    help="every write with all byte strobes (leaves out the known strobe/precedence difference)")
     a = ap.parse_args()
     require = os.environ.get("TWINREG_REQUIRE_TOOLS") == "1"
     missing = [t for t in ("verilator", str(corpus.PEAKRDL)) if not shutil.which(t)]
@@ -243,7 +245,8 @@ def main():
         if exe is None:
             return r, "build", err, None
         (d / "words.txt").write_text(f"{size}\n" + "".join(f"{x}\n" for x, _ in ws))
-        run = subprocess.run([str(exe), str(d / "words.txt"), str(a.seed), str(a.transactions)],
+        run = subprocess.run([str(exe), str(d / "words.txt"), str(a.seed), str(a.transactions),
+                              "0" if a.full_strobes else "1"],
                              capture_output=True, text=True, timeout=600)
         return r, "run", run, (ws, checks, hw_note)
 
