@@ -36,5 +36,6 @@ generate:
 PEAKRDL_BUDGET ?= 300
 PEAKRDL_TRANSACTIONS ?= 2000
 peakrdl-compare:
-	@python3 verif/peakrdl/compare.py --budget-seconds $(PEAKRDL_BUDGET) --transactions $(PEAKRDL_TRANSACTIONS) --full-strobes; \
+	$(CARGO) build --quiet --bin twinreg
+	@TWINREG_BIN=$${CARGO_TARGET_DIR:-target}/debug/twinreg python3 verif/peakrdl/compare.py --budget-seconds $(PEAKRDL_BUDGET) --transactions $(PEAKRDL_TRANSACTIONS) --full-strobes; \
 	rc=$$?; if [ $$rc -eq 77 ]; then echo "SKIP peakrdl-compare"; exit 0; fi; exit $$rc

@@ -223,9 +223,13 @@ def main():
     tot_reads = tot_mism = maps_done = 0
     build_fail = []
     bad_maps = []
+    started = []
+
     def one(r):
-        if a.budget_seconds is not None and time.time() - t0 > a.budget_seconds:
+        # the budget stops new maps, never the first (a run that compares nothing fails)
+        if started and a.budget_seconds is not None and time.time() - t0 > a.budget_seconds:
             return r, "budget", None, None
+        started.append(r["id"])
         d = work / "sim" / re.sub(r"\W", "_", r["id"])
         width = re.search(r"PR_TOP_DATA_WIDTH = (\d+)", (Path(r["pr_dir"]) / "pr_top_pkg.sv").read_text()) \
             if (Path(r["pr_dir"]) / "pr_top_pkg.sv").exists() else None

@@ -64,6 +64,12 @@ def generate(e, work, tw):
                        capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
         res["tw_error"] = _first_error(r.stderr)
+    if r.returncode != 0:
+        # PeakRDL's side is only wanted where twinreg's exists (and PeakRDL can take
+        # minutes on a map twinreg refuses)
+        res["pr_error"] = "not run: twinreg refuses the map"
+        stamp.write_text(json.dumps(res))
+        return res
     try:
         r2 = subprocess.run([str(PEAKRDL), "regblock", src, "-o", str(pr_dir), "--cpuif", "apb4-flat",
                              "--module-name", "pr_top", "--package-name", "pr_top_pkg"] + _args(e, "-I", "-D"),
