@@ -2,13 +2,14 @@
 # command and what .ci/run calls.
 CARGO ?= cargo
 
-.PHONY: test tools check lint fmt generate bench soak fuzz-check qemu linux-boot linux-bench
+.PHONY: test tools check lint fmt generate bench soak fuzz-check qemu linux-boot linux-bench peakrdl-compare
 
 ## Install the external tools (apt: verilator iverilog yosys; .venv: systemrdl-compiler, PeakRDL),
 ## build QEMU with twinreg's SMMU, then run every test, the Linux boot last.
 test: tools qemu
 	$(CARGO) test --workspace --all-targets --no-fail-fast
 	$(CARGO) test --workspace --doc --no-fail-fast
+	$(MAKE) peakrdl-compare PEAKRDL_BUDGET=120
 	$(MAKE) linux-boot
 
 ## Build QEMU with twinreg's SMMUv3 device (model/qemu/build.sh, cached in ~/.cache/twinreg;
@@ -48,3 +49,11 @@ linux-boot:
 ## DMA throughput through each SMMU in the booted guest (a benchmark; docs/performance.md).
 linux-bench:
 	python3 verif/linux/bench.py
+
+## twinreg's RTL against peakrdl-regblock's, side by side in Verilator on the corpus maps both generate (bounded: PEAKRDL_BUDGET seconds). SKIPs without verilator/PeakRDL unless TWINREG_REQUIRE_TOOLS=1.
+PEAKRDL_BUDGET ?= 300
+PEAKRDL_TRANSACTIONS ?= 2000
+peakrdl-compare:
+	$(CARGO) build --quiet --bin twinreg
+	@TWINREG_BIN=$${CARGO_TARGET_DIR:-target}/debug/twinreg python3 verif/peakrdl/compare.py --budget-seconds $(PEAKRDL_BUDGET) --transactions $(PEAKRDL_TRANSACTIONS) --full-strobes; \
+	rc=$$?; if [ $$rc -eq 77 ]; then echo "SKIP peakrdl-compare"; exit 0; fi; exit $$rc
