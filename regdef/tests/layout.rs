@@ -75,7 +75,10 @@ fn a_memory_is_a_block_with_its_virtual_registers() {
         ]
     );
     let vr = &m.registers[1];
-    assert!(vr.external, "a virtual register is external, as its memory");
+    assert!(
+        !vr.external,
+        "a virtual register is not itself external (its memory is), as the reference reports"
+    );
     assert_eq!(m.blocks[vr.block.0].path, "top.ram");
 }
 
