@@ -64,6 +64,20 @@ fn remap(world: &mut World, table: usize, page: u64, target: u64, choice: u8) {
     .expect("pool large enough");
 }
 
+/// Register state with the Non-secure bank enabled on the linear stream table at
+/// `STRTAB`, and the Secure bank off.
+fn enabled_banks() -> [BankRegisters; 2] {
+    [
+        BankRegisters {
+            smmuen: true,
+            strtab_base: STRTAB,
+            strtab_base_cfg: 8,
+            ..BankRegisters::default()
+        },
+        BankRegisters::default(),
+    ]
+}
+
 fn world() -> World {
     let mut mem = InMemoryGuest::new().with_region(Pas::NonSecure, RAM, 0x200_0000);
     let geometry = WalkGeometry::stage1(Granule::K4, 16).expect("valid");
@@ -213,15 +227,7 @@ fn run_both(config: SmmuConfig, ops: &[Op]) -> u64 {
     let mut fast = Translator::new(config.clone()).expect("valid");
     let mut full = Translator::new(config).expect("valid");
     full.set_hit_lines(false);
-    let mut banks = [
-        BankRegisters {
-            smmuen: true,
-            strtab_base: STRTAB,
-            strtab_base_cfg: 8,
-            ..BankRegisters::default()
-        },
-        BankRegisters::default(),
-    ];
+    let mut banks = enabled_banks();
     let mut fast_hits = 0;
     for (step, op) in ops.iter().enumerate() {
         match op {
@@ -435,15 +441,7 @@ fn eviction_and_slot_reuse_reach_the_hit_path() {
 fn repeated_hits_take_the_hit_path() {
     let world = world();
     let mut t = Translator::new(SmmuConfig::default()).expect("valid");
-    let banks = [
-        BankRegisters {
-            smmuen: true,
-            strtab_base: STRTAB,
-            strtab_base_cfg: 8,
-            ..BankRegisters::default()
-        },
-        BankRegisters::default(),
-    ];
+    let banks = enabled_banks();
     let r = request(1, 0, 0x123, 0, false, 4);
     assert!(t.translate_hit(&r, false).is_none(), "nothing cached yet");
     let first = t.translate(&world.mem, &banks, &r).expect("valid");
