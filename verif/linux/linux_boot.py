@@ -652,6 +652,19 @@ def first_float(s: str | None) -> float | None:
         return None
 
 
+def run_to_done(vm: "Vm", o: Outcome, timeout: float) -> str | None:
+    """The console of a guest run to its end marker and exit; None (recorded in `o`, the VM
+    killed) when it did not get there."""
+    try:
+        console = vm.wait_for("TWINREG-DONE", timeout)
+        vm.wait_exit(30)
+        return console
+    except Fail as e:
+        vm.kill()
+        o.need(False, str(e))
+        return None
+
+
 def boot_test(qemu: str, smmu: Smmu, guest: Guest, work: Path, timeout: float) -> Outcome:
     """The main boot: both disks, DMA verified, no SMMU event."""
     o = Outcome(smmu.name)
@@ -659,12 +672,8 @@ def boot_test(qemu: str, smmu: Smmu, guest: Guest, work: Path, timeout: float) -
     disks = make_disks(work, names, 64)
     vm = Vm(qemu, smmu, guest, work, f"{smmu.name}-boot", f"twinreg.mode=test twinreg.disks={','.join(names)}",
             disks, trace=True)
-    try:
-        console = vm.wait_for("TWINREG-DONE", timeout)
-        vm.wait_exit(30)
-    except Fail as e:
-        vm.kill()
-        o.need(False, str(e))
+    console = run_to_done(vm, o, timeout)
+    if console is None:
         return o
     wall = time.monotonic() - vm.start
     check_common(o, console, disks, {"boot": 4})
@@ -693,12 +702,8 @@ def fault_test(qemu: str, smmu: Smmu, guest: Guest, work: Path, timeout: float) 
     disks = make_disks(work, names, 64)
     vm = Vm(qemu, smmu, guest, work, f"{smmu.name}-fault",
             f"twinreg.mode=test twinreg.fault=1 twinreg.disks={','.join(names)}", disks, edu=True, trace=True)
-    try:
-        console = vm.wait_for("TWINREG-DONE", timeout)
-        vm.wait_exit(30)
-    except Fail as e:
-        vm.kill()
-        o.need(False, str(e))
+    console = run_to_done(vm, o, timeout)
+    if console is None:
         return o
     check_common(o, console, disks, {"boot": 4, "after-fault": 12})
     faults = {f.split()[1]: f for f in markers(console, "TWINREG-FAULT") if len(f.split()) > 1}
