@@ -381,10 +381,6 @@ pub(crate) fn builtin_named(name: &str) -> Option<&'static BuiltinRule> {
     BUILTINS.iter().find(|r| r.name == name)
 }
 
-/// Standard SystemRDL properties that twinreg does not implement. They are
-/// reserved (no UDP may take their names) and refused with a precise message.
-pub(crate) const UNSUPPORTED_STANDARD: &[&str] = &[];
-
 /// The twinreg UDPs, recognised by name (docs/rdl-conventions.md).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(crate) enum TwinUdp {
@@ -489,7 +485,6 @@ mod tests {
         assert_eq!(builtin_named("woclr").map(|r| r.mutex), Some(Some('B')));
         assert_eq!(builtin_named("mementries").map(|r| r.mutex), Some(None));
         assert_eq!(builtin_named("sticky").map(|r| r.mutex), Some(Some('I')));
-        assert!(UNSUPPORTED_STANDARD.is_empty());
         assert_eq!(builtin_named("enable").map(|r| r.mutex), Some(Some('J')));
     }
 

@@ -12,7 +12,7 @@ use crate::frontend::ast::*;
 use crate::frontend::diagnostics::{codes, Reporter};
 use crate::frontend::lexer::Kw;
 use crate::frontend::properties::{
-    builtin_named, known_names, Builtin, PropType, TwinType, TwinUdp, UNSUPPORTED_STANDARD,
+    builtin_named, known_names, Builtin, PropType, TwinType, TwinUdp,
 };
 use crate::frontend::source::Span;
 use crate::frontend::suggest::did_you_mean;
@@ -1175,19 +1175,6 @@ impl<'a> Collector<'_, 'a> {
         if let Some(&i) = self.udp_names.get(&prop.name) {
             return Some(PropKey::Udp(i));
         }
-        if UNSUPPORTED_STANDARD.contains(&prop.name.as_str()) {
-            self.rep
-                .error(
-                    codes::UNSUPPORTED,
-                    prop.span,
-                    format!(
-                        "standard property `{}` is not supported by twinreg",
-                        prop.name
-                    ),
-                )
-                .hint(codes::UNSUPPORTED_HINT);
-            return None;
-        }
         let mut names: Vec<&str> = self.udp_names.keys().map(String::as_str).collect();
         for n in known_names() {
             names.push(n);
@@ -1840,8 +1827,7 @@ impl<'a> Collector<'_, 'a> {
             );
             return;
         }
-        if builtin_named(&name.name).is_some() || UNSUPPORTED_STANDARD.contains(&name.name.as_str())
-        {
+        if builtin_named(&name.name).is_some() {
             self.rep.error(
                 codes::UDP_DECL,
                 name.span,
