@@ -13,7 +13,7 @@
 //! | [`GuardTerm`] | `Gen::guard` | one tested field (the ACK bit is its own term) |
 //! | [`ReadRule`] | `Gen::read_pieces`, `Gen::emit_read_mux`, `Gen::unit_sw_read` | read mux; `rclr`/`rset` side effect |
 //! | [`WriteRule`] | [`write_rule_value`] | the stored value after a write |
-//! | [`NextValue`] | `Gen::emit_field`, one arm per unit | one branch of the field's priority chain |
+//! | [`NextValue`] | `Gen::unit_arm`, one arm per unit | one branch of the field's priority chain |
 //!
 //! A field's next value is a priority chain in [`Field::next_value`] order, one
 //! continuous assignment ([`Chain`]); the flop takes it at every clock edge. See `hdl/README.md` for naming and timing.
@@ -100,6 +100,25 @@ struct Plan {
     /// [`NextValue::UpdateComplete`] with immediate completion: the update completes
     /// in the cycle the write is taken, so the field is cleared after the chain.
     complete_now: bool,
+}
+
+/// A field's software strobes, shared by its chain and its `swmod`/`swacc` outputs.
+struct FieldStrobes {
+    /// `(write enable, value written)`, when the field has a [`Unit::SwWrite`].
+    write: Option<(Expr, Expr)>,
+    /// The read enable, and per bus slice `(lsb, msb, strobe)` when the field spans
+    /// several words.
+    read: (Expr, Vec<(u32, u32, Expr)>),
+}
+
+/// One arm of a field's priority chain.
+struct UnitArm {
+    /// When the unit applies; `None`: always (it ends the chain).
+    cond: Option<Expr>,
+    /// The field's next value when it applies.
+    value: Expr,
+    /// What the unit is, for the comment.
+    what: String,
 }
 
 /// Bits `(bus lsb, bus msb)` of the read data and their value.
@@ -795,32 +814,31 @@ impl<'a> Gen<'a> {
         self.items.push(ff);
     }
 
+    /// One field: its hardware ports, its software strobes, and (for a flop) its
+    /// priority chain, one arm per [`NextValue`] unit.
     fn emit_field(&mut self, fr: FieldRef, first_port: &mut bool) -> Result<(), GenerateError> {
+        let storage = self.plan_of(fr).storage.clone();
+        let present = self.field_presence(fr, &storage);
+        self.field_ports(fr, &storage, first_port);
+        let strobes = self.field_strobes(fr, present.as_ref());
+        if storage == Storage::Flop {
+            self.field_chain(fr, &strobes, present)?;
+        }
+        Ok(())
+    }
+
+    /// The field's hardware ports: its value out (unless the field is the input
+    /// itself), the inputs of its hardware units, and its `swmod`/`swacc` strobes.
+    /// The first port of a register carries the register's comment.
+    fn field_ports(&mut self, fr: FieldRef, storage: &Storage, first_port: &mut bool) {
         let reg = self.reg(fr.reg);
         let f = self.field(fr);
         let p = self.plan_of(fr);
         let n = p.name.clone();
-        let w = f.width();
-        let storage = p.storage.clone();
         let units = p.units.clone();
-        let complete_now = p.complete_now;
-        let range = if w == 1 {
-            format!("[{}]", f.lsb)
-        } else {
-            format!("[{}:{}]", f.msb, f.lsb)
-        };
-        let summary = format!(
-            "{}.{} {range} {}: {}",
-            reg.path,
-            f.name,
-            f.write_rule.short_name(f.read_rule),
-            f.write_rule.describe()
-        );
-        let present = self.field_presence(fr, &storage);
-
-        // Hardware ports.
+        let w = f.width();
         let mut ports = Vec::new();
-        if f.hw.can_read() && storage != Storage::Wire {
+        if f.hw.can_read() && *storage != Storage::Wire {
             ports.push(Port::output(n.clone(), w));
             self.items.push(Item::assign(id(n.clone()), self.value(fr)));
         }
@@ -856,110 +874,86 @@ impl<'a> Gen<'a> {
                 *first_port = false;
             }
             c.push_str(&format!(
-                "  {}.{} {range}",
+                "  {}.{} {}",
                 reg.path.rsplit('.').next().unwrap_or(""),
-                f.name
+                f.name,
+                Self::bit_range(f)
             ));
             first.comment = Some(c);
         }
         self.ports.extend(ports);
+    }
 
-        // Software strobes used by the chain and by swmod/swacc.
-        let sw_we = units
-            .iter()
-            .any(|(_, u)| *u == Unit::SwWrite)
-            .then(|| self.sw_write_enable(fr));
-        let sw_re = self.sw_read_enable(fr);
-        if f.swmod {
+    /// `[lsb]` or `[msb:lsb]`, as the comments show a field's bits.
+    fn bit_range(f: &Field) -> String {
+        if f.width() == 1 {
+            format!("[{}]", f.lsb)
+        } else {
+            format!("[{}:{}]", f.msb, f.lsb)
+        }
+    }
+
+    /// The software strobes the chain and the `swmod`/`swacc` outputs use: the write
+    /// enable and value when a [`Unit::SwWrite`] is planned, and the read enable.
+    fn field_strobes(&mut self, fr: FieldRef, present: Option<&Expr>) -> FieldStrobes {
+        let f = self.field(fr);
+        let n = self.plan_of(fr).name.clone();
+        let units = &self.plan_of(fr).units;
+        let has = |unit: Unit| units.iter().any(|(_, u)| *u == unit);
+        let (swmod, swacc) = (f.swmod, f.swacc);
+        let (writes, reads_clear) = (has(Unit::SwWrite), has(Unit::SwRead));
+        let write = writes.then(|| self.sw_write_enable(fr));
+        let read = self.sw_read_enable(fr);
+        let gated_read = || match present {
+            Some(p) => read.0.clone() & p.clone(),
+            None => read.0.clone(),
+        };
+        if swmod {
+            // SystemRDL 2.0 9.6: swmod fires when software modifies the field, by a
+            // write or by a read with a side effect.
             let mut srcs = Vec::new();
-            if let Some((we, _)) = &sw_we {
+            if let Some((we, _)) = &write {
                 srcs.push(we.clone());
             }
-            if units.iter().any(|(_, u)| *u == Unit::SwRead) {
-                srcs.push(match &present {
-                    Some(p) => sw_re.0.clone() & p.clone(),
-                    None => sw_re.0.clone(),
-                });
+            if reads_clear {
+                srcs.push(gated_read());
             }
             self.items.push(Item::assign(
                 id(format!("{n}_swmod")),
                 any(srcs).unwrap_or(lit(1, 0)),
             ));
         }
-        if f.swacc {
-            let strobe = match &present {
-                Some(p) => sw_re.0.clone() & p.clone(),
-                None => sw_re.0.clone(),
-            };
+        if swacc {
             self.items
-                .push(Item::assign(id(format!("{n}_swacc")), strobe));
+                .push(Item::assign(id(format!("{n}_swacc")), gated_read()));
         }
+        FieldStrobes { write, read }
+    }
 
-        if storage != Storage::Flop {
-            return Ok(());
-        }
-
-        // The priority chain, one emitter per unit, in `next_value` order.
-        let q = id(format!("{n}_q"));
-        let d = format!("{n}_d");
-        let mut branches: Vec<(Option<Expr>, Expr, String)> = Vec::new();
-        for (nv, u) in &units {
-            let (cond, value, what) = match u {
-                Unit::SwWrite => {
-                    let (we, value) = sw_we.clone().ok_or_else(|| {
-                        unsupported(self.map.field_path(fr), "internal: no write enable")
-                    })?;
-                    (
-                        Some(we),
-                        value,
-                        format!("software write: {}", f.write_rule.describe()),
-                    )
-                }
-                Unit::SwRead => {
-                    let (re, value) = self.unit_sw_read(fr, &sw_re, &format!("{n}_q"));
-                    (
-                        Some(re),
-                        value,
-                        format!("software read: {}", f.read_rule.describe()),
-                    )
-                }
-                Unit::HwWrite(e) => {
-                    let (c, v) = Self::unit_hw_write(&n, *e);
-                    (c, v, "hardware write".to_string())
-                }
-                Unit::HwSet => (
-                    Some(id(format!("{n}_hwset"))),
-                    ones(w),
-                    "hardware set".to_string(),
-                ),
-                Unit::HwClr => (
-                    Some(id(format!("{n}_hwclr"))),
-                    lit(w, 0),
-                    match nv {
-                        NextValue::UpdateComplete => {
-                            "update complete (handshake): hardware clears it".to_string()
-                        }
-                        _ => "hardware clear".to_string(),
-                    },
-                ),
-                Unit::Mirror(c) => (
-                    None,
-                    self.next(*c),
-                    format!(
-                        "ACK mirror (immediate): follows {} in the same cycle",
-                        self.map.field_path(*c)
-                    ),
-                ),
-                Unit::PulseEnd => (None, lit(w, 0), "single pulse: back to 0".to_string()),
-            };
-            let unconditional = cond.is_none();
-            branches.push((cond, value, format!("{nv:?}: {what}")));
-            if unconditional {
-                break;
-            }
-        }
-        // One continuous assignment: the units in priority order, then "hold" unless a
-        // unit is unconditional; field presence (when absent, 0) outranks them all.
+    /// The field's next value `<field>_d`: one continuous assignment, the units in
+    /// priority order, then "hold" unless a unit is unconditional; field presence
+    /// (when absent, 0) outranks them all.
+    fn field_chain(
+        &mut self,
+        fr: FieldRef,
+        strobes: &FieldStrobes,
+        present: Option<Expr>,
+    ) -> Result<(), GenerateError> {
+        let reg = self.reg(fr.reg);
+        let f = self.field(fr);
+        let p = self.plan_of(fr);
+        let n = p.name.clone();
+        let w = f.width();
+        let complete_now = p.complete_now;
+        let units = p.units.clone();
+        let summary = format!(
+            "{}.{} {} {}: {}",
+            reg.path,
+            f.name,
+            Self::bit_range(f),
+            f.write_rule.short_name(f.read_rule),
+            f.write_rule.describe()
+        );
         let mut arms = Vec::new();
         if let Some(p) = present {
             arms.push(ChainArm {
@@ -969,19 +963,28 @@ impl<'a> Gen<'a> {
             });
         }
         let mut otherwise = None;
-        for (cond, value, what) in branches {
-            match cond {
+        for &(nv, u) in &units {
+            let arm = self.unit_arm(fr, nv, u, strobes)?;
+            let comment = format!("{nv:?}: {}", arm.what);
+            match arm.cond {
                 Some(cond) => arms.push(ChainArm {
-                    comment: Some(what),
+                    comment: Some(comment),
                     cond,
-                    value,
+                    value: arm.value,
                 }),
-                None => otherwise = Some((value, what)),
+                // An unconditional unit ends the chain: nothing below it is reached.
+                None => {
+                    otherwise = Some((arm.value, comment));
+                    break;
+                }
             }
         }
-        let (otherwise, otherwise_comment) =
-            otherwise.unwrap_or((q, "otherwise: holds its value".to_string()));
+        let (otherwise, otherwise_comment) = otherwise.unwrap_or((
+            id(format!("{n}_q")),
+            "otherwise: holds its value".to_string(),
+        ));
         let mut comment = vec![summary];
+        let d = format!("{n}_d");
         let chain = if complete_now {
             // The update completes in the cycle the write is taken: whatever the units
             // do, the next value is 0 (their strobes, such as swmod, still fire).
@@ -1013,6 +1016,68 @@ impl<'a> Gen<'a> {
         Ok(())
     }
 
+    /// One unit's arm of the priority chain: its condition (`None`: it always
+    /// applies), the value it gives the field, and what it is, for the comment.
+    fn unit_arm(
+        &self,
+        fr: FieldRef,
+        nv: NextValue,
+        unit: Unit,
+        strobes: &FieldStrobes,
+    ) -> Result<UnitArm, GenerateError> {
+        let f = self.field(fr);
+        let n = &self.plan_of(fr).name;
+        let w = f.width();
+        let arm = |cond: Option<Expr>, value: Expr, what: String| UnitArm { cond, value, what };
+        Ok(match unit {
+            Unit::SwWrite => {
+                let (we, value) = strobes.write.clone().ok_or_else(|| {
+                    unsupported(self.map.field_path(fr), "internal: no write enable")
+                })?;
+                arm(
+                    Some(we),
+                    value,
+                    format!("software write: {}", f.write_rule.describe()),
+                )
+            }
+            Unit::SwRead => {
+                let (re, value) = self.unit_sw_read(fr, &strobes.read, &format!("{n}_q"));
+                arm(
+                    Some(re),
+                    value,
+                    format!("software read: {}", f.read_rule.describe()),
+                )
+            }
+            Unit::HwWrite(e) => {
+                let (c, v) = Self::unit_hw_write(n, e);
+                arm(c, v, "hardware write".to_string())
+            }
+            Unit::HwSet => arm(
+                Some(id(format!("{n}_hwset"))),
+                ones(w),
+                "hardware set".to_string(),
+            ),
+            Unit::HwClr => arm(
+                Some(id(format!("{n}_hwclr"))),
+                lit(w, 0),
+                match nv {
+                    NextValue::UpdateComplete => {
+                        "update complete (handshake): hardware clears it".to_string()
+                    }
+                    _ => "hardware clear".to_string(),
+                },
+            ),
+            Unit::Mirror(c) => arm(
+                None,
+                self.next(c),
+                format!(
+                    "ACK mirror (immediate): follows {} in the same cycle",
+                    self.map.field_path(c)
+                ),
+            ),
+            Unit::PulseEnd => arm(None, lit(w, 0), "single pulse: back to 0".to_string()),
+        })
+    }
     /// Field presence ("Field presence" in [`regdef::access`]): for a field with
     /// `present_when`, `<field>_present` = every term non-zero. Its terms are
     /// parameters, so synthesis folds the condition: an absent field costs nothing,
