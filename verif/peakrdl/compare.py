@@ -140,6 +140,18 @@ def wrapper(r, hw=True):
         pr_conns.append(".hwif_out(hwif_out_v)")
     else:
         checks = []
+    # PeakRDL types every field's hwif member from the field's component definition, so
+    # fields declared together (`field {} f[W], f2[W + 1];`) all get the first one's width
+    # and the wider ones lose their top bits in PeakRDL's block. The harness reports every
+    # member whose width is not the field's; such a map is not comparable (PeakRDL is
+    # wrong: SystemRDL 2.0 9.2 gives each instance its own width; docs/peakrdl-comparison.md).
+    sized = [(name, member.replace("hwif_in.", "hwif_in_v.").replace("hwif_out.", "hwif_out_v."), w)
+             for name, (d, w, member) in hw_map.items() if member
+             and (pkg if d == "input" else pkg_out)]
+    if sized:
+        decls.append("    initial begin\n" + "\n".join(
+            f'        if ($bits({m}) != {w}) $display("PEAKRDL_WIDTH {n} %0d {w}", $bits({m}));'
+            for n, m, w in sized) + "\n    end")
     # hw_diff: index (1-based) of the first hardware output that differs, 0 when all agree
     diff = "0"
     for i, (name, member, w) in reversed(list(enumerate(checks))):
@@ -252,6 +264,11 @@ def main():
         run = subprocess.run([str(exe), str(d / "words.txt"), str(a.seed), str(a.transactions),
                               "0" if a.full_strobes else "1"],
                              capture_output=True, text=True, timeout=600)
+        narrow = re.findall(r"PEAKRDL_WIDTH (\w+) (\d+) (\d+)", run.stdout)
+        if narrow:
+            return r, "width", "PeakRDL's hwif gives " + ", ".join(
+                f"{n} {pw} bits (the field has {w})" for n, pw, w in narrow[:3]) + \
+                " (fields declared together share the first one's hwif type)", None
         return r, "run", run, (ws, checks, hw_note)
 
     skipped = 0
