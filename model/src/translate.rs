@@ -9,6 +9,7 @@ use crate::config::{ConfigError, SmmuConfig};
 use crate::config_cache::{ConfigCache, ConfigKey, StreamContext, TranslationContext};
 use crate::context_descriptor::{
     fetch_cd, select_cd, CdChoice, CdLookupError, ContextDescriptor, Stage1Config,
+    TranslationTableBase,
 };
 use crate::event::{Event, EventDetail, EventType, FaultClass};
 use crate::hit_cache::{grant, HitCache, HitLine};
@@ -20,7 +21,7 @@ use crate::stream_table::{
 use crate::tlb::{Iotlb, Stages, TlbEntry, TlbTag};
 use crate::walk::{
     walk_stage1, walk_stage2, Access, AccessKind, Granule, PagePermissions, Permissions,
-    Stage1Walk, WalkFault, WalkFaultKind,
+    Stage1Leaf, Stage1Walk, Stage2Leaf, WalkFault, WalkFaultKind,
 };
 
 /// One transaction (or translation request) presented to the SMMU.
@@ -188,6 +189,29 @@ struct ConfigSlot {
 enum Stop {
     Event(Event),
     RazWi(Event),
+}
+
+/// The stage 1 configuration and the translation table base its TTB selection
+/// chose for the input address.
+type SelectedTtb<'t> = (&'t Stage1Config, TranslationTableBase);
+
+/// Stage 1's part of a walk: its output (the IPA, or the PA when stage 2 does not
+/// apply), that output's space (`true` = Non-secure), and the leaf with the stage 1
+/// configuration it came from (`None`: stage 1 bypassed).
+struct Stage1Output<'t> {
+    ipa: u64,
+    ns: bool,
+    leaf: Option<(&'t Stage1Config, Stage1Leaf)>,
+}
+
+/// Stage 2's part: the output address and space, and what the IOTLB entry records
+/// (the two stages' permissions and page size; the IPA page and stage 2 leaf).
+struct Stage2Output {
+    pa: u64,
+    pas: Pas,
+    permissions: Permissions,
+    size_shift: u32,
+    ipa: Option<(u64, u32, Stage2Leaf)>,
 }
 
 impl From<Stop> for Outcome {
@@ -833,7 +857,8 @@ impl Translator {
     }
 
     /// IOTLB lookup, then the walks (IHI0070 3.3.4-3.3.5, nested order of
-    /// behaviour.md 3.5).
+    /// behaviour.md 3.5): the input range check, the IOTLB, stage 1, SIF, stage 2,
+    /// and the new IOTLB entry, each its own step below.
     #[allow(clippy::too_many_arguments)]
     fn translate_address<M: GuestMemory + ?Sized>(
         config: &SmmuConfig,
@@ -848,14 +873,56 @@ impl Translator {
     ) -> Result<Translation, Stop> {
         let access = Self::effective_access(&t.attributes, request);
         let source = Self::event_source(request);
-        let secure = request.sec_sid == SecSid::Secure;
-        let ias = config.ias().bits();
+        let (input, ttb) = Self::select_input(config, t, request, access, &source)?;
+        let (tag, asid) = Self::tlb_tag(t, request);
+        if let Some(done) = Self::iotlb_hit(
+            tlb,
+            hits,
+            config_slot,
+            bank,
+            t,
+            request,
+            access,
+            (&tag, asid, input),
+        ) {
+            stats.tlb_hits += 1;
+            return Ok(done);
+        }
+        stats.tlb_misses += 1;
+        let s1 = Self::stage1(mem, t, request, access, &source, input, ttb)?;
+        // S_CR0.SIF (IHI0070 6.3.57) judges the stage 1 output, before stage 2
+        // translates it: with stage 1 applied CD.{A,R} govern the fault, with
+        // stage 1 bypassed it is terminated and recorded.
+        if Self::sif_forbids(bank, request, access, s1.ns) {
+            return Err(match &s1.leaf {
+                Some((s1, _)) => Self::stage1_stop(s1, Self::sif_event(request, access, s1.record)),
+                None => Stop::Event(Self::sif_event(request, access, true)),
+            });
+        }
+        let s2 = Self::stage2(mem, t, access, &source, &s1)?;
+        // A Non-secure stream never reaches Secure memory (IHI0070 3.10.1). This
+        // holds by construction, not by an override here that would hide a bug:
+        // its walks start and stay Non-secure (`start_ns`, `Stage1Walk`), its
+        // stage 2 tables are Non-secure (`StreamTableEntry::decode` applies
+        // S2SW/S2SA/S2NSW/S2NSA to Secure STEs only), and its bypass is
+        // Non-secure. The property tests and the fuzz target check it.
+        let entry = Self::iotlb_entry(t, input, ttb.map(|(_, base)| base), &s1, &s2);
+        tlb.insert(tag, input, entry);
+        Ok(Self::translation(&entry, input, request, access))
+    }
 
-        // Range checks that precede any cache: stage 1 TTB selection, or the IAS
-        // check of a bypassed stage 1.
-        let (input, ttb) = match &t.stage1 {
+    /// The range checks that precede any cache: stage 1's TTB selection (the input
+    /// then canonical for that TTB), or the IAS check of a bypassed stage 1.
+    fn select_input<'t>(
+        config: &SmmuConfig,
+        t: &'t TranslationContext,
+        request: &TranslationRequest,
+        access: Access,
+        source: &EventSource,
+    ) -> Result<(u64, Option<SelectedTtb<'t>>), Stop> {
+        match &t.stage1 {
             Some(s1) => match s1.select_ttb(request.iova) {
-                Some(base) => (canonical_va(request.iova, base.tbi), Some((s1, *base))),
+                Some(base) => Ok((canonical_va(request.iova, base.tbi), Some((s1, *base)))),
                 None => {
                     let fault = WalkFault {
                         kind: WalkFaultKind::Translation,
@@ -866,23 +933,21 @@ impl Translator {
                         fetch_addr: 0,
                         level: 0,
                     };
-                    return Err(Self::stage1_stop(
+                    Err(Self::stage1_stop(
                         s1,
                         source.fault(&fault, access, s1.record),
-                    ));
+                    ))
                 }
             },
-            None => {
-                if request.iova >> ias != 0 {
-                    return Err(Stop::Event(Self::bypass_address_size_event(
-                        request,
-                        &t.attributes,
-                    )));
-                }
-                (request.iova, None)
-            }
-        };
+            None if request.iova >> config.ias().bits() != 0 => Err(Stop::Event(
+                Self::bypass_address_size_event(request, &t.attributes),
+            )),
+            None => Ok((request.iova, None)),
+        }
+    }
 
+    /// The IOTLB tag of a context's translations, and the ASID its stage 1 matches on.
+    fn tlb_tag(t: &TranslationContext, request: &TranslationRequest) -> (TlbTag, Option<u16>) {
         let stages = match (t.stage1.is_some(), t.stage2.is_some()) {
             (true, false) => Stages::Stage1,
             (false, _) => Stages::Stage2,
@@ -899,163 +964,187 @@ impl Translator {
             .as_ref()
             .filter(|_| t.world.has_asid())
             .map(|s1| s1.asid);
-        if let Some((hit, entry)) = tlb
-            .find(&tag, asid, input)
-            .and_then(|hit| Some((hit, tlb.entry(hit.slot)?)))
-        {
-            // A Non-secure stage 1 output always gives a Non-secure PA, so this
-            // re-walks at least every fetch SIF forbids.
-            let sif_violation =
-                Self::sif_forbids(bank, request, access, entry.pas == Pas::NonSecure);
-            if entry.permissions.allows(access) && !sif_violation {
-                stats.tlb_hits += 1;
-                // Remember where this page was found, unless a later IOTLB insertion
-                // could make the lookup find another entry first.
-                if let (Some(hits), true) = (hits, hit.final_probe) {
-                    hits.insert(HitLine {
-                        config_slot: config_slot.index,
-                        config_stamp: config_slot.stamp,
-                        tlb_slot: hit.slot,
-                        tlb_stamp: hit.stamp,
-                        grants: Self::grants(entry, &t.attributes, secure),
-                        ..HitLine::new(request, input)
-                    });
-                }
-                return Ok(Self::translation(entry, input, request, access));
-            }
-            // A denied access is re-walked so that the fault is reported exactly
-            // as a fresh walk reports it.
+        (tag, asid)
+    }
+
+    /// An IOTLB hit that permits the access (IHI0070 3.3.4): its translation, and a
+    /// hit line for the next access to the page. A denied access is re-walked so
+    /// that the fault is reported exactly as a fresh walk reports it.
+    #[allow(clippy::too_many_arguments)]
+    fn iotlb_hit(
+        tlb: &mut Iotlb,
+        hits: Option<&mut HitCache>,
+        config_slot: ConfigSlot,
+        bank: &BankRegisters,
+        t: &TranslationContext,
+        request: &TranslationRequest,
+        access: Access,
+        (tag, asid, input): (&TlbTag, Option<u16>, u64),
+    ) -> Option<Translation> {
+        let hit = tlb.find(tag, asid, input)?;
+        let entry = tlb.entry(hit.slot)?;
+        // A Non-secure stage 1 output always gives a Non-secure PA, so this
+        // re-walks at least every fetch SIF forbids.
+        let sif_violation = Self::sif_forbids(bank, request, access, entry.pas == Pas::NonSecure);
+        if !entry.permissions.allows(access) || sif_violation {
+            return None;
         }
-        stats.tlb_misses += 1;
-
-        // Stage 1.
-        let (ipa, ipa_ns, s1_leaf) = match ttb {
-            Some((s1, base)) => {
-                let walk = Stage1Walk {
-                    ttb: base.ttb,
-                    geometry: base.geometry,
-                    start_ns: base.start_ns,
-                    secure_stream: secure,
-                    oa_bits: s1.oa_bits,
-                    hierarchical_disable: base.hierarchical_disable,
-                    affd: s1.affd,
-                    regime: s1.regime,
-                };
-                let leaf = match &t.stage2 {
-                    Some(s2) => walk_stage1(mem, &walk, input, access, &mut |ipa, ns| {
-                        stage2_resolve(mem, s2, ipa, ns, FaultClass::TranslationTable)
-                    }),
-                    None => walk_stage1(mem, &walk, input, access, &mut |pa, ns| {
-                        Ok((pa, Pas::from_ns(ns)))
-                    }),
-                };
-                let leaf = leaf.map_err(|fault| {
-                    let record = if fault.stage2 {
-                        t.stage2.as_ref().is_some_and(|s2| s2.record)
-                    } else {
-                        s1.record
-                    };
-                    let event = source.fault(&fault, access, record);
-                    if fault.stage2 {
-                        Stop::Event(event)
-                    } else {
-                        Self::stage1_stop(s1, event)
-                    }
-                })?;
-                let offset = input & ((1u64 << leaf.block_shift) - 1);
-                (leaf.output | offset, leaf.ns, Some((s1, leaf)))
-            }
-            None => {
-                let ns = !secure || t.attributes.ns_after_bypass(request.ns);
-                (request.iova, ns, None)
-            }
-        };
-
-        // S_CR0.SIF (IHI0070 6.3.57) judges the stage 1 output, before stage 2
-        // translates it: with stage 1 applied CD.{A,R} govern the fault, with
-        // stage 1 bypassed it is terminated and recorded.
-        if Self::sif_forbids(bank, request, access, ipa_ns) {
-            return Err(match &s1_leaf {
-                Some((s1, _)) => Self::stage1_stop(s1, Self::sif_event(request, access, s1.record)),
-                None => Stop::Event(Self::sif_event(request, access, true)),
+        // Remember where this page was found, unless a later IOTLB insertion could
+        // make the lookup find another entry first.
+        if let (Some(hits), true) = (hits, hit.final_probe) {
+            hits.insert(HitLine {
+                config_slot: config_slot.index,
+                config_stamp: config_slot.stamp,
+                tlb_slot: hit.slot,
+                tlb_stamp: hit.stamp,
+                grants: Self::grants(entry, &t.attributes, request.sec_sid == SecSid::Secure),
+                ..HitLine::new(request, input)
             });
         }
+        Some(Self::translation(entry, input, request, access))
+    }
 
-        // Stage 2.
-        let (pa, pas, permissions, size_shift, ipa_info) = match &t.stage2 {
-            Some(s2) => {
-                let leaf = walk_stage2(
-                    mem,
-                    s2.table(ipa_ns),
-                    &s2.params,
-                    ipa,
-                    access,
-                    FaultClass::Input,
-                )
-                .map_err(|fault| Stop::Event(source.fault(&fault, access, s2.record)))?;
-                let offset = ipa & ((1u64 << leaf.block_shift) - 1);
-                let (s1_perm, s1_shift) = match &s1_leaf {
-                    Some((_, l)) => (l.permissions, l.block_shift),
-                    None => (Permissions::ALL, u32::MAX),
-                };
-                (
-                    leaf.output | offset,
-                    Pas::from_ns(leaf.ns),
-                    s1_perm.intersect(leaf.permissions),
-                    s1_shift.min(leaf.block_shift),
-                    Some((
-                        ipa & !((1u64 << leaf.block_shift) - 1),
-                        leaf.block_shift,
-                        leaf,
-                    )),
-                )
-            }
-            None => {
-                let (perm, shift) = match &s1_leaf {
-                    Some((_, l)) => (l.permissions, l.block_shift),
-                    None => (Permissions::ALL, 63),
-                };
-                (ipa, Pas::from_ns(ipa_ns), perm, shift, None)
-            }
+    /// Stage 1 (IHI0070 3.3.4): the walk, nested through stage 2 when both stages
+    /// apply, or the bypass. Its faults are stage 1's, or stage 2's for a nested
+    /// table fetch.
+    fn stage1<'t, M: GuestMemory + ?Sized>(
+        mem: &M,
+        t: &'t TranslationContext,
+        request: &TranslationRequest,
+        access: Access,
+        source: &EventSource,
+        input: u64,
+        ttb: Option<SelectedTtb<'t>>,
+    ) -> Result<Stage1Output<'t>, Stop> {
+        let Some((s1, base)) = ttb else {
+            let ns =
+                request.sec_sid == SecSid::NonSecure || t.attributes.ns_after_bypass(request.ns);
+            return Ok(Stage1Output {
+                ipa: request.iova,
+                ns,
+                leaf: None,
+            });
         };
-        // A Non-secure stream never reaches Secure memory (IHI0070 3.10.1). This
-        // holds by construction, not by an override here that would hide a bug:
-        // its walks start and stay Non-secure (`start_ns`, `Stage1Walk`), its
-        // stage 2 tables are Non-secure (`StreamTableEntry::decode` applies
-        // S2SW/S2SA/S2NSW/S2NSA to Secure STEs only), and its bypass is
-        // Non-secure. The property tests and the fuzz target check it.
+        let walk = Stage1Walk {
+            ttb: base.ttb,
+            geometry: base.geometry,
+            start_ns: base.start_ns,
+            secure_stream: request.sec_sid == SecSid::Secure,
+            oa_bits: s1.oa_bits,
+            hierarchical_disable: base.hierarchical_disable,
+            affd: s1.affd,
+            regime: s1.regime,
+        };
+        let leaf = match &t.stage2 {
+            Some(s2) => walk_stage1(mem, &walk, input, access, &mut |ipa, ns| {
+                stage2_resolve(mem, s2, ipa, ns, FaultClass::TranslationTable)
+            }),
+            None => walk_stage1(mem, &walk, input, access, &mut |pa, ns| {
+                Ok((pa, Pas::from_ns(ns)))
+            }),
+        };
+        let leaf = leaf.map_err(|fault| {
+            let record = if fault.stage2 {
+                t.stage2.as_ref().is_some_and(|s2| s2.record)
+            } else {
+                s1.record
+            };
+            let event = source.fault(&fault, access, record);
+            if fault.stage2 {
+                Stop::Event(event)
+            } else {
+                Self::stage1_stop(s1, event)
+            }
+        })?;
+        let offset = input & ((1u64 << leaf.block_shift) - 1);
+        Ok(Stage1Output {
+            ipa: leaf.output | offset,
+            ns: leaf.ns,
+            leaf: Some((s1, leaf)),
+        })
+    }
 
-        // The entry remembers the leaf that TTL hints describe: stage 1's when it
-        // translates, else stage 2's.
-        let (granule, level, global, entry_asid) = match (&s1_leaf, &ttb, &ipa_info) {
-            (Some((s1, leaf)), Some((_, base)), _) => (
+    /// Stage 2 (IHI0070 3.3.5) of stage 1's output, or stage 1's output as it is;
+    /// the permissions and page size are the two stages' intersection.
+    fn stage2<M: GuestMemory + ?Sized>(
+        mem: &M,
+        t: &TranslationContext,
+        access: Access,
+        source: &EventSource,
+        s1: &Stage1Output<'_>,
+    ) -> Result<Stage2Output, Stop> {
+        let (s1_perm, s1_shift) = match &s1.leaf {
+            Some((_, l)) => (l.permissions, Some(l.block_shift)),
+            None => (Permissions::ALL, None),
+        };
+        let Some(s2) = &t.stage2 else {
+            return Ok(Stage2Output {
+                pa: s1.ipa,
+                pas: Pas::from_ns(s1.ns),
+                permissions: s1_perm,
+                size_shift: s1_shift.unwrap_or(63),
+                ipa: None,
+            });
+        };
+        let leaf = walk_stage2(
+            mem,
+            s2.table(s1.ns),
+            &s2.params,
+            s1.ipa,
+            access,
+            FaultClass::Input,
+        )
+        .map_err(|fault| Stop::Event(source.fault(&fault, access, s2.record)))?;
+        let offset = s1.ipa & ((1u64 << leaf.block_shift) - 1);
+        Ok(Stage2Output {
+            pa: leaf.output | offset,
+            pas: Pas::from_ns(leaf.ns),
+            permissions: s1_perm.intersect(leaf.permissions),
+            size_shift: s1_shift.unwrap_or(u32::MAX).min(leaf.block_shift),
+            ipa: Some((
+                s1.ipa & !((1u64 << leaf.block_shift) - 1),
+                leaf.block_shift,
+                leaf,
+            )),
+        })
+    }
+
+    /// The IOTLB entry of a finished walk. It remembers the leaf that TTL hints
+    /// describe: stage 1's when it translates, else stage 2's.
+    fn iotlb_entry(
+        t: &TranslationContext,
+        input: u64,
+        ttb: Option<TranslationTableBase>,
+        s1: &Stage1Output<'_>,
+        s2: &Stage2Output,
+    ) -> TlbEntry {
+        let (granule, level, global, asid) = match (&s1.leaf, ttb, &s2.ipa) {
+            (Some((s1, leaf)), Some(base), _) => (
                 base.geometry.granule,
                 leaf.level,
                 leaf.global || !t.world.has_asid(),
                 s1.asid,
             ),
             (_, _, Some((_, _, leaf))) => {
-                (s2_granule(t.stage2.as_ref(), ipa_ns), leaf.level, true, 0)
+                (s2_granule(t.stage2.as_ref(), s1.ns), leaf.level, true, 0)
             }
             _ => (Granule::K4, 3, true, 0),
         };
-        let size_shift = size_shift.min(63);
+        let size_shift = s2.size_shift.min(63);
         let mask = (1u64 << size_shift) - 1;
-        let entry = TlbEntry {
+        TlbEntry {
             input_base: input & !mask,
             size_shift,
-            output_base: pa & !mask,
-            pas,
-            permissions,
+            output_base: s2.pa & !mask,
+            pas: s2.pas,
+            permissions: s2.permissions,
             granule,
             level,
-            ipa_base: ipa_info.map(|(base, _, _)| base),
-            ipa_size_shift: ipa_info.map_or(0, |(_, shift, _)| shift),
+            ipa_base: s2.ipa.map(|(base, _, _)| base),
+            ipa_size_shift: s2.ipa.map_or(0, |(_, shift, _)| shift),
             global,
-            asid: entry_asid,
-        };
-        tlb.insert(tag, input, entry);
-        Ok(Self::translation(&entry, input, request, access))
+            asid,
+        }
     }
 
     fn stage1_stop(s1: &Stage1Config, event: Event) -> Stop {
