@@ -1054,8 +1054,9 @@ impl RegisterMap {
 /// [`RegisterMap::require`] with the ones it implements and refuses the map with the
 /// first one missing (design.md 6: "a back end that meets a unit it does not implement
 /// refuses with a diagnostic naming it, never emits something approximate"). Facts
-/// that change no behaviour (names, `hdl_path`, `dontcompare`, `msb0` numbering,
-/// signals nothing references) are not features.
+/// that change no behaviour (names, `hdl_path`, `dontcompare`, signals nothing
+/// references) are not features, nor is the bit order of a [`Field::reversed`] field,
+/// which every back end implements.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Feature {
