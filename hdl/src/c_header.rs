@@ -17,6 +17,14 @@
 //! | `P_<DEF>_OFFSET_IN(bank)` | a banked register's offset in `bank` (`P_CR0_OFFSET_IN(P_BANK_S)` is `P_S_CR0_OFFSET`) |
 //! | `P_<DEF>_<FIELD>_SHIFT`, `_WIDTH`, `_MASK` | a field: lsb, width, mask in the register |
 //! | `P_<DEF>_<FIELD>_<VALUE>` | an encoded value of the field (`encode`), not shifted |
+//! | `P_<DEF>_<FIELD>_GET(reg)`, `_SET(reg, value)` | only for a bit-reversed field (below): its value from a register value, and a register value with the field set |
+//!
+//! A field written `[low:high]` (or packed in an `msb0` addrmap) holds its value
+//! bit-reversed (SystemRDL 2.0 10.7, [`regdef::ir::Field::reversed`]): value bit 0 is
+//! register bit `msb`. `(reg & MASK) >> SHIFT` gives its bits, not its value, so the
+//! header adds `_GET` and `_SET` for such a field, through one `static inline`
+//! `P_reverse_bits`, and the checking program runs them on the field's reset and on
+//! single bits.
 //!
 //! Field macros belong to the register *definition*: a banked register shares them,
 //! so S_CR0.SMMUEN is `SMMUV3_CR0_SMMUEN_MASK`. A field that only some instances have
@@ -169,6 +177,19 @@ impl<'a> Plan<'a> {
         });
         ids.retain(|l| !self.map.layout(*l).instances.is_empty());
         ids
+    }
+
+    /// Whether some field of the map is bit-reversed ([`regdef::ir::Field::reversed`]).
+    fn any_reversed(&self) -> bool {
+        self.map
+            .registers
+            .iter()
+            .any(|r| r.fields.iter().any(|f| f.reversed()))
+    }
+
+    /// `P_reverse_bits`, the C twin of [`regdef::access::reverse_bits`].
+    fn reverse_fn(&self) -> String {
+        format!("{}_reverse_bits", self.prefix)
     }
 
     /// The fields of the definition that some instance has, with the instances
@@ -350,9 +371,7 @@ fn header_of(p: &Plan) -> Result<String, CHeaderError> {
     let mut out = String::with_capacity(4096 + map.registers.len() * 1536);
     let title = map.name.clone().unwrap_or_else(|| map.top.clone());
     let pf = &p.prefix;
-    block_comment(
-        &mut out,
-        &[
+    let mut intro = vec![
             format!("{}: {title}: register offsets and fields.", header_name(map)),
             String::new(),
             format!(
@@ -373,10 +392,10 @@ fn header_of(p: &Plan) -> Result<String, CHeaderError> {
             String::new(),
             banked_example(p),
             String::new(),
-            "Bits without a field are RES0 and undefined offsets read as zero and ignore writes. A Non-secure access to a Secure-bank register reads as zero and is ignored.".into(),
-        ],
-        WRAP,
-    );
+    ];
+    intro.extend(reversed_note(p));
+    intro.push("Bits without a field are RES0 and undefined offsets read as zero and ignore writes. A Non-secure access to a Secure-bank register reads as zero and is ignored.".into());
+    block_comment(&mut out, &intro, WRAP);
     let _ = writeln!(out, "#ifndef {}", p.guard_macro);
     let _ = writeln!(out, "#define {}\n", p.guard_macro);
     out.push_str("#include <stdint.h>\n\n");
@@ -493,6 +512,15 @@ fn header_of(p: &Plan) -> Result<String, CHeaderError> {
             }
             print_defines(&mut out, &defs);
         }
+    }
+
+    if p.any_reversed() {
+        let name = p.reverse_fn();
+        reg.add(&name, || "bit reversal".into())?;
+        let _ = writeln!(
+            out,
+            "\n/* The low `width` bits of `value` in the opposite order (bit 0 becomes bit\n * width - 1): the value of a bit-reversed field from its bits, and back. */\nstatic inline uint64_t {name}(uint64_t value, unsigned width)\n{{\n    uint64_t out = 0;\n    unsigned i;\n    for (i = 0; i < width && i < 64U; i++) {{\n        out = (out << 1) | ((value >> i) & 1U);\n    }}\n    return out;\n}}"
+        );
     }
 
     // Fields, per definition.
@@ -641,8 +669,30 @@ fn header_of(p: &Plan) -> Result<String, CHeaderError> {
                     });
                 }
             }
+            if f.reversed() {
+                // SystemRDL 2.0 10.7: the value is the field's bits in the opposite order.
+                let (shift, width, mask) = (
+                    p.field_macro(lid, &lf.name, "SHIFT"),
+                    p.field_macro(lid, &lf.name, "WIDTH"),
+                    p.field_macro(lid, &lf.name, "MASK"),
+                );
+                let rev = p.reverse_fn();
+                defs.push(Define {
+                    name: format!("{}(reg)", p.field_macro(lid, &lf.name, "GET")),
+                    value: format!("{rev}(((uint64_t)(reg) & {mask}) >> {shift}, {width})"),
+                    comment: Some("the field's value".into()),
+                });
+                defs.push(Define {
+                    name: format!("{}(reg, value)", p.field_macro(lid, &lf.name, "SET")),
+                    value: format!(
+                        "(((uint64_t)(reg) & ~(uint64_t){mask}) | ({rev}((uint64_t)(value), {width}) << {shift}))"
+                    ),
+                    comment: Some("`reg` with the field set to `value`".into()),
+                });
+            }
             for d in &defs {
-                reg.add(&d.name, || format!("field {}.{}", lname, lf.name))?;
+                let macro_name = d.name.split('(').next().unwrap_or(&d.name);
+                reg.add(macro_name, || format!("field {}.{}", lname, lf.name))?;
             }
             print_defines(&mut out, &defs);
         }
@@ -686,6 +736,8 @@ fn test_program_of(p: &Plan) -> String {
          #define TEST_EQ(a, b, what) _Static_assert((uint64_t)(a) == (uint64_t)(b), what)\n\n",
     );
     let mut checks = 0usize;
+    // Checks of `_GET`/`_SET` (static inline, so run in `main`, not `_Static_assert`).
+    let mut runtime: Vec<String> = Vec::new();
     let mut eq = |out: &mut String, a: String, b: String, what: String| {
         let _ = writeln!(out, "TEST_EQ({a}, {b}, \"{what}\");");
         checks += 1;
@@ -717,7 +769,12 @@ fn test_program_of(p: &Plan) -> String {
             .fields
             .iter()
             .filter(|f| f.reset.unwrap_or(0) != 0)
-            .map(|f| format!("(UINT64_C({}) << {})", f.reset.unwrap_or(0), f.lsb))
+            // A reset is a field value; a reversed field's bits are its reset reversed.
+            .map(|f| {
+                let bits =
+                    regdef::access::field_bits(f.reset.unwrap_or(0), f.width(), f.reversed());
+                format!("(UINT64_C({bits}) << {})", f.lsb)
+            })
             .collect();
         let composed = if parts.is_empty() {
             "0".to_string()
@@ -795,9 +852,11 @@ fn test_program_of(p: &Plan) -> String {
                     );
                 }
             }
-            // Reading a field back out of its register's reset value gives the field's reset.
+            // Reading a field back out of its register's reset value gives the field's
+            // reset (for a reversed field: its bits, the reset reversed).
             for &fr in inst {
                 let f = map.field(fr);
+                let reset = f.reset.unwrap_or(0);
                 eq(
                     &mut out,
                     format!(
@@ -805,9 +864,15 @@ fn test_program_of(p: &Plan) -> String {
                         p.reg_macro(fr.reg, "RESET"),
                         p.field_macro(lid, &lf.name, "SHIFT")
                     ),
-                    format!("UINT64_C({})", f.reset.unwrap_or(0)),
+                    format!(
+                        "UINT64_C({})",
+                        regdef::access::field_bits(reset, f.width(), f.reversed())
+                    ),
                     format!("{} reset of {what}", p.names.reg(fr.reg)),
                 );
+                if f.reversed() {
+                    runtime.extend(reversed_checks(p, lid, &lf.name, fr, &what));
+                }
             }
             masks.push(mask);
         }
@@ -837,15 +902,80 @@ fn test_program_of(p: &Plan) -> String {
         }
     }
     let fields: usize = map.registers.iter().map(|r| r.fields.len()).sum();
+    let mut body = String::new();
+    if !runtime.is_empty() {
+        out.push_str(
+            "\n#define TEST_RUN(a, b, what) \\\n    do { \\\n        if ((uint64_t)(a) != (uint64_t)(b)) { \\\n            printf(\"FAILED: %s\\n\", what); \\\n            failed++; \\\n        } \\\n    } while (0)\n",
+        );
+        body.push_str("    int failed = 0;\n");
+        for r in &runtime {
+            let _ = writeln!(body, "    {r}");
+        }
+        body.push_str("    if (failed) {\n        return 1;\n    }\n");
+    }
     let _ = writeln!(
         out,
-        "\nint main(void)\n{{\n    printf(\"{}: {} registers, {} fields, {} checks passed\\n\");\n    return 0;\n}}",
+        "\nint main(void)\n{{\n{body}    printf(\"{}: {} registers, {} fields, {} checks passed\\n\");\n    return 0;\n}}",
         header_name(map),
         map.registers.len(),
         fields,
-        checks
+        checks + runtime.len()
     );
     out
+}
+
+/// The paragraph of the header's opening comment on `_GET`/`_SET`, when some field
+/// is bit-reversed (nothing otherwise).
+fn reversed_note(p: &Plan) -> Vec<String> {
+    if !p.any_reversed() {
+        return Vec::new();
+    }
+    let note = format!(
+        "Bit-reversed fields (written [low:high], SystemRDL 2.0 10.7): value bit 0 is the field's highest register bit. (reg & MASK) >> SHIFT gives their bits, not their value: use {pf}_<DEF>_<FIELD>_GET(reg) and {pf}_<DEF>_<FIELD>_SET(reg, value) ({}).",
+        p.reverse_fn(),
+        pf = p.prefix
+    );
+    vec![note, String::new()]
+}
+
+/// Run-time checks of a reversed field's `_GET`/`_SET` in instance `fr`, from the
+/// IR's numbers: the reset read back as the field's reset, value bit 0 at register
+/// bit `msb` and value bit `width - 1` at `lsb`, and `_SET` keeping the other bits.
+fn reversed_checks(p: &Plan, lid: LayoutId, field: &str, fr: FieldRef, what: &str) -> Vec<String> {
+    let f = p.map.field(fr);
+    let (get, set) = (
+        p.field_macro(lid, field, "GET"),
+        p.field_macro(lid, field, "SET"),
+    );
+    let reset = p.reg_macro(fr.reg, "RESET");
+    let reg = p.names.reg(fr.reg);
+    let top = f.width() - 1;
+    let bit = |b: u32| format!("(UINT64_C(1) << {b})");
+    let others = !f.mask();
+    vec![
+        format!(
+            "TEST_RUN({get}({reset}), UINT64_C({}), \"{reg} {what} reset by _GET\");",
+            f.reset.unwrap_or(0)
+        ),
+        format!(
+            "TEST_RUN({set}(0, 1), {}, \"{what} value bit 0 at register bit {}\");",
+            bit(f.value_bit(0)),
+            f.value_bit(0)
+        ),
+        format!(
+            "TEST_RUN({set}(0, UINT64_C(1) << {top}), {}, \"{what} value bit {top} at register bit {}\");",
+            bit(f.value_bit(top)),
+            f.value_bit(top)
+        ),
+        format!(
+            "TEST_RUN({get}({}), 1, \"{what} register bit {} is value bit 0\");",
+            bit(f.value_bit(0)),
+            f.value_bit(0)
+        ),
+        format!(
+            "TEST_RUN({set}(UINT64_C({others:#x}), 0), UINT64_C({others:#x}), \"{what} _SET keeps the other bits\");"
+        ),
+    ]
 }
 
 /// The header and its checking program, as `(file name, contents)`.

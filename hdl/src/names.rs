@@ -294,12 +294,22 @@ pub const fn bank_short(bank: SecSid) -> &'static str {
     }
 }
 
-/// A field's bit range: `[5]` or `[8:6]`.
+/// A field's bit range: `[5]` or `[8:6]`; for a reversed field
+/// (`[low:high]`, SystemRDL 2.0 10.7) `[6:9], bit-reversed: value bit 0 is register
+/// bit 9`.
 pub fn bits(f: &Field) -> String {
-    if f.msb == f.lsb {
-        format!("[{}]", f.lsb)
+    bit_range(f.lsb, f.msb, f.reversed())
+}
+
+/// [`bits`] from the numbers: register bits `lsb..=msb`, `reversed` if the field's
+/// value runs the other way ([`Field::reversed`]).
+pub fn bit_range(lsb: u32, msb: u32, reversed: bool) -> String {
+    if reversed {
+        format!("[{lsb}:{msb}], bit-reversed: value bit 0 is register bit {msb}")
+    } else if msb == lsb {
+        format!("[{lsb}]")
     } else {
-        format!("[{}:{}]", f.msb, f.lsb)
+        format!("[{msb}:{lsb}]")
     }
 }
 

@@ -214,3 +214,58 @@ fn corpus_headers_compile_and_agree() {
         check_map(&format!("{test} ({})", p.display()), &map);
     }
 }
+
+/// Bit-reversed fields (`tests/rdl/reversed.rdl`, SystemRDL 2.0 10.7): `_GET`/`_SET`
+/// give the field value, the reset is composed from reversed bits, and the checking
+/// program runs `_GET`/`_SET` on the resets and on single bits.
+#[test]
+fn reversed_fields_get_and_set_their_value() {
+    let test = "reversed_fields_get_and_set_their_value";
+    let map = common::test_map("reversed.rdl");
+    let [(_, header), (_, program)] =
+        c_header::generate(&map, &CHeaderOptions::default()).expect("header");
+    // ctrl.a = 1 is register bit 3, b = 5 bits 13 and 11, d = 1 bit 31.
+    assert!(
+        header.contains("#define REVERSED_CTRL_RESET  0x80002808U"),
+        "{header}"
+    );
+    assert!(
+        header.contains("[0:3], bit-reversed: value bit 0 is register bit 3"),
+        "{header}"
+    );
+    assert!(header.contains(
+        "#define REVERSED_CTRL_A_GET(reg)        REVERSED_reverse_bits(((uint64_t)(reg) & REVERSED_CTRL_A_MASK) >> REVERSED_CTRL_A_SHIFT, REVERSED_CTRL_A_WIDTH)"
+    ), "{header}");
+    assert!(program.contains(
+        "TEST_RUN(REVERSED_CTRL_A_SET(0, 1), (UINT64_C(1) << 3), \"CTRL.A value bit 0 at register bit 3\");"
+    ), "{program}");
+    check_map(test, &map);
+
+    // Break the reversal: `_GET`/`_SET` of a plain field must fail the run.
+    let Some(cc) = cc(test) else { return };
+    let broken = header.replace(
+        "out = (out << 1) | ((value >> i) & 1U);",
+        "out |= ((value >> i) & 1U) << i;",
+    );
+    assert_ne!(broken, header, "the header changed its layout");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_, t) = write(dir.path(), &map, &broken, &program);
+    let exe = dir.path().join("header_test");
+    let built = Command::new(&cc)
+        .args(CFLAGS)
+        .arg("-I")
+        .arg(dir.path())
+        .arg(&t)
+        .arg("-o")
+        .arg(&exe)
+        .status()
+        .expect("run cc");
+    assert!(built.success());
+    let run = Command::new(&exe).output().expect("run the test program");
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert!(!run.status.success(), "an unreversed _GET passed: {out}");
+    assert!(
+        out.contains("FAILED: CTRL.A value bit 0 at register bit 3"),
+        "{out}"
+    );
+}

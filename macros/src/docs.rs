@@ -14,8 +14,15 @@ pub fn bits(lsb: u32, msb: u32) -> String {
 }
 
 /// `[8:6]` in backticks, for rustdoc (where brackets would be a link).
-pub fn code_bits(lsb: u32, msb: u32) -> String {
-    format!("`{}`", bits(lsb, msb))
+///
+/// A `reversed` field (written `[low:high]`, SystemRDL 2.0 10.7) is shown as written,
+/// with its bit order: `` `[6:9]` (bit-reversed: value bit 0 is register bit 9) ``.
+pub fn code_bits(lsb: u32, msb: u32, reversed: bool) -> String {
+    if reversed {
+        format!("`[{lsb}:{msb}]` (bit-reversed: value bit 0 is register bit {msb})")
+    } else {
+        format!("`{}`", bits(lsb, msb))
+    }
 }
 
 /// The bank of a register, for humans.

@@ -245,7 +245,7 @@ impl Emitter<'_, '_> {
             s.push('\n');
         }
         s.push_str("\n| Bits | Field | Access |\n|---|---|---|\n");
-        for f in &ir.fields {
+        for (f, p) in ir.fields.iter().zip(&l.fields) {
             let access: Vec<String> = l
                 .instances
                 .iter()
@@ -261,7 +261,7 @@ impl Emitter<'_, '_> {
             access_set.dedup();
             s.push_str(&format!(
                 "| {} | `{}` | {} |\n",
-                docs::code_bits(f.lsb, f.msb),
+                docs::code_bits(f.lsb, f.msb, p.reversed),
                 f.name,
                 access_set.join(" / ")
             ));
@@ -276,7 +276,11 @@ impl Emitter<'_, '_> {
 
     fn field_doc(&self, l: &LayoutPlan, f: &FieldPlan, fi: usize) -> String {
         let lf = &self.map.layouts[l.id.0].fields[fi];
-        let mut s = format!("`{}` {}", lf.name, docs::code_bits(lf.lsb, lf.msb));
+        let mut s = format!(
+            "`{}` {}",
+            lf.name,
+            docs::code_bits(lf.lsb, lf.msb, f.reversed)
+        );
         let title = doc_of(&lf.display_name, &lf.desc);
         if !title.is_empty() {
             s.push_str(&format!(": {title}"));
@@ -318,6 +322,14 @@ impl Emitter<'_, '_> {
             let m = hex(vmask);
             get = quote!((#get & #m));
         }
+        // A reversed field (SystemRDL 2.0 10.7): its value is the register bits in the
+        // opposite order (regdef::access::field_value); reversing the whole storage
+        // integer puts them at its top, the shift brings them down.
+        let st_bits: u32 = if st == "u64" { 64 } else { 32 };
+        if f.reversed {
+            let down = Literal::u32_unsuffixed(st_bits - f.width);
+            get = quote!((#get.reverse_bits() >> #down));
+        }
         let get = if t == "bool" {
             quote!(#get != 0)
         } else {
@@ -341,6 +353,11 @@ impl Emitter<'_, '_> {
             let m = hex(vmask);
             put = quote!((#put & #m));
         }
+        // The value's bits in register order (regdef::access::field_bits).
+        if f.reversed {
+            let down = Literal::u32_unsuffixed(st_bits - f.width);
+            put = quote!((#put.reverse_bits() >> #down));
+        }
         if f.lsb > 0 {
             put = quote!((#put << #lsb));
         }
@@ -358,7 +375,7 @@ impl Emitter<'_, '_> {
         let set_doc = doc(&format!(
             "Sets `{}` {} (bits above its width are dropped).",
             f.name,
-            docs::code_bits(f.lsb, f.lsb + f.width - 1)
+            docs::code_bits(f.lsb, f.lsb + f.width - 1, f.reversed)
         ));
         let with_doc = doc(&format!("This value with `{}` set to `value`.", f.name));
         match f.encode {
@@ -629,7 +646,13 @@ impl Emitter<'_, '_> {
                 .fields
                 .iter()
                 .filter(|f| f.impl_defined)
-                .map(|f| format!("`{}` {}", f.name, docs::code_bits(f.lsb, f.msb)))
+                .map(|f| {
+                    format!(
+                        "`{}` {}",
+                        f.name,
+                        docs::code_bits(f.lsb, f.msb, f.reversed())
+                    )
+                })
                 .collect();
             let d = doc(&format!(
                 "`{}`: only its implementation-defined fields are used: {}.",
@@ -1079,6 +1102,7 @@ impl Emitter<'_, '_> {
         let name = &f.name;
         let lsb = Literal::u32_unsuffixed(f.lsb);
         let width = Literal::u32_unsuffixed(f.width());
+        let reversed = f.reversed();
         let mask = hex(f.mask());
         let rr = read_rule(f.read_rule);
         let wr = write_rule(f.write_rule);
@@ -1124,6 +1148,7 @@ impl Emitter<'_, '_> {
                 name: #name,
                 lsb: #lsb,
                 width: #width,
+                reversed: #reversed,
                 mask: #mask,
                 read_rule: #rr,
                 write_rule: #wr,
@@ -1323,6 +1348,7 @@ impl Emitter<'_, '_> {
                 let name = &f.name;
                 let lsb = Literal::u32_unsuffixed(p.lsb);
                 let width = Literal::u32_unsuffixed(p.width);
+                let reversed = p.reversed;
                 let encode = match p.encode {
                     Some(e) => {
                         let e = format_ident!("ENUM_{}", e);
@@ -1332,7 +1358,8 @@ impl Emitter<'_, '_> {
                 };
                 quote! {
                     ::twinreg_runtime::desc::LayoutField {
-                        name: #name, lsb: #lsb, width: #width, encode: #encode,
+                        name: #name, lsb: #lsb, width: #width, reversed: #reversed,
+                        encode: #encode,
                     }
                 }
             });

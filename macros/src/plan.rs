@@ -108,6 +108,9 @@ pub struct FieldPlan {
     pub lsb: u32,
     /// Width in bits.
     pub width: u32,
+    /// The value is bit-reversed relative to the register bits
+    /// ([`regdef::ir::Field::reversed`]).
+    pub reversed: bool,
     /// Index in [`Plan::enums`] of its enumeration.
     pub encode: Option<usize>,
 }
@@ -240,6 +243,12 @@ impl<'m> Plan<'m> {
                     name,
                     lsb: f.lsb,
                     width: f.msb - f.lsb + 1,
+                    // The layout's instances share the field's bits and numbering.
+                    reversed: l
+                        .instances
+                        .iter()
+                        .find_map(|r| map.registers[r.0].field_named(&f.name))
+                        .is_some_and(|(_, x)| x.reversed()),
                     encode: f
                         .encode
                         .and_then(|e| enum_index.get(e.0).copied().flatten()),

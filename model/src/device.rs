@@ -549,7 +549,7 @@ fn record_hw<T: TraceSink>(trace: &mut T, effect: &HwEffect) {
         if changed & f.mask == 0 {
             continue;
         }
-        let value = (effect.new & f.mask) >> f.lsb;
+        let value = f.value_in(effect.new);
         let input = if f.hw_write {
             HwInput::Write
         } else if value != 0 && f.hwset {

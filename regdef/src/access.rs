@@ -65,6 +65,21 @@
 //! [`crate::ir::Field::reset`], or the value of [`crate::ir::Field::reset_from`] (a field
 //! or a signal) at that moment.
 //!
+//! # Bit order of a field
+//!
+//! A field's value is a number; its bit `i` is register bit
+//! [`crate::ir::Field::value_bit`]`(i)`. For a field written `[high:low]` (lsb0, the
+//! usual case) that is `lsb + i`. For a field whose most significant bit has the
+//! lower index ([`crate::ir::Field::reversed`]: written `[low:high]` or packed in an
+//! `msb0` addrmap, SystemRDL 2.0 10.7) the order is the other way round: value bit 0
+//! is register bit `msb`, value bit `width - 1` is register bit `lsb` (the reference
+//! compiler reports such a field with `msb` below `lsb`). [`field_value`] and
+//! [`field_bits`] convert between the right-aligned register bits of a field and its
+//! value. Everything that names a field value uses the value order: its reset, a
+//! hardware write or output, a counter, an encoding, a typed getter or setter. Only
+//! the bus sees register bits: software write data and read data, and whole
+//! register words.
+//!
 //! # Field presence
 //!
 //! A field may exist only while implementation-defined features are present
@@ -89,6 +104,37 @@ pub const fn ones(n: u32) -> u64 {
     } else {
         (1u64 << n) - 1
     }
+}
+
+/// `value` with its low `width` bits in the opposite order (bit 0 becomes bit
+/// `width - 1`); bits above `width` are dropped.
+pub const fn reverse_bits(value: u64, width: u32) -> u64 {
+    if width == 0 {
+        0
+    } else if width >= 64 {
+        value.reverse_bits()
+    } else {
+        (value & ones(width)).reverse_bits() >> (64 - width)
+    }
+}
+
+/// The value of a field from its register bits, right-aligned (`raw`: the register
+/// shifted down by the field's `lsb`): the bits as they are, or for a
+/// [`crate::ir::Field::reversed`] field in the opposite order ("Bit order of a field"
+/// above). Bits above `width` are dropped.
+pub const fn field_value(raw: u64, width: u32, reversed: bool) -> u64 {
+    if reversed {
+        reverse_bits(raw, width)
+    } else {
+        raw & ones(width)
+    }
+}
+
+/// The inverse of [`field_value`]: a field value as its register bits, right-aligned
+/// (to be shifted up by the field's `lsb`).
+pub const fn field_bits(value: u64, width: u32, reversed: bool) -> u64 {
+    // Bit reversal is its own inverse.
+    field_value(value, width, reversed)
 }
 
 /// Whether a presence condition holds, given the values of its terms: every term
@@ -902,6 +948,24 @@ impl RegisterOutput {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reversed_fields_read_their_bits_the_other_way_round() {
+        // y[6:9] of field_packing.rdl: value 0b0001 is register bit 9 (raw bit 3).
+        assert_eq!(field_value(0b1000, 4, true), 0b0001);
+        assert_eq!(field_value(0b1000, 4, false), 0b1000);
+        assert_eq!(field_value(0b1101, 4, true), 0b1011);
+        assert_eq!(field_bits(0b1011, 4, true), 0b1101);
+        assert_eq!(field_value(0x1_0000_0001, 64, true), 0x8000_0000_8000_0000);
+        assert_eq!(reverse_bits(0b110, 3), 0b011);
+        assert_eq!(reverse_bits(0xFF, 0), 0);
+        // Above the width: dropped, either order.
+        assert_eq!(field_value(0b1_0001, 4, true), 0b1000);
+        assert_eq!(field_value(0b1_0001, 4, false), 0b0001);
+        for v in 0..64 {
+            assert_eq!(field_bits(field_value(v, 6, true), 6, true), v);
+        }
+    }
 
     #[test]
     fn write_rules_touch_only_masked_bits() {

@@ -725,9 +725,12 @@ pub struct Field {
     /// User-defined property values set on this field.
     pub udps: Vec<UdpAssignment>,
     /// The bits were written `[low:high]`, or packed in an `msb0` addrmap: the
-    /// SystemRDL view numbers them from the top (its `lsb` is this field's `msb`).
-    /// Back ends use `lsb`/`msb` as they are; only listings that mirror the source
-    /// care.
+    /// SystemRDL view numbers them from the top (its `lsb` is this field's `msb`,
+    /// SystemRDL 2.0 10.7), so the field's value is bit-reversed relative to the
+    /// register bits `lsb..=msb` ([`Field::reversed`], [`Field::value_bit`], "Bit
+    /// order of a field" in [`crate::access`]). `lsb`/`msb` stay the low and high
+    /// register bits; every back end converts at the bus with
+    /// [`crate::access::field_value`] / [`crate::access::field_bits`].
     pub msb0: bool,
     /// `we`/`wel` given as a reference instead of a dedicated enable input
     /// ([`HwEnable::We`] or [`HwEnable::Wel`] says which).
@@ -1051,8 +1054,9 @@ impl RegisterMap {
 /// [`RegisterMap::require`] with the ones it implements and refuses the map with the
 /// first one missing (design.md 6: "a back end that meets a unit it does not implement
 /// refuses with a diagnostic naming it, never emits something approximate"). Facts
-/// that change no behaviour (names, `hdl_path`, `dontcompare`, `msb0` numbering,
-/// signals nothing references) are not features.
+/// that change no behaviour (names, `hdl_path`, `dontcompare`, signals nothing
+/// references) are not features, nor is the bit order of a [`Field::reversed`] field,
+/// which every back end implements.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Feature {
@@ -1365,9 +1369,10 @@ impl Register {
     /// Value of the register after reset. Fields without a reset contribute 0
     /// (the architecture says UNKNOWN; twinreg picks 0 deterministically).
     pub fn reset_value(&self) -> u64 {
-        self.fields.iter().fold(0, |v, f| {
-            v | f.reset.unwrap_or(0).checked_shl(f.lsb).unwrap_or(0) & f.mask()
-        })
+        // A reset is a field value (SystemRDL 2.0 9.5): placed in register bit order.
+        self.fields
+            .iter()
+            .fold(0, |v, f| v | f.bits_of(f.reset.unwrap_or(0)))
     }
 
     /// The field named `name`.
@@ -1397,6 +1402,41 @@ impl Field {
     pub const fn mask(&self) -> u64 {
         match self.value_mask().checked_shl(self.lsb) {
             Some(m) => m,
+            None => 0,
+        }
+    }
+
+    /// Whether the field's value runs the other way round from its register bits
+    /// (value bit 0 is register bit `msb`): [`Field::msb0`] and wider than one bit.
+    pub const fn reversed(&self) -> bool {
+        self.msb0 && self.msb > self.lsb
+    }
+
+    /// The register bit of value bit `i` (`i < width`): `lsb + i`, or `msb - i` for a
+    /// [`Field::reversed`] field (SystemRDL 2.0 10.7).
+    pub const fn value_bit(&self, i: u32) -> u32 {
+        if self.reversed() {
+            self.msb - i
+        } else {
+            self.lsb + i
+        }
+    }
+
+    /// The field's value in register word `word` (bits 0 to 63), right-aligned.
+    pub const fn value_in(&self, word: u64) -> u64 {
+        let raw = match word.checked_shr(self.lsb) {
+            Some(r) => r,
+            None => 0,
+        };
+        crate::access::field_value(raw, self.width(), self.reversed())
+    }
+
+    /// Field value `value` placed at the field's bits of a register word (bits above
+    /// its width dropped).
+    pub const fn bits_of(&self, value: u64) -> u64 {
+        let raw = crate::access::field_bits(value, self.width(), self.reversed());
+        match raw.checked_shl(self.lsb) {
+            Some(b) => b & self.mask(),
             None => 0,
         }
     }

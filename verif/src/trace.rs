@@ -508,9 +508,7 @@ pub fn impl_defined_from_reset(
         .impl_defined_fields()
         .filter_map(|f| {
             let field = map.field(f);
-            let width = field.msb - field.lsb + 1;
-            let mask = u64::MAX >> (64 - width);
-            let v = (reset[f.reg.0] >> field.lsb) & mask;
+            let v = field.value_in(reset[f.reg.0]);
             (v != field.reset.unwrap_or(0)).then(|| (map.field_path(f), Hex(v)))
         })
         .collect())

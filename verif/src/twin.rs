@@ -58,7 +58,7 @@ pub fn initial_state(map: &RegisterMap, header: &Header) -> Result<RegisterFile,
             )));
         }
         let r = &mut values[f.reg.0];
-        *r = (*r & !field.mask()) | (v.0 << field.lsb);
+        *r = (*r & !field.mask()) | field.bits_of(v.0);
     }
     restore(map, header.completion, &values)
 }

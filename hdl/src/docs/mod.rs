@@ -122,6 +122,8 @@ enum Row {
 struct FieldDoc {
     lsb: u32,
     msb: u32,
+    /// The value runs the other way from the register bits (`Field::reversed`).
+    reversed: bool,
     name: String,
     anchor: String,
     access: &'static str,
@@ -332,6 +334,7 @@ impl Doc {
                     rows.push(Row::Field(Box::new(FieldDoc {
                         lsb: f.lsb,
                         msb: f.msb,
+                        reversed: f.reversed(),
                         anchor: format!(
                             "f-{}-{}",
                             reg_anchor(names.reg(id)),
@@ -425,14 +428,9 @@ impl Doc {
 
 impl Row {
     fn bits(&self) -> String {
-        let (lsb, msb) = match self {
-            Row::Field(f) => (f.lsb, f.msb),
-            Row::Res0 { lsb, msb } => (*lsb, *msb),
-        };
-        if lsb == msb {
-            format!("[{lsb}]")
-        } else {
-            format!("[{msb}:{lsb}]")
+        match self {
+            Row::Field(f) => names::bit_range(f.lsb, f.msb, f.reversed),
+            Row::Res0 { lsb, msb } => names::bit_range(*lsb, *msb, false),
         }
     }
 }

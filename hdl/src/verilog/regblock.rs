@@ -526,6 +526,35 @@ impl<'a> Gen<'a> {
         segs
     }
 
+    /// The value bits `(lo, hi)` of a run `lo..=hi` of a field's register bits
+    /// (relative to its `lsb`, as [`Gen::segments`] gives them): the same for an
+    /// lsb0 field, mirrored for a reversed one ([`Field::reversed`]).
+    fn value_run(f: &Field, lo: u32, hi: u32) -> (u32, u32) {
+        if f.reversed() {
+            (f.width() - 1 - hi, f.width() - 1 - lo)
+        } else {
+            (lo, hi)
+        }
+    }
+
+    /// Bits `[lo + n - 1 : lo]` of `name` carried across the bus boundary (bus data
+    /// bits into field value bits, or value bits out to bus data bits): the slice,
+    /// or for a reversed field ([`Field::reversed`], SystemRDL 2.0 10.7) the slice
+    /// bit-reversed, `{name[lo], ..., name[lo + n - 1]}` (the same both ways).
+    ///
+    /// Storage, reset, hardware ports and hardware updates are in value order (what
+    /// the field's value means; a counter counts, an encoding decodes), and only the
+    /// bus is in register bit order, so the reversal sits here at the bus boundary:
+    /// software write data on the way in, read data on the way out
+    /// ([`regdef::access::field_value`]). A reversal is wiring, it costs no logic.
+    fn across_bus(f: &Field, name: &str, lo: u32, n: u32) -> Expr {
+        if f.reversed() && n > 1 {
+            concat((lo..lo + n).map(|b| index(name, b)).collect())
+        } else {
+            slice(name, lo + n - 1, lo)
+        }
+    }
+
     // ---------------------------------------------------------------- emission
 
     fn emit(&mut self) -> Result<(), GenerateError> {
@@ -884,8 +913,13 @@ impl<'a> Gen<'a> {
         self.ports.extend(ports);
     }
 
-    /// `[lsb]` or `[msb:lsb]`, as the comments show a field's bits.
+    /// `[lsb]` or `[msb:lsb]` (`[lsb:msb] (bit-reversed)` for a reversed field), as
+    /// the comments show a field's bits.
     fn bit_range(f: &Field) -> String {
+        if f.reversed() {
+            // SystemRDL 2.0 10.7: written `[low:high]`, the value runs the other way.
+            return format!("[{}:{}] (bit-reversed)", f.lsb, f.msb);
+        }
         if f.width() == 1 {
             format!("[{}]", f.lsb)
         } else {
@@ -1202,12 +1236,12 @@ impl<'a> Gen<'a> {
         let guard = super::ast::all(f.guard.iter().map(|t| self.guard(t)).chain(presence));
         let we_name = format!("{n}_sw_we");
         self.items.push(Item::wire(we_name.clone(), 1));
-        let lane_value = |lo: u32, hi: u32, bus: u32| {
-            write_rule_value(
-                f.write_rule,
-                &slice(q_name.clone(), hi, lo),
-                &slice(wdata.clone(), bus + hi - lo, bus),
-                hi - lo + 1,
+        // The write data of a run of register bits, in value order (`across_bus`), and
+        // the value bits `(lo, hi)` it writes.
+        let data = |lo: u32, hi: u32, bus: u32| {
+            (
+                Self::value_run(f, lo, hi),
+                Self::across_bus(f, &wdata, bus, hi - lo + 1),
             )
         };
         let value = if let [(lo, hi, s, bus)] = segs.as_slice() {
@@ -1216,7 +1250,7 @@ impl<'a> Gen<'a> {
             write_rule_value(
                 f.write_rule,
                 &id(q_name.clone()),
-                &slice(wdata.clone(), bus + hi - lo, *bus),
+                &data(*lo, *hi, *bus).1,
                 f.width(),
             )
         } else {
@@ -1225,25 +1259,25 @@ impl<'a> Gen<'a> {
                 id(we_name.clone()),
                 all(lanes.into_iter().chain([guard])),
             ));
-            concat(
-                segs.iter()
-                    .rev()
-                    .map(|&(lo, hi, s, bus)| {
-                        ternary(
-                            enable(s, bus),
-                            lane_value(lo, hi, bus),
-                            slice(q_name.clone(), hi, lo),
-                        )
-                    })
-                    .collect(),
-            )
+            // One lane per run, most significant value bits first.
+            let mut lanes: Vec<_> = segs
+                .iter()
+                .map(|&(lo, hi, s, bus)| {
+                    let ((vlo, vhi), d) = data(lo, hi, bus);
+                    let old = slice(q_name.clone(), vhi, vlo);
+                    let new = write_rule_value(f.write_rule, &old, &d, vhi - vlo + 1);
+                    (vlo, ternary(enable(s, bus), new, old))
+                })
+                .collect();
+            lanes.sort_by_key(|l| std::cmp::Reverse(l.0));
+            concat(lanes.into_iter().map(|l| l.1).collect())
         };
         (id(we_name), value)
     }
 
     /// The read strobe of a field: any read taken of a slice it occupies; and for a
     /// field across both halves of a 64-bit register, its runs per half
-    /// `(field lsb, field msb, read strobe of that half)`.
+    /// `(value lsb, value msb, read strobe of that half)`.
     fn sw_read_enable(&self, fr: FieldRef) -> (Expr, Vec<(u32, u32, Expr)>) {
         let reg = self.reg(fr.reg);
         let f = self.field(fr);
@@ -1251,11 +1285,18 @@ impl<'a> Gen<'a> {
         let segs = self.segments(reg, f, false);
         let rd = |s: u32| id(format!("rd_{r}{}", Self::slice_suffix(reg, s)));
         let strobe = any(segs.iter().map(|&(_, _, s, _)| rd(s))).unwrap_or(lit(1, 0));
-        let halves = if segs.len() > 1 {
-            segs.iter().map(|&(lo, hi, s, _)| (lo, hi, rd(s))).collect()
+        let mut halves: Vec<(u32, u32, Expr)> = if segs.len() > 1 {
+            segs.iter()
+                .map(|&(lo, hi, s, _)| {
+                    let (vlo, vhi) = Self::value_run(f, lo, hi);
+                    (vlo, vhi, rd(s))
+                })
+                .collect()
         } else {
             Vec::new()
         };
+        // In value order, least significant first (`unit_sw_read` concatenates them).
+        halves.sort_by_key(|h| h.0);
         (strobe, halves)
     }
 
@@ -1315,18 +1356,18 @@ impl<'a> Gen<'a> {
                     continue;
                 }
                 let v = self.value(fr);
-                let part = if lo == 0 && hi == f.width() - 1 {
-                    v
-                } else {
-                    match v {
-                        Expr::Ident(name) => slice(name, hi, lo),
-                        // Literals are sliced by value.
-                        Expr::Literal { value, .. } => lit(
-                            hi - lo + 1,
-                            (value >> lo) & regdef::access::ones(hi - lo + 1),
-                        ),
-                        other => other,
+                // The value bits this run of register bits carries, turned into
+                // register bit order at the bus (`across_bus`).
+                let (vlo, _) = Self::value_run(f, lo, hi);
+                let n = hi - lo + 1;
+                let part = match v {
+                    v if lo == 0 && hi == f.width() - 1 && !f.reversed() => v,
+                    Expr::Ident(name) => Self::across_bus(f, &name, vlo, n),
+                    // Literals are sliced (and reversed) by value.
+                    Expr::Literal { value, .. } => {
+                        lit(n, regdef::access::field_bits(value >> vlo, n, f.reversed()))
                     }
+                    other => other,
                 };
                 pieces.push((bus, bus + hi - lo, part));
             }

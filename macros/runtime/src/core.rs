@@ -158,7 +158,7 @@ impl<const N: usize> Core<N> {
     /// Value of field `field` of register `reg`, right-aligned.
     pub fn field_value(&self, map: &'static MapDesc, reg: usize, field: usize) -> Option<u64> {
         let f = map.registers.get(reg)?.fields.get(field)?;
-        Some((self.values.get(reg)? & f.mask) >> f.lsb)
+        Some(f.value_in(*self.values.get(reg)?))
     }
 
     // ------------------------------------------------------------------ gates
@@ -620,10 +620,14 @@ impl<const N: usize> Core<N> {
         };
         for f in ack.fields.iter().filter(|f| f.mask & same == 0) {
             if let Some(src) = f.acknowledges {
-                let v = (self.value(src.reg()) & src.mask)
-                    .checked_shr(src.mask.trailing_zeros())
-                    .unwrap_or(0);
-                new = (new & !f.mask) | ((v << f.lsb) & f.mask);
+                // The control field's value (not its bits: either field may be
+                // reversed, SystemRDL 2.0 10.7).
+                let v = map
+                    .registers
+                    .get(src.reg())
+                    .and_then(|c| c.fields.get(src.field.field))
+                    .map_or(0, |c| c.value_in(self.value(src.reg())));
+                new = (new & !f.mask) | f.bits_of(v);
             }
         }
         new
@@ -715,7 +719,7 @@ impl<const N: usize> Core<N> {
                 width: f.width,
             });
         }
-        let new = (self.values[reg] & !f.mask) | (value << f.lsb);
+        let new = (self.values[reg] & !f.mask) | f.bits_of(value);
         self.hw_commit(map, reg, new, FieldSet::EMPTY)
     }
 

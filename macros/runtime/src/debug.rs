@@ -32,13 +32,14 @@ fn fields<'a>(
     type_name: &str,
     width: u32,
     bits: u64,
-    list: impl Iterator<Item = (&'a str, u32, u32, Option<&'static EnumDesc>)>,
+    list: impl Iterator<Item = (&'a str, u32, u32, bool, Option<&'static EnumDesc>)>,
 ) -> fmt::Result {
     let digits = (width / 4) as usize + 2;
     let title = format!("{type_name}({bits:#0digits$x})");
     let mut s = f.debug_struct(&title);
-    for (name, lsb, w, encode) in list {
-        let value = (bits >> lsb) & regdef::access::ones(w);
+    for (name, lsb, w, reversed, encode) in list {
+        let raw = bits.checked_shr(lsb).unwrap_or(0);
+        let value = regdef::access::field_value(raw, w, reversed);
         s.field(
             name,
             &FieldValue {
@@ -64,7 +65,9 @@ pub fn fmt_layout(
         type_name,
         width,
         bits,
-        layout.iter().map(|l| (l.name, l.lsb, l.width, l.encode)),
+        layout
+            .iter()
+            .map(|l| (l.name, l.lsb, l.width, l.reversed, l.encode)),
     )
 }
 
@@ -84,7 +87,7 @@ impl fmt::Debug for Instance<'_> {
             self.reg
                 .fields
                 .iter()
-                .map(|d| (d.name, d.lsb, d.width, d.encode)),
+                .map(|d| (d.name, d.lsb, d.width, d.reversed, d.encode)),
         )
     }
 }

@@ -147,6 +147,10 @@ pub struct FieldDesc {
     pub lsb: u32,
     /// Width in bits.
     pub width: u32,
+    /// The value is bit-reversed relative to the register bits (an msb0 field,
+    /// `regdef::ir::Field::reversed`): convert with
+    /// [`regdef::access::field_value`] / [`regdef::access::field_bits`].
+    pub reversed: bool,
     /// Bits within the register.
     pub mask: u64,
     /// What a software read returns and does.
@@ -187,6 +191,28 @@ pub struct FieldDesc {
     pub encode: Option<&'static EnumDesc>,
 }
 
+impl FieldDesc {
+    /// The field's value in register word `word`, right-aligned (bit-reversed for a
+    /// [`FieldDesc::reversed`] field, SystemRDL 2.0 10.7).
+    pub const fn value_in(&self, word: u64) -> u64 {
+        let raw = match (word & self.mask).checked_shr(self.lsb) {
+            Some(r) => r,
+            None => 0,
+        };
+        regdef::access::field_value(raw, self.width, self.reversed)
+    }
+
+    /// Field value `value` at the field's bits of a register word (bits above its
+    /// width dropped).
+    pub const fn bits_of(&self, value: u64) -> u64 {
+        let raw = regdef::access::field_bits(value, self.width, self.reversed);
+        match raw.checked_shl(self.lsb) {
+            Some(b) => b & self.mask,
+            None => 0,
+        }
+    }
+}
+
 /// An enumeration, for `Debug` output.
 #[derive(Debug)]
 pub struct EnumDesc {
@@ -215,6 +241,8 @@ pub struct LayoutField {
     pub lsb: u32,
     /// Width in bits.
     pub width: u32,
+    /// The value is bit-reversed relative to the register bits.
+    pub reversed: bool,
     /// Enumeration, if any.
     pub encode: Option<&'static EnumDesc>,
 }

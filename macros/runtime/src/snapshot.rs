@@ -146,7 +146,7 @@ fn validate<const N: usize>(map: &MapDesc, repr: Repr) -> Result<Core<N>, String
             return Err(format!(
                 "register `{path}`: field `{}` is a constant and must be {:#x}",
                 f.name,
-                (r.reset & f.mask) >> f.lsb
+                f.value_in(r.reset)
             ));
         }
         values[i] = value;
