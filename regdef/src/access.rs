@@ -137,6 +137,25 @@ pub const fn field_bits(value: u64, width: u32, reversed: bool) -> u64 {
     field_value(value, width, reversed)
 }
 
+/// The value of the field at register bits `lsb..lsb + width` of `word`
+/// ([`field_value`] of those bits).
+pub const fn field_value_in(word: u64, lsb: u32, width: u32, reversed: bool) -> u64 {
+    let raw = match word.checked_shr(lsb) {
+        Some(r) => r,
+        None => 0,
+    };
+    field_value(raw, width, reversed)
+}
+
+/// Field value `value` placed at register bits `lsb..lsb + width` ([`field_bits`]
+/// shifted up); bits above the width, or past bit 63, are dropped.
+pub const fn field_bits_at(value: u64, lsb: u32, width: u32, reversed: bool) -> u64 {
+    match field_bits(value, width, reversed).checked_shl(lsb) {
+        Some(b) => b,
+        None => 0,
+    }
+}
+
 /// Whether a presence condition holds, given the values of its terms: every term
 /// (an implementation-defined constant field) is non-zero.
 ///

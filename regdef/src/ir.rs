@@ -1424,21 +1424,13 @@ impl Field {
 
     /// The field's value in register word `word` (bits 0 to 63), right-aligned.
     pub const fn value_in(&self, word: u64) -> u64 {
-        let raw = match word.checked_shr(self.lsb) {
-            Some(r) => r,
-            None => 0,
-        };
-        crate::access::field_value(raw, self.width(), self.reversed())
+        crate::access::field_value_in(word, self.lsb, self.width(), self.reversed())
     }
 
     /// Field value `value` placed at the field's bits of a register word (bits above
     /// its width dropped).
     pub const fn bits_of(&self, value: u64) -> u64 {
-        let raw = crate::access::field_bits(value, self.width(), self.reversed());
-        match raw.checked_shl(self.lsb) {
-            Some(b) => b & self.mask(),
-            None => 0,
-        }
+        crate::access::field_bits_at(value, self.lsb, self.width(), self.reversed())
     }
 
     /// Whether hardware can change the stored value (hw write, hwset/hwclr, or an

@@ -195,21 +195,13 @@ impl FieldDesc {
     /// The field's value in register word `word`, right-aligned (bit-reversed for a
     /// [`FieldDesc::reversed`] field, SystemRDL 2.0 10.7).
     pub const fn value_in(&self, word: u64) -> u64 {
-        let raw = match (word & self.mask).checked_shr(self.lsb) {
-            Some(r) => r,
-            None => 0,
-        };
-        regdef::access::field_value(raw, self.width, self.reversed)
+        regdef::access::field_value_in(word, self.lsb, self.width, self.reversed)
     }
 
     /// Field value `value` at the field's bits of a register word (bits above its
     /// width dropped).
     pub const fn bits_of(&self, value: u64) -> u64 {
-        let raw = regdef::access::field_bits(value, self.width, self.reversed);
-        match raw.checked_shl(self.lsb) {
-            Some(b) => b & self.mask,
-            None => 0,
-        }
+        regdef::access::field_bits_at(value, self.lsb, self.width, self.reversed)
     }
 }
 
